@@ -1,0 +1,1 @@
+from authorizations.admin import vba  # noqa: F401

@@ -1,0 +1,1 @@
+"""Admin of VBA Auths (filled in below)."""

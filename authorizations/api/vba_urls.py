@@ -1,0 +1,12 @@
+from django.urls import path
+
+from authorizations.api.vba_views import AuthViewSet
+
+urlpatterns = [
+    path("auths", AuthViewSet.as_view({"get": "list", "post": "create", "put": "batch"}), name="auths"),
+    path(
+        "auths/<str:key>",
+        AuthViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
+        name="auth-detail",
+    ),
+]

@@ -1,0 +1,3 @@
+from authorizations.models.vba import Auth
+
+__all__ = ["Auth"]

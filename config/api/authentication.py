@@ -1,0 +1,128 @@
+"""VBA security: ``x-api-key`` (the client) and ``Authorization: Bearer <idToken>`` (the user), then the database.
+
+Order of checks (decisions.md 1-2): credentials (401), then the ``vbasoftware-database`` header (missing: 400;
+unknown, not allowed for the client, not granted to the user, or not the database the token was issued for: 403 with
+one text, so nobody can probe which databases exist), then the body.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework import exceptions, status
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from config.api.models import APIClient
+from config.api.tenancy import granted_databases, is_vba_database, select_for_request
+
+DATABASE_CLAIM = "vba_db"
+UNKNOWN_DATABASE = "Unknown or unauthorized database"
+
+
+class MissingDatabaseHeader(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "vbasoftware-database header is required"
+    default_code = "missing_database"
+
+
+class UnknownDatabase(exceptions.PermissionDenied):
+    default_detail = UNKNOWN_DATABASE
+    default_code = "unknown_database"
+
+
+def authenticate_client(request: Request) -> APIClient:
+    """The API client named by ``x-api-key`` (401 when missing, unknown, revoked or expired)."""
+    cached = getattr(request, "vba_client", None)
+    if cached is not None:
+        return cached
+    key = request.headers.get("x-api-key")
+    if not key:
+        raise exceptions.NotAuthenticated("x-api-key header is required")
+    try:
+        client: APIClient = APIClient.objects.get_from_key(key)  # type: ignore[assignment]
+    except APIClient.DoesNotExist:
+        raise exceptions.AuthenticationFailed("Invalid or revoked API key") from None
+    if not client.is_valid(key):
+        raise exceptions.AuthenticationFailed("Invalid or revoked API key")
+    request.vba_client = client  # type: ignore[attr-defined]
+    return client
+
+
+def check_database(request: Request, client: APIClient, user: Any) -> str:
+    """The database named by the header, if the client and the user may both use it."""
+    alias = request.headers.get("vbasoftware-database")
+    if not alias:
+        raise MissingDatabaseHeader()
+    if not is_vba_database(alias) or alias not in client.databases or alias not in granted_databases(user):
+        raise UnknownDatabase()
+    return alias
+
+
+def issue_tokens(user: Any, database: str) -> dict[str, Any]:
+    """``authenticationResult`` of VBA's user-authentication: tokens bound to ``database``."""
+    refresh = RefreshToken.for_user(user)
+    refresh[DATABASE_CLAIM] = database
+    access = refresh.access_token
+    access[DATABASE_CLAIM] = database
+    lifetime = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"]
+    return {
+        "authenticationResult": {
+            "idToken": str(access),
+            "accessToken": str(access),
+            "refreshToken": str(refresh),
+            "expiresIn": int(lifetime.total_seconds()),
+            "tokenType": "Bearer",
+        }
+    }
+
+
+class BearerAuthentication(JWTAuthentication):
+    www_authenticate_realm = "vbasoftware"
+
+
+class VBAAccess(BasePermission):
+    """Both credentials, then the database; selects the database for the rest of the request."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.user is None:
+            raise exceptions.NotAuthenticated("Authorization: Bearer <idToken> header is required")
+        client = authenticate_client(request)
+        alias = check_database(request, client, request.user)
+        if request.auth is None or request.auth.get(DATABASE_CLAIM) != alias:  # type: ignore[union-attr]
+            raise UnknownDatabase()
+        select_for_request(alias)
+        return True
+
+
+class ClientRateThrottle(BaseThrottle):
+    """Token bucket per API key: ``VBA_RATE_LIMIT_PER_SECOND`` sustained, ``VBA_RATE_LIMIT_BURST`` burst."""
+
+    def __init__(self) -> None:
+        self._wait = 0.0
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        rate = settings.VBA_RATE_LIMIT_PER_SECOND
+        burst = settings.VBA_RATE_LIMIT_BURST
+        client = getattr(request, "vba_client", None)
+        if client is None or rate <= 0:
+            return True
+        key = f"vba-throttle:{client.pk}"
+        now = time.time()
+        tokens, stamp = cache.get(key, (float(burst), now))
+        tokens = min(float(burst), tokens + (now - stamp) * rate)
+        if tokens < 1.0:
+            self._wait = (1.0 - tokens) / rate
+            cache.set(key, (tokens, now), timeout=60)
+            return False
+        cache.set(key, (tokens - 1.0, now), timeout=60)
+        return True
+
+    def wait(self) -> float:
+        return max(self._wait, 0.001)

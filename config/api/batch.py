@@ -1,0 +1,344 @@
+"""The one batch create-or-update engine behind every VBA write (batches, single records, admin imports, commands).
+
+A resource is a short declaration (:class:`BatchResource`: its model's :class:`RecordSpec`, its key, how to make a
+new key, and any extra per-item rule). :func:`batch_upsert` gives, for a list of items, what sending them one after
+another would give (decisions.md 4-9), while doing the work in bulk:
+
+1. validate every item with the resource's one reused validator (400 per failing item);
+2. hand out keys for items without one (a short transaction on the key sequence);
+3. in one transaction on the selected VBA database: lock the batch's keys in sorted order (PostgreSQL advisory
+   locks; SQLite's BEGIN IMMEDIATE), read which keys exist in one query, decide 201/200/4xx per item in request
+   order, then write through the resource's :class:`Writer` (sorted by key) and its history rows in bulk;
+4. if the database refuses the bulk write, retry item by item in savepoints so that one bad item fails alone.
+
+``allOrNone``: when any item fails nothing is written; the others answer 424.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import DatabaseError, IntegrityError, connections, models, transaction
+from django.utils import timezone
+
+from config.api.middleware import current_activity_id
+from config.api.models import KeySequence
+from config.api.records import RecordSpec
+from config.api.tenancy import current_vba_database
+
+NOT_APPLIED = "Not applied: another item of this all-or-none batch failed"
+AUDIT_USER_LENGTH = 20
+
+
+class Mode(enum.Enum):
+    UPSERT = "upsert"  # batch: create or update
+    CREATE = "create"  # POST: an existing key is a 409
+    REPLACE = "replace"  # PUT /{key}: an unknown key is a 404
+
+
+@dataclass
+class ItemResult:
+    key: Any
+    status: int
+    body: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (200, 201)
+
+
+@dataclass
+class BatchOutcome:
+    key_json: str
+    results: list[ItemResult]
+    written: dict[Any, models.Model] = field(default_factory=dict)
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [
+            {"id": [{"key": self.key_json, "value": r.key}], "status": r.status, "body": r.body} for r in self.results
+        ]
+
+    def counts(self) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for r in self.results:
+            out[r.status] = out.get(r.status, 0) + 1
+        return out
+
+
+class Writer:
+    """Writes validated rows and their history. Replace it (``BatchResource.writer``) to change how rows reach
+    the database; the engine has already decided which keys are new and which exist."""
+
+    def write(
+        self,
+        resource: BatchResource,
+        using: str,
+        created: list[models.Model],
+        updated: list[models.Model],
+    ) -> None:
+        model = resource.spec.model
+        rows = sorted(created + updated, key=lambda o: o.pk)
+        params_per_row = len(resource.spec.concrete_fields)
+        model._default_manager.using(using).bulk_create(
+            rows,
+            batch_size=max(1, 30000 // params_per_row),
+            update_conflicts=True,
+            unique_fields=[model._meta.pk.name],
+            update_fields=resource.update_fields,
+        )
+
+    def write_history(
+        self,
+        resource: BatchResource,
+        using: str,
+        created: list[models.Model],
+        updated: list[models.Model],
+        user: Any,
+        when: Any,
+    ) -> None:
+        history = resource.spec.model.history  # type: ignore[attr-defined]
+        attrs = {"activity_id": current_activity_id()}
+        size = max(1, 30000 // (len(resource.spec.concrete_fields) + 6))
+        for objs, update in ((created, False), (updated, True)):
+            if objs:
+                history.bulk_history_create(
+                    objs,
+                    batch_size=size,
+                    update=update,
+                    default_user=user,
+                    default_date=when,
+                    custom_historical_attrs=attrs,
+                )
+
+
+class BatchResource:
+    """Declaration of a batch-writable VBA resource. Subclasses set ``spec``, ``key`` and ``label``."""
+
+    spec: RecordSpec
+    key: str  # attname of the primary key
+    label: str  # "Auth", "CareCase": used in messages
+    writer: Writer = Writer()
+
+    @property
+    def key_json(self) -> str:
+        return self.spec.json_names[self.key]
+
+    @property
+    def update_fields(self) -> list[str]:
+        keep = {self.key, "entry_date", "entry_user"}
+        return [f.name for f in self.spec.concrete_fields if f.attname not in keep]
+
+    # -- keys ------------------------------------------------------------------------------------------------
+    def key_is_missing(self, value: Any) -> bool:
+        return value is None
+
+    def make_key(self, number: int) -> Any:
+        return number
+
+    def sequence_start(self, using: str) -> int:
+        """Where the key sequence starts in a database that has none yet."""
+        return 0
+
+    # -- per-resource rules ---------------------------------------------------------------------------------
+    def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
+        """Check or complete one validated item before any database work; return an error message to fail it."""
+        return None
+
+    def check_references(self, items: Sequence[dict[str, Any]], using: str) -> dict[int, str]:
+        """Check references to other rows for all items at once: ``{position in items: error message}``."""
+        return {}
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+    def sent_key(self, item: Any) -> Any:
+        return item.get(self.key_json) if isinstance(item, dict) else None
+
+    def etag(self, instance: models.Model) -> str:
+        rendered = json.dumps(self.spec.render(instance), sort_keys=True, default=str)
+        return '"' + hashlib.sha256(rendered.encode()).hexdigest()[:32] + '"'
+
+
+def allocate_keys(resource: BatchResource, count: int, using: str) -> list[Any]:
+    """``count`` new keys from the resource's sequence in ``using`` (gaps are allowed, reuse is not)."""
+    name = resource.spec.model._meta.db_table
+    with transaction.atomic(using=using):
+        seq = KeySequence.objects.using(using).select_for_update().filter(name=name).first()
+        if seq is None:
+            try:
+                with transaction.atomic(using=using):
+                    seq = KeySequence.objects.using(using).create(name=name, value=resource.sequence_start(using))
+            except IntegrityError:
+                seq = KeySequence.objects.using(using).select_for_update().get(name=name)
+        first = seq.value + 1
+        seq.value += count
+        seq.save(using=using, update_fields=["value"])
+    return [resource.make_key(n) for n in range(first, first + count)]
+
+
+def _lock_keys(resource: BatchResource, using: str, keys: Iterable[Any]) -> None:
+    """Serialize concurrent batches that share keys (PostgreSQL); always in sorted order, so no deadlock."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return  # SQLite: the transaction already holds the write lock (BEGIN IMMEDIATE)
+    namespace = zlib.crc32(resource.spec.model._meta.db_table.encode()) - 2**31
+    ids = sorted({zlib.crc32(str(k).encode()) - 2**31 for k in keys})
+    if ids:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(pg_advisory_xact_lock(%s, k)) FROM unnest(%s::int[]) AS k", [namespace, ids])
+
+
+def _existing(resource: BatchResource, using: str, keys: Sequence[Any]) -> dict[Any, tuple[Any, Any]]:
+    manager = resource.spec.model._default_manager.using(using)
+    rows = manager.filter(pk__in=keys).values_list("pk", "entry_date", "entry_user")
+    return {pk: (entry_date, entry_user) for pk, entry_date, entry_user in rows}
+
+
+def batch_upsert(
+    resource: BatchResource,
+    items: Sequence[Any],
+    *,
+    user: Any,
+    mode: Mode = Mode.UPSERT,
+    all_or_none: bool = False,
+    context: dict[str, Any] | None = None,
+) -> BatchOutcome:
+    """Create or replace ``items`` (decoded JSON) in the selected VBA database; one result per item, in order.
+
+    ``user`` is the authenticated user: it is stamped on the audit fields and the history rows.
+    """
+    using = current_vba_database()
+    spec, context = resource.spec, context or {}
+    results: list[ItemResult | None] = [None] * len(items)
+    pending: list[tuple[int, dict[str, Any]]] = []
+    for i, item in enumerate(items):
+        attrs, error = spec.validate(item)
+        if attrs is not None:
+            error = resource.prepare(attrs, context)
+        if error is not None or attrs is None:
+            results[i] = ItemResult(resource.sent_key(item), 400, error or "Invalid item")
+            continue
+        pending.append((i, attrs))
+    if all_or_none and len(pending) < len(items):
+        return _not_applied(resource, items, results)
+
+    missing = [attrs for _, attrs in pending if resource.key_is_missing(attrs[resource.key])]
+    for attrs, key in zip(missing, allocate_keys(resource, len(missing), using) if missing else [], strict=True):
+        attrs[resource.key] = key
+    generated = {id(attrs) for attrs in missing}
+
+    user_name = (getattr(user, "get_username", lambda: "")() or "")[:AUDIT_USER_LENGTH] or None
+    now = timezone.now()
+    outcome = BatchOutcome(resource.key_json, [])
+    with transaction.atomic(using=using):
+        keys = [attrs[resource.key] for _, attrs in pending]
+        _lock_keys(resource, using, keys)
+        existing = _existing(resource, using, keys)
+        _replace_taken_generated_keys(resource, using, pending, generated, existing)
+        reference_errors = resource.check_references([attrs for _, attrs in pending], using)
+
+        final: dict[Any, dict[str, Any]] = {}
+        seen = set(existing)
+        for position, (i, attrs) in enumerate(pending):
+            key = attrs[resource.key]
+            exists = key in seen
+            if position in reference_errors:
+                results[i] = ItemResult(key, 400, reference_errors[position])
+            elif mode is Mode.CREATE and exists:
+                results[i] = ItemResult(key, 409, f"{resource.label} {key} already exists")
+            elif mode is Mode.REPLACE and not exists:
+                results[i] = ItemResult(key, 404, f"{resource.label} {key} was not found")
+            else:
+                results[i] = ItemResult(key, 200 if exists else 201, "Updated" if exists else "Created")
+                seen.add(key)
+                final[key] = attrs
+        if all_or_none and any(r is not None and not r.ok for r in results):
+            return _not_applied(resource, items, results)
+
+        created, updated = [], []
+        for key in sorted(final):
+            obj = spec.model(**final[key])
+            obj.update_date, obj.update_user = now, user_name  # type: ignore[attr-defined]
+            if key in existing:
+                obj.entry_date, obj.entry_user = existing[key]  # type: ignore[attr-defined]
+                updated.append(obj)
+            else:
+                obj.entry_date, obj.entry_user = now, user_name  # type: ignore[attr-defined]
+                created.append(obj)
+        refused = _write(resource, using, created, updated)
+        if refused:
+            if all_or_none:
+                transaction.set_rollback(True, using=using)
+                for i, _attrs in pending:
+                    key = _attrs[resource.key]
+                    if key in refused:
+                        results[i] = ItemResult(key, refused[key][0], refused[key][1])
+                return _not_applied(resource, items, results)
+            for i, attrs in pending:
+                key = attrs[resource.key]
+                if key in refused:
+                    results[i] = ItemResult(key, *refused[key])
+            created = [o for o in created if o.pk not in refused]
+            updated = [o for o in updated if o.pk not in refused]
+        resource.writer.write_history(resource, using, created, updated, user, now)
+        outcome.written = {o.pk: o for o in created + updated}
+    outcome.results = [r for r in results if r is not None]
+    return outcome
+
+
+def _replace_taken_generated_keys(
+    resource: BatchResource,
+    using: str,
+    pending: list[tuple[int, dict[str, Any]]],
+    generated: set[int],
+    existing: dict[Any, tuple[Any, Any]],
+) -> None:
+    """A generated key that someone created explicitly in the meantime is replaced by a fresh one."""
+    taken = [attrs for _, attrs in pending if id(attrs) in generated and attrs[resource.key] in existing]
+    while taken:
+        fresh = allocate_keys(resource, len(taken), using)
+        _lock_keys(resource, using, fresh)
+        clash = _existing(resource, using, fresh)
+        for attrs, key in zip(taken, fresh, strict=True):
+            attrs[resource.key] = key
+        taken = [attrs for attrs in taken if attrs[resource.key] in clash]
+
+
+def _write(
+    resource: BatchResource, using: str, created: list[models.Model], updated: list[models.Model]
+) -> dict[Any, tuple[int, str]]:
+    """Write in bulk; if the database refuses, find the refused rows one by one. Returns ``{key: (status, msg)}``."""
+    try:
+        with transaction.atomic(using=using):
+            resource.writer.write(resource, using, created, updated)
+        return {}
+    except DatabaseError:
+        pass
+    refused: dict[Any, tuple[int, str]] = {}
+    for obj in sorted(created + updated, key=lambda o: o.pk):
+        is_new = obj in created
+        try:
+            with transaction.atomic(using=using):
+                resource.writer.write(resource, using, [obj] if is_new else [], [] if is_new else [obj])
+        except IntegrityError:
+            refused[obj.pk] = (
+                409,
+                f"The database refused this {resource.label}: it conflicts with another record",
+            )
+        except DatabaseError:
+            refused[obj.pk] = (400, f"The database refused this {resource.label}: a value is out of range")
+    return refused
+
+
+def _not_applied(resource: BatchResource, items: Sequence[Any], results: list[ItemResult | None]) -> BatchOutcome:
+    out = []
+    for item, result in zip(items, results, strict=True):
+        if result is None or result.ok:
+            out.append(ItemResult(resource.sent_key(item), 424, NOT_APPLIED))
+        else:
+            out.append(result)
+    return BatchOutcome(resource.key_json, out)

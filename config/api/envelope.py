@@ -1,0 +1,90 @@
+"""VBA's response envelope: ``{"data", "error", "debug": {"activityID"}}`` with RFC 7807 problem details.
+
+Every response under ``/vbasoftware/`` goes through it: DRF responses via :class:`VBARenderer` and
+:func:`vba_exception_handler`, Django-level 404/500 via :func:`vba_error_response` (wired in ``config.urls``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import exception_handler, set_rollback
+
+from config.api.middleware import current_activity_id
+
+logger = logging.getLogger("vbapi.request")
+
+INTERNAL_ERROR = "An unexpected error occurred. Quote the activityID when you report it."
+
+
+def problem(status_code: int, detail: str, instance: str) -> dict[str, Any]:
+    return {
+        "type": f"https://httpstatuses.com/{status_code}",
+        "title": HTTPStatus(status_code).phrase,
+        "status": status_code,
+        "detail": detail,
+        "instance": instance,
+    }
+
+
+def envelope(data: Any = None, error: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"data": data, "error": error, "debug": {"activityID": current_activity_id()}}
+
+
+class VBARenderer(JSONRenderer):
+    """Wraps whatever a VBA view returns in the envelope (204 stays empty)."""
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code == status.HTTP_204_NO_CONTENT:
+            return b""
+        failed = response is not None and response.exception
+        body = envelope(error=data) if failed else envelope(data=data)
+        return super().render(body, accepted_media_type, renderer_context)
+
+
+def _flatten(detail: Any, prefix: str = "") -> list[str]:
+    if isinstance(detail, dict):
+        out: list[str] = []
+        for key, value in detail.items():
+            name = key if key != "non_field_errors" else ""
+            out += _flatten(value, f"{prefix}{name}")
+        return out
+    if isinstance(detail, list):
+        return [m for item in detail for m in _flatten(item, prefix)]
+    return [f"{prefix}: {detail}" if prefix else str(detail)]
+
+
+def vba_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    request = context["request"]
+    response = exception_handler(exc, context)
+    if response is None:
+        set_rollback()
+        logger.exception("Unhandled error activityID=%s", current_activity_id(), exc_info=exc)
+        response = Response(status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        detail = INTERNAL_ERROR
+    elif isinstance(exc, exceptions.APIException):
+        detail = "; ".join(_flatten(exc.detail))
+    else:
+        detail = str(response.data.get("detail", "")) if isinstance(response.data, dict) else ""
+    response.data = problem(response.status_code, detail, request.path)
+    return response
+
+
+def vba_error_response(request: HttpRequest, status_code: int, detail: str) -> HttpResponse:
+    """The envelope for errors raised outside DRF (unknown URL, a crash in middleware)."""
+    body = envelope(error=problem(status_code, detail, request.path))
+    return HttpResponse(json.dumps(body), status=status_code, content_type="application/json")
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body is too large."
+    default_code = "payload_too_large"

@@ -1,0 +1,56 @@
+"""VBA list paging: ``page`` (1-based), ``pageSize``, ``sortBy=Field:desc,Other:asc`` (JSON names) and the
+``x-pagination`` header."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
+
+from config.api.records import RecordSpec
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+
+def _positive_int(params: Any, name: str, default: int, maximum: int | None = None) -> int:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValidationError({name: [f"must be a whole number of at least 1, not {raw!r}"]})
+    value = int(raw)
+    if maximum is not None and value > maximum:
+        raise ValidationError({name: [f"may be at most {maximum}"]})
+    return value
+
+
+def order_by(spec: RecordSpec, sort_by: str | None) -> list[str]:
+    ordering: list[str] = []
+    for part in filter(None, (p.strip() for p in (sort_by or "").split(","))):
+        name, _, direction = part.partition(":")
+        attname = spec.attname_by_json.get(name.strip())
+        if attname is None:
+            raise ValidationError({"sortBy": [f"unknown field {name.strip()!r}; use the JSON field names"]})
+        direction = (direction or "asc").strip().lower()
+        if direction not in ("asc", "desc"):
+            raise ValidationError({"sortBy": [f"direction of {name.strip()!r} must be asc or desc"]})
+        field = spec.model._meta.get_field(attname).name
+        ordering.append(f"-{field}" if direction == "desc" else field)
+    return [*ordering, "pk"]
+
+
+def paginate(spec: RecordSpec, queryset: QuerySet, params: Any) -> tuple[list[Any], dict[str, int]]:
+    page = _positive_int(params, "page", 1)
+    size = _positive_int(params, "pageSize", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    queryset = queryset.order_by(*order_by(spec, params.get("sortBy")))
+    total = queryset.count()
+    rows = list(queryset[(page - 1) * size : page * size])
+    meta = {"TotalCount": total, "TotalPages": -(-total // size), "CurrentPage": page, "PageSize": size}
+    return rows, meta
+
+
+def pagination_header(meta: dict[str, int]) -> str:
+    return json.dumps(meta)

@@ -1,0 +1,209 @@
+"""One declaration of a VBA record, three faces: model attribute, table column, JSON name.
+
+:class:`RecordSpec` reads a model's fields once and derives from them the strict input validator (pydantic, with
+VBA's JSON names as aliases), the JSON rendering and the OpenAPI component, so that a rule about a field (its
+length, its type, whether it may be null) lives in the model and nowhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from typing import Annotated, Any
+
+from django.db import models
+from django.utils import timezone
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    create_model,
+)
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+RENDER_FORMAT = "%Y-%m-%dT%H:%M:%S"
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})?)?$")
+
+
+def vba_json_name(column: str) -> str:
+    """.NET's camel-casing of a column name, as VBA's API applies it: ``DRG_Category`` → ``drG_Category``,
+    ``IVR_Flag`` → ``ivR_Flag``, ``TPlan_Printed`` → ``tPlan_Printed``, ``Auth_Number`` → ``auth_Number``."""
+    chars = list(column)
+    for i, ch in enumerate(chars):
+        if i == 1 and not ch.isupper():
+            break
+        has_next = i + 1 < len(chars)
+        if i > 0 and has_next and not chars[i + 1].isupper():
+            break
+        chars[i] = ch.lower()
+    return "".join(chars)
+
+
+def parse_datetime(value: Any) -> dt.datetime:
+    """Dates accepted by the API (decisions.md 10); naive values are in the server's time zone."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    else:
+        if not isinstance(value, str):
+            raise ValueError("must be a date string (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM])")
+        if not _DATE_RE.match(value):
+            raise ValueError(f"{value!r} is not a valid date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM]")
+        try:
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a valid calendar date") from None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+    return parsed
+
+
+def render_datetime(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return timezone.localtime(value).strftime(RENDER_FORMAT)
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise ValueError("must be a JSON number")
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+def _input_annotation(f: models.Field, required: bool) -> tuple[Any, Any]:
+    """The strict pydantic type of a model field and its default (``...`` = required)."""
+    if isinstance(f, models.BooleanField):
+        ann: Any = StrictBool
+    elif isinstance(f, (models.ForeignKey, models.IntegerField)) and not isinstance(f, models.DecimalField):
+        ann = Annotated[StrictInt, Field(ge=INT32_MIN, le=INT32_MAX)]
+    elif isinstance(f, models.DecimalField):
+        ann = Annotated[
+            Decimal,
+            BeforeValidator(_number),
+            Field(max_digits=f.max_digits, decimal_places=f.decimal_places, allow_inf_nan=False),
+        ]
+    elif isinstance(f, models.DateTimeField):
+        ann = Annotated[dt.datetime, BeforeValidator(parse_datetime)]
+    elif isinstance(f, models.CharField):
+        min_length = f.max_length if f.max_length == 1 and required else None
+        ann = Annotated[StrictStr, Field(max_length=f.max_length, min_length=min_length)]
+    elif isinstance(f, models.TextField):
+        ann = StrictStr
+    else:  # pragma: no cover - a new field type must be mapped before it is exposed
+        raise TypeError(f"No API type for {f!r}")
+    if required:
+        return ann, ...
+    return ann | None, None
+
+
+def _output_annotation(f: models.Field) -> Any:
+    if isinstance(f, models.BooleanField):
+        ann: Any = bool
+    elif isinstance(f, models.DecimalField):
+        ann = float
+    elif isinstance(f, (models.ForeignKey, models.IntegerField)):
+        ann = int
+    elif isinstance(f, models.DateTimeField):
+        ann = Annotated[str, Field(json_schema_extra={"format": "date-time", "example": "2024-01-01T00:00:00"})]
+    else:
+        ann = Annotated[str, Field(max_length=getattr(f, "max_length", None))]
+    return ann if not f.null else ann | None
+
+
+def _message(error: Any) -> str:
+    name = ".".join(str(part) for part in error["loc"]) or "item"
+    kind = error["type"]
+    if kind == "missing":
+        return f"{name}: is required"
+    if error.get("input", 0) is None:
+        return f"{name}: may not be null"
+    text = error["msg"]
+    if text.startswith("Value error, "):
+        text = text[len("Value error, ") :]
+    return f"{name}: {text}"
+
+
+@dataclass
+class RecordSpec:
+    """Everything the API needs to know about one VBA model; built once per model."""
+
+    model: type[models.Model]
+    server_fields: tuple[str, ...] = ("entry_date", "entry_user", "update_date", "update_user")
+    #: Columns that are NOT NULL in the table but may be omitted or null on input (the server fills them).
+    optional_inputs: tuple[str, ...] = ()
+    json_names: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.json_names = {f.attname: vba_json_name(f.column or f.attname) for f in self.concrete_fields}
+
+    @cached_property
+    def concrete_fields(self) -> list[models.Field]:
+        return [f for f in self.model._meta.concrete_fields]
+
+    @cached_property
+    def input_fields(self) -> list[models.Field]:
+        return [f for f in self.concrete_fields if f.attname not in self.server_fields]
+
+    @cached_property
+    def attname_by_json(self) -> dict[str, str]:
+        return {json: attname for attname, json in self.json_names.items()}
+
+    @cached_property
+    def input_model(self) -> type[BaseModel]:
+        definitions: dict[str, Any] = {}
+        for f in self.input_fields:
+            ann, default = _input_annotation(f, required=not f.null and f.attname not in self.optional_inputs)
+            definitions[f.attname] = (ann, Field(default, alias=self.json_names[f.attname]))
+        return create_model(  # type: ignore[call-overload,no-any-return]
+            f"{self.model.__name__}Input",
+            __config__=ConfigDict(extra="ignore", populate_by_name=False, str_strip_whitespace=False),
+            **definitions,
+        )
+
+    @cached_property
+    def output_model(self) -> type[BaseModel]:
+        definitions = {
+            f.attname: (_output_annotation(f), Field(alias=self.json_names[f.attname])) for f in self.concrete_fields
+        }
+        return create_model(self.model.__name__, **definitions)  # type: ignore[call-overload,no-any-return]
+
+    def validate(self, item: Any) -> tuple[dict[str, Any] | None, str | None]:
+        """``(attributes by attname, None)`` for a valid item, ``(None, message naming the JSON fields)`` if not."""
+        if not isinstance(item, dict):
+            return None, f"Each item must be a JSON object, not {_json_type(item)}"
+        try:
+            return self.input_model.model_validate(item).model_dump(), None
+        except ValidationError as exc:
+            return None, "; ".join(_message(e) for e in exc.errors(include_url=False))
+
+    def render(self, instance: models.Model) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in self.concrete_fields:
+            value = getattr(instance, f.attname)
+            if isinstance(value, dt.datetime):
+                value = render_datetime(value)
+            out[self.json_names[f.attname]] = value
+        return out
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float, Decimal)):
+        return "a number"
+    if value is None:
+        return "null"
+    return type(value).__name__

@@ -1,0 +1,147 @@
+"""Database tenancy for the VBA models.
+
+The ``vbasoftware-database`` header (API) or the staff member's choice (admin) names a Django database alias. It is
+held in a context variable for the duration of the request; :class:`VBADatabaseRouter` sends every read and write of
+a VBA model there and refuses one made without a selected database, so no code path can silently fall back to
+``default``. Commands and tests select a database with :func:`use_vba_database`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+DATABASE_HEADER = "vbasoftware-database"
+ADMIN_SESSION_KEY = "vba_database"
+VBA_API_PREFIX = "/vbasoftware/"
+
+_current: ContextVar[str | None] = ContextVar("vba_database", default=None)
+
+
+class NoVBADatabaseSelected(RuntimeError):
+    """A VBA model was read or written with no VBA database selected."""
+
+
+def vba_database_names() -> list[str]:
+    return list(settings.VBA_DATABASES)
+
+
+def is_vba_database(name: str | None) -> bool:
+    return bool(name) and name in settings.VBA_DATABASES
+
+
+def current_vba_database() -> str:
+    alias = _current.get()
+    if alias is None:
+        raise NoVBADatabaseSelected(
+            "No VBA database is selected: send the vbasoftware-database header, pick one in the admin, "
+            "or wrap the code in use_vba_database(name)."
+        )
+    return alias
+
+
+@contextlib.contextmanager
+def use_vba_database(alias: str) -> Iterator[str]:
+    if not is_vba_database(alias):
+        raise ValueError(f"{alias!r} is not a configured VBA database ({', '.join(vba_database_names())})")
+    token = _current.set(alias)
+    try:
+        yield alias
+    finally:
+        _current.reset(token)
+
+
+def is_vba_model(app_label: str, model_name: str | None) -> bool:
+    if not model_name:
+        return False
+    name = model_name.lower()
+    if name.startswith("historical"):
+        name = name[len("historical") :]
+    return f"{app_label}.{name}" in settings.VBA_TENANT_MODELS
+
+
+class VBADatabaseRouter:
+    """VBA models live only in the VBA databases, everything else only in ``default``."""
+
+    def _route(self, model: Any, **hints: Any) -> str | None:
+        if is_vba_model(model._meta.app_label, model._meta.model_name):
+            return current_vba_database()
+        return "default"
+
+    db_for_read = _route
+    db_for_write = _route
+
+    def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool | None:
+        return True
+
+    def allow_migrate(self, db: str, app_label: str, model_name: str | None = None, **hints: Any) -> bool:
+        if is_vba_database(db):
+            return is_vba_model(app_label, model_name)
+        if db == "default":
+            return not is_vba_model(app_label, model_name)
+        return False
+
+
+def granted_databases(user: Any) -> list[str]:
+    """VBA databases ``user`` may work in: superusers all, others those of their grants."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser:
+        return vba_database_names()
+    from config.api.models import DatabaseGrant
+
+    granted = set(DatabaseGrant.objects.filter(user=user).values_list("database", flat=True))
+    return [name for name in vba_database_names() if name in granted]
+
+
+class VBADatabaseMiddleware:
+    """Selects the VBA database for the request.
+
+    API paths: the header value is stored on the request as ``vba_database_requested``; the API view checks it
+    (after authentication, decisions.md 1-2) and only then selects it. Admin paths: the database the staff member
+    picked (kept in the session), or the first one granted.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.vba_database_requested = request.headers.get(DATABASE_HEADER)  # type: ignore[attr-defined]
+        alias = None
+        if request.path.startswith("/admin/"):
+            alias = admin_database(request)
+        token = _current.set(alias)
+        try:
+            return self.get_response(request)
+        finally:
+            _current.reset(token)
+
+
+def admin_database(request: HttpRequest) -> str | None:
+    user = getattr(request, "user", None)
+    if user is None or not getattr(user, "is_staff", False):
+        return None
+    granted = granted_databases(user)
+    chosen = request.session.get(ADMIN_SESSION_KEY)
+    if chosen in granted:
+        return chosen
+    return granted[0] if granted else None
+
+
+def select_for_request(alias: str) -> None:
+    """Select ``alias`` for the rest of the current request (called by the API view once checks have passed)."""
+    _current.set(alias)
+
+
+def admin_database_context(request: HttpRequest) -> dict[str, Any]:
+    if not request.path.startswith("/admin/") or not getattr(request.user, "is_staff", False):
+        return {}
+    return {
+        "vba_databases": granted_databases(request.user),
+        "vba_database": _current.get(),
+    }

@@ -1,0 +1,126 @@
+"""The generic VBA view set: every VBA resource is a short declaration on top of :class:`VBAResourceViewSet`.
+
+A subclass sets ``resource`` (a :class:`~config.api.batch.BatchResource`), ``filterset_class`` and, where the key is
+not a string, overrides :meth:`parse_key`. It may override :meth:`get_queryset` and :meth:`get_context` (for
+resources nested under a parent, as care cases are under a care plan).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSetMixin
+
+from config.api.authentication import BearerAuthentication, ClientRateThrottle, VBAAccess
+from config.api.batch import BatchResource, batch_upsert
+from config.api.envelope import PayloadTooLarge, VBARenderer, vba_exception_handler
+from config.api.paging import paginate, pagination_header
+from config.api.parsers import StrictJSONParser
+from config.api.services import record_create, record_delete, record_get, record_replace
+
+
+class VBAView(APIView):
+    """Authentication, tenancy, envelope, parsing and throttling shared by every VBA endpoint."""
+
+    authentication_classes = [BearerAuthentication]
+    permission_classes = [VBAAccess]
+    throttle_classes = [ClientRateThrottle]
+    parser_classes = [StrictJSONParser]
+    renderer_classes = [VBARenderer]
+
+    def get_exception_handler(self) -> Any:
+        return vba_exception_handler
+
+
+def parse_bool_param(params: Any, name: str) -> bool:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return False
+    if raw.lower() not in ("true", "false"):
+        raise exceptions.ValidationError({name: [f"must be true or false, not {raw!r}"]})
+    return raw.lower() == "true"
+
+
+class VBAResourceViewSet(ViewSetMixin, VBAView):
+    resource: BatchResource
+    filterset_class: Any = None
+
+    # -- hooks -----------------------------------------------------------------------------------------------
+    def parse_key(self, raw: str) -> Any:
+        return raw
+
+    def get_context(self) -> dict[str, Any]:
+        return {}
+
+    def get_queryset(self) -> QuerySet:
+        return self.resource.spec.model._default_manager.all()
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+    def _record_response(self, instance: Any, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(
+            self.resource.spec.render(instance),
+            status=status_code,
+            headers={"ETag": self.resource.etag(instance)},
+        )
+
+    def _key(self, kwargs: dict[str, Any]) -> Any:
+        key = self.parse_key(kwargs["key"])
+        if not self.get_queryset().filter(pk=key).exists():
+            raise exceptions.NotFound(f"{self.resource.label} {key} was not found")
+        return key
+
+    # -- endpoints -------------------------------------------------------------------------------------------
+    def list(self, request: Request, **kwargs: Any) -> Response:
+        queryset = self.get_queryset()
+        if self.filterset_class is not None:
+            filterset = self.filterset_class(request.query_params, queryset=queryset)
+            if not filterset.is_valid():
+                raise exceptions.ValidationError(filterset.errors)
+            queryset = filterset.qs
+        rows, meta = paginate(self.resource.spec, queryset, request.query_params)
+        render = self.resource.spec.render
+        return Response([render(r) for r in rows], headers={"x-pagination": pagination_header(meta)})
+
+    def create(self, request: Request, **kwargs: Any) -> Response:
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError(f"The body must be a JSON object ({self.resource.label}).")
+        instance = record_create(self.resource, request.data, user=request.user, context=self.get_context())
+        return self._record_response(instance, status.HTTP_201_CREATED)
+
+    def retrieve(self, request: Request, **kwargs: Any) -> Response:
+        return self._record_response(record_get(self.resource, self._key(kwargs)))
+
+    def update(self, request: Request, **kwargs: Any) -> Response:
+        key = self._key(kwargs)
+        instance = record_replace(
+            self.resource,
+            key,
+            request.data,
+            user=request.user,
+            if_match=request.headers.get("If-Match"),
+            context=self.get_context(),
+        )
+        return self._record_response(instance)
+
+    def destroy(self, request: Request, **kwargs: Any) -> Response:
+        key = self._key(kwargs)
+        record_delete(self.resource, key, user=request.user, if_match=request.headers.get("If-Match"))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def batch(self, request: Request, **kwargs: Any) -> Response:
+        all_or_none = parse_bool_param(request.query_params, "allOrNone")
+        context = self.get_context()
+        items = request.data
+        if not isinstance(items, list):
+            raise exceptions.ValidationError(f"The body must be a JSON array of {self.resource.label} objects.")
+        limit = settings.VBA_BATCH_MAX_ITEMS
+        if len(items) > limit:
+            raise PayloadTooLarge(f"The batch has {len(items)} items; at most {limit} are allowed per request.")
+        outcome = batch_upsert(self.resource, items, user=request.user, all_or_none=all_or_none, context=context)
+        return Response(outcome.as_json(), status=status.HTTP_207_MULTI_STATUS)

@@ -1,0 +1,168 @@
+"""Settings, all read from the environment (django-environ); see README.md for every variable.
+
+With no variable set the project runs on SQLite files in ``data/`` (git-ignored): ``default`` holds users,
+credentials and grants; each VBA database (``VBA_DATABASES``) is its own Django database alias.
+"""
+
+from datetime import timedelta
+from typing import Any
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = BASE_DIR / "data"
+DATA_DIR.mkdir(exist_ok=True)
+
+env = environ.Env()
+
+SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me-in-production-0123456789")
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+TIME_ZONE = env("TIME_ZONE", default="UTC")
+USE_TZ = True
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
+
+
+def _database(url: str) -> dict:
+    config = environ.Env.db_url_config(url)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # BEGIN IMMEDIATE: a batch takes the write lock before it reads existing keys, so two writers serialize
+        # instead of both deciding "created" for the same key.
+        config.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 30})
+    return config
+
+
+def _vba_databases(value: str) -> dict[str, dict]:
+    databases: dict[str, dict] = {}
+    for pair in filter(None, (p.strip() for p in value.split(","))):
+        name, sep, url = pair.partition("=")
+        name = name.strip()
+        if not sep or not name or not url.strip():
+            raise environ.ImproperlyConfigured(f"VBA_DATABASES entry {pair!r} is not name=url")
+        if name == "default":
+            raise environ.ImproperlyConfigured("VBA_DATABASES may not use the name 'default'")
+        databases[name] = _database(url.strip())
+    if not databases:
+        raise environ.ImproperlyConfigured("VBA_DATABASES names no database")
+    return databases
+
+
+DATABASES = {"default": _database(env("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'default.sqlite3'}"))}
+VBA_DATABASES = _vba_databases(env("VBA_DATABASES", default=f"demo=sqlite:///{DATA_DIR / 'demo.sqlite3'}"))
+DATABASES.update(VBA_DATABASES)
+DATABASE_ROUTERS = ["config.api.tenancy.VBADatabaseRouter"]
+# Models that live in the VBA databases (and their simple-history tables); everything else lives in default.
+VBA_TENANT_MODELS = {"authorizations.auth", "carecases.careplan", "carecases.carecase", "api.keysequence"}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_api_key",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "simple_history",
+    "oauth2_provider",
+    "config.api",
+    "authorizations",
+    "carecases",
+]
+
+MIDDLEWARE = [
+    "config.api.middleware.ActivityIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.api.tenancy.VBADatabaseMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "config" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "config.api.tenancy.admin_database_context",
+            ]
+        },
+    }
+]
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://vbapi")}
+
+# --- VBA API ---------------------------------------------------------------------------------------------------
+VBA_BATCH_MAX_ITEMS = env.int("VBA_BATCH_MAX_ITEMS", default=1000)
+VBA_MAX_BODY_BYTES = env.int("VBA_MAX_BODY_BYTES", default=10 * 1024 * 1024)
+VBA_RATE_LIMIT_PER_SECOND = env.float("VBA_RATE_LIMIT_PER_SECOND", default=25.0)
+VBA_RATE_LIMIT_BURST = env.int("VBA_RATE_LIMIT_BURST", default=50)
+# Django's own body limit is replaced by VBA_MAX_BODY_BYTES (answered with a 413 in the right envelope).
+DATA_UPLOAD_MAX_MEMORY_SIZE = None
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
+
+REST_FRAMEWORK: dict[str, Any] = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+}
+
+API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env.int("VBA_ID_TOKEN_LIFETIME", default=24 * 3600)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("VBA_REFRESH_TOKEN_DAYS", default=30)),
+    "SIGNING_KEY": SECRET_KEY,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "UPDATE_LAST_LOGIN": False,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "VBAPI- and Spry-compatible records API",
+    "DESCRIPTION": "VBA Auth / CarePlan / CareCase (under /vbasoftware/) and Spry Authorization "
+    "(under /apis/soap-enrichment/v1/authorization).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Spry API (OAuth 2.0 client credentials) --------------------------------------------------------------------
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "SCOPES": {"read": "Read authorizations", "write": "Create, update and delete authorizations"},
+    "DEFAULT_SCOPES": ["read", "write"],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "vbapi.request": {"handlers": ["console"], "level": env("REQUEST_LOG_LEVEL", default="INFO")},
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
+    },
+}

@@ -1,0 +1,36 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, include, path
+from django.views import defaults
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.api.auth_views import UserAuthenticationView, UserRefreshTokensView
+from config.api.envelope import INTERNAL_ERROR, vba_error_response
+from config.api.tenancy import VBA_API_PREFIX
+
+vba_patterns: list[URLPattern | URLResolver] = [
+    path("user-authentication", UserAuthenticationView.as_view(), name="user-authentication"),
+    path("user-refresh-tokens", UserRefreshTokensView.as_view(), name="user-refresh-tokens"),
+    path("", include("authorizations.api.vba_urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("vbasoftware/", include(vba_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(VBA_API_PREFIX):
+        return vba_error_response(request, 404, f"The requested resource ({request.path}) was not found.")
+    return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+
+
+def handler500(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    if request.path.startswith(VBA_API_PREFIX):
+        return vba_error_response(request, 500, INTERNAL_ERROR)
+    return defaults.server_error(request)
