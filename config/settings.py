@@ -5,8 +5,8 @@ credentials and grants; each VBA database (``VBA_DATABASES``) is its own Django 
 """
 
 from datetime import timedelta
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import environ
 
