@@ -1,0 +1,84 @@
+"""VBA's ``CarePlan`` and ``CareCase`` tables, column for column.
+
+Attribute names are snake_case; ``db_column`` is VBA's column; the JSON name is the column put through .NET's
+camel-casing (:func:`config.api.records.vba_json_name`): ``CarePlan_Key`` → ``carePlan_Key``, ``Case_ID`` →
+``case_ID``. A case belongs to one plan (``CarePlan_Key``); a plan that still has cases cannot be deleted.
+"""
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from config.api.fields import MoneyField, VBAHistoryFields
+
+
+class CarePlan(models.Model):
+    care_plan_key = models.IntegerField(primary_key=True, db_column="CarePlan_Key")
+    care_type = models.CharField(max_length=32, null=True, blank=True, db_column="Care_Type", db_index=True)
+    care_weight = MoneyField(null=True, blank=True, db_column="Care_Weight")
+    description = models.CharField(max_length=512, null=True, blank=True, db_column="Description")
+    entry_date = models.DateTimeField(db_column="Entry_Date")
+    entry_user = models.CharField(max_length=20, null=True, blank=True, db_column="Entry_User")
+    update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
+    update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
+
+    history = HistoricalRecords(user_db_constraint=False, bases=[VBAHistoryFields])
+
+    class Meta:
+        db_table = "CarePlan"
+        ordering = ["care_plan_key"]
+        verbose_name = "care plan"
+
+    def __str__(self) -> str:
+        label = self.description or self.care_type
+        return f"Care plan {self.care_plan_key}" + (f": {label[:60]}" if label else "")
+
+
+class CareCase(models.Model):
+    case_key = models.IntegerField(primary_key=True, db_column="Case_Key")
+    appointment_date = models.DateTimeField(null=True, blank=True, db_column="Appointment_Date")
+    assessment_date = models.DateTimeField(null=True, blank=True, db_column="Assessment_Date")
+    care_plan = models.ForeignKey(
+        CarePlan,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_column="CarePlan_Key",
+        db_index=False,  # covered by the (CarePlan_Key, Case_Key) index
+        verbose_name="care plan",
+    )
+    case_assign_type = models.CharField(max_length=16, null=True, blank=True, db_column="Case_Assign_Type")
+    case_end_date = models.DateTimeField(null=True, blank=True, db_column="Case_End_Date", db_index=True)
+    case_id = models.CharField(max_length=64, null=True, blank=True, db_column="Case_ID", db_index=True)
+    case_priority = models.IntegerField(null=True, blank=True, db_column="Case_Priority", db_index=True)
+    case_reason = models.CharField(max_length=32, null=True, blank=True, db_column="Case_Reason", db_index=True)
+    case_score = MoneyField(null=True, blank=True, db_column="Case_Score")
+    case_start_date = models.DateTimeField(null=True, blank=True, db_column="Case_Start_Date", db_index=True)
+    case_status = models.CharField(max_length=8, null=True, blank=True, db_column="Case_Status", db_index=True)
+    division_id = models.CharField(max_length=20, null=True, blank=True, db_column="Division_ID")
+    do_not_contact = models.BooleanField(default=False, db_default=False, db_column="Do_Not_Contact")
+    eligibility_verified = models.DateTimeField(null=True, blank=True, db_column="Eligibility_Verified")
+    eligibility_verified_comment = models.CharField(
+        max_length=512, null=True, blank=True, db_column="Eligibility_Verified_Comment"
+    )
+    case_close_reason = models.CharField(max_length=32, null=True, blank=True, db_column="Case_Close_Reason")
+    entry_date = models.DateTimeField(db_column="Entry_Date")
+    entry_user = models.CharField(max_length=20, null=True, blank=True, db_column="Entry_User")
+    group_id = models.CharField(max_length=20, null=True, blank=True, db_column="Group_ID")
+    member_seq = models.CharField(max_length=2, null=True, blank=True, db_column="Member_Seq")
+    provider_id = models.CharField(max_length=20, null=True, blank=True, db_column="Provider_ID", db_index=True)
+    subscriber_id = models.CharField(max_length=9, null=True, blank=True, db_column="Subscriber_ID")
+    update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
+    update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
+
+    history = HistoricalRecords(user_db_constraint=False, bases=[VBAHistoryFields])
+
+    class Meta:
+        db_table = "CareCase"
+        ordering = ["case_key"]
+        verbose_name = "care case"
+        indexes = [
+            models.Index(fields=["subscriber_id", "member_seq"], name="carecase_subscriber_member"),
+            models.Index(fields=["care_plan", "case_key"], name="carecase_plan_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Care case {self.case_key}" + (f" ({self.case_id})" if self.case_id else "")

@@ -246,8 +246,9 @@ def batch_upsert(
         for position, (i, attrs) in enumerate(pending):
             key = attrs[resource.key]
             exists = key in seen
-            if position in reference_errors:
-                results[i] = ItemResult(key, 400, reference_errors[position])
+            if position in reference_errors:  # a refused item reports the key it was sent, not one handed out
+                sent = resource.sent_key(items[i]) if id(attrs) in generated else key
+                results[i] = ItemResult(sent, 400, reference_errors[position])
             elif mode is Mode.CREATE and exists:
                 results[i] = ItemResult(key, 409, f"{resource.label} {key} already exists")
             elif mode is Mode.REPLACE and not exists:

@@ -1,0 +1,169 @@
+"""CarePlans (with their most recent cases inline) and CareCases in the admin, in the database the staff member
+picked (the router sends every query there). Audit fields are read-only and stamped on save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from carecases.models import CareCase, CarePlan
+from carecases.services import CARE_CASE, CARE_PLAN, care_record_stamp
+from config.api.admin import AUDIT_FIELDS, VBAModelAdmin
+from config.api.batch import allocate_keys
+from config.api.tenancy import current_vba_database
+
+INLINE_CASES = 20  # a plan with thousands of cases still opens fast: the rest are one click away
+KEY_HELP = "0 assigns the next free key."
+
+
+def cases_url(plan_key: int) -> str:
+    return reverse("admin:carecases_carecase_changelist") + f"?care_plan__care_plan_key__exact={plan_key}"
+
+
+class RecentCasesFormSet(BaseInlineFormSet):
+    """Only the ``INLINE_CASES`` most recently updated cases of the plan."""
+
+    def get_queryset(self) -> Any:
+        if not hasattr(self, "_recent"):
+            self._recent = super().get_queryset().order_by("-update_date", "-case_key")[:INLINE_CASES]
+        return self._recent
+
+
+class CareCaseInline(admin.TabularInline):
+    model = CareCase
+    formset = RecentCasesFormSet
+    fields = ("case_key", "case_id", "case_status", "case_priority", "case_reason", "subscriber_id", "update_date")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = f"care cases (the {INLINE_CASES} most recently updated; open them to edit)"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class KeyedVBAAdmin(VBAModelAdmin):
+    """A new record's key may be left at 0: the next key of the database's sequence is assigned on save."""
+
+    resource: Any
+
+    @staticmethod
+    def stamp(obj: Any, *, user: Any, created: bool) -> None:
+        care_record_stamp(record=obj, user=user, created=created)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {self.model._meta.pk.name: 0, **super().get_changeform_initial_data(request)}
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        key = self.model._meta.pk.name
+        if obj is None and key in form.base_fields:
+            form.base_fields[key].help_text = KEY_HELP
+            form.base_fields[key].min_value = 0
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change and not obj.pk:
+            (obj.pk,) = allocate_keys(self.resource, 1, current_vba_database())
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CarePlan)
+class CarePlanAdmin(KeyedVBAAdmin):
+    resource = CARE_PLAN
+    list_display = ("care_plan_key", "care_type", "description", "care_weight", "case_count", "update_date")
+    list_filter = ("care_type",)
+    search_fields = ("=care_plan_key", "care_type", "description")
+    search_help_text = "Care plan key (exact), care type or description (contains)."
+    list_per_page = 50
+    fieldsets = (
+        ("Care plan", {"fields": ("care_plan_key", ("care_type", "care_weight"), "description", "all_cases")}),
+        ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
+    )
+    readonly_fields = (*AUDIT_FIELDS, "all_cases")
+    inlines = [CareCaseInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        cases = (
+            CareCase.objects.filter(care_plan=OuterRef("pk"))
+            .order_by()
+            .values("care_plan")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return super().get_queryset(request).annotate(n_cases=Coalesce(Subquery(cases), 0))
+
+    @admin.display(description="cases", ordering="n_cases")
+    def case_count(self, obj: CarePlan) -> Any:
+        return format_html('<a href="{}">{}</a>', cases_url(obj.pk), obj.n_cases)  # type: ignore[attr-defined]
+
+    @admin.display(description="all cases")
+    def all_cases(self, obj: CarePlan | None) -> Any:
+        if obj is None or obj.pk is None:
+            return "-"
+        count = getattr(obj, "n_cases", None)
+        if count is None:
+            count = obj.cases.count()
+        return format_html('<a href="{}">All {} case(s) of this plan</a>', cases_url(obj.pk), count)
+
+
+@admin.register(CareCase)
+class CareCaseAdmin(KeyedVBAAdmin):
+    resource = CARE_CASE
+    list_display = (
+        "case_key",
+        "case_id",
+        "care_plan",
+        "case_status",
+        "case_priority",
+        "case_reason",
+        "subscriber_id",
+        "member_seq",
+        "provider_id",
+        "case_start_date",
+        "case_end_date",
+        "do_not_contact",
+        "update_date",
+    )
+    list_select_related = ("care_plan",)
+    list_filter = ("case_status", "case_priority", "case_reason", "do_not_contact")
+    search_fields = ("=case_key", "=case_id", "^subscriber_id", "^provider_id")
+    search_help_text = "Case key or case ID (exact), subscriber or provider ID (starts with)."
+    list_per_page = 50
+    show_full_result_count = False
+    date_hierarchy = "case_start_date"
+    raw_id_fields = ("care_plan",)
+    fieldsets = (
+        (
+            "Case",
+            {
+                "fields": (
+                    ("case_key", "case_id", "care_plan"),
+                    ("case_status", "case_priority", "case_reason"),
+                    ("case_assign_type", "case_score", "case_close_reason"),
+                )
+            },
+        ),
+        ("Member", {"fields": (("subscriber_id", "member_seq"), ("group_id", "division_id"), "do_not_contact")}),
+        ("Provider", {"fields": ("provider_id",)}),
+        (
+            "Dates",
+            {
+                "fields": (
+                    ("case_start_date", "case_end_date"),
+                    ("assessment_date", "appointment_date"),
+                    ("eligibility_verified", "eligibility_verified_comment"),
+                )
+            },
+        ),
+        ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
+    )

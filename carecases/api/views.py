@@ -1,0 +1,92 @@
+"""VBA CarePlans and CareCases: short declarations on the generic VBA view set (:mod:`config.api.views`).
+
+Path keys (``carePlanKey``, ``caseKey``) are int32: anything else is a 400 naming the parameter. Under
+``/care-plans/{carePlanKey}/...`` an unknown plan is a 404 for the whole request (decisions.md 7).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from carecases.filters import CareCaseFilter, CarePlanFilter
+from carecases.models import CareCase, CarePlan
+from carecases.services import CARE_CASE, CARE_PLAN, PLAN_CARE_CASE, PLAN_KEY, care_plan_delete
+from config.api.records import INT32_MAX, INT32_MIN
+from config.api.schema import vba_schema
+from config.api.views import VBAResourceViewSet
+
+CARE_PLAN_KEY = OpenApiParameter("key", OpenApiTypes.INT32, OpenApiParameter.PATH, description="carePlanKey")
+PLAN_OF_CASE = OpenApiParameter("carePlanKey", OpenApiTypes.INT32, OpenApiParameter.PATH, description="CarePlan Key")
+CASE_KEY = OpenApiParameter("key", OpenApiTypes.INT32, OpenApiParameter.PATH, description="caseKey")
+
+
+def parse_int32(name: str, raw: str) -> int:
+    """A path key: a whole number in int32 range, or a 400 naming the parameter."""
+    text = raw.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    value = int(text) if digits.isascii() and digits.isdigit() else None
+    if value is None or not INT32_MIN <= value <= INT32_MAX:
+        raise exceptions.ValidationError(
+            {name: [f"must be a whole number from {INT32_MIN} to {INT32_MAX}, not {raw!r}"]}
+        )
+    return value
+
+
+@vba_schema(CARE_PLAN, key_param=CARE_PLAN_KEY)
+class CarePlanViewSet(VBAResourceViewSet):
+    """``POST|GET /care-plans``, ``GET|PUT|DELETE /care-plans/{carePlanKey}``, ``PUT /care-plans-batch``."""
+
+    resource = CARE_PLAN
+    filterset_class = CarePlanFilter
+
+    def parse_key(self, raw: str) -> int:
+        return parse_int32("carePlanKey", raw)
+
+    def destroy(self, request: Request, **kwargs: Any) -> Response:
+        """A plan that still has cases is a 409, not a cascade."""
+        key = self._key(kwargs)
+        care_plan_delete(key=key, user=request.user, if_match=request.headers.get("If-Match"))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@vba_schema(PLAN_CARE_CASE, key_param=CASE_KEY, extra_params=[PLAN_OF_CASE])
+class PlanCareCaseViewSet(VBAResourceViewSet):
+    """The cases of one plan: ``POST|GET /care-plans/{carePlanKey}/cases``,
+    ``GET|PUT|DELETE /care-plans/{carePlanKey}/cases/{caseKey}``, ``PUT /care-plans/{carePlanKey}/cases-batch``."""
+
+    resource = PLAN_CARE_CASE
+    filterset_class = CareCaseFilter
+    care_plan_key: int
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # credentials, database and rate limit come first
+        self.care_plan_key = parse_int32("carePlanKey", kwargs["carePlanKey"])
+        if not CarePlan.objects.filter(pk=self.care_plan_key).exists():
+            raise exceptions.NotFound(f"CarePlan {self.care_plan_key} was not found")
+
+    def parse_key(self, raw: str) -> int:
+        return parse_int32("caseKey", raw)
+
+    def get_context(self) -> dict[str, Any]:
+        return {PLAN_KEY: self.care_plan_key}
+
+    def get_queryset(self) -> QuerySet:
+        return CareCase.objects.filter(care_plan_id=self.care_plan_key)
+
+
+@vba_schema(CARE_CASE, key_param=CASE_KEY)
+class CareCaseViewSet(VBAResourceViewSet):
+    """``PUT /care-cases-batch``: each case names its plan in ``carePlan_Key`` (VBA's simplified path)."""
+
+    resource = CARE_CASE
+    filterset_class = CareCaseFilter
+
+    def parse_key(self, raw: str) -> int:
+        return parse_int32("caseKey", raw)

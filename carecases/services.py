@@ -1,0 +1,165 @@
+"""Writes of the carecases app, shared by the API, the admin, the management command and the demo data.
+
+CarePlan and CareCase are declarations on the one batch engine (:mod:`config.api.batch`): a model, a key and the
+rules of decisions.md 6-7. Three case resources share one spec and differ only in how they check the plan:
+
+- :data:`CARE_CASE` (``PUT /care-cases-batch``): each item's ``carePlan_Key`` must name an existing plan (400);
+- :data:`PLAN_CARE_CASE` (under ``/care-plans/{carePlanKey}``): the item's plan must be the path's (400), and a case
+  that already belongs to another plan is not taken over through this plan's path (400; move it through
+  ``/care-cases-batch``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connections, transaction
+from django.db.models import Max, Model
+from django.utils import timezone
+from rest_framework import exceptions, status
+
+from carecases.models import CareCase, CarePlan
+from config.api.batch import AUDIT_USER_LENGTH, BatchOutcome, BatchResource, batch_upsert
+from config.api.records import RecordSpec
+from config.api.services import record_delete, record_get
+from config.api.tenancy import current_vba_database
+
+PLAN_KEY = "care_plan_key"  # context key: the care plan of the path
+
+
+class IntKeyResource(BatchResource):
+    """An int32 key where 0 means "assign the next key" (decisions.md 6) and a negative key is refused."""
+
+    def key_is_missing(self, value: Any) -> bool:
+        return value == 0
+
+    def sequence_start(self, using: str) -> int:
+        """The sequence starts after the largest key already in the table (one query)."""
+        model = self.spec.model
+        return int(model._default_manager.using(using).aggregate(top=Max("pk"))["top"] or 0)
+
+    def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
+        if attrs[self.key] < 0:
+            return (
+                f"{self.key_json}: must be 0 (to have the next key assigned) or a positive key, not {attrs[self.key]}"
+            )
+        return None
+
+
+class CarePlanResource(IntKeyResource):
+    spec = RecordSpec(CarePlan)
+    key = "care_plan_key"
+    label = "CarePlan"
+
+
+def _existing_plans(plan_keys: set[int], using: str) -> set[int]:
+    """Which of ``plan_keys`` exist; on PostgreSQL they are also locked ``FOR KEY SHARE`` until the transaction ends,
+    exactly as the foreign key check would, so a plan cannot be deleted between this check and the write."""
+    if not plan_keys:
+        return set()
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return set(CarePlan.objects.using(using).filter(pk__in=plan_keys).values_list("pk", flat=True))
+    quote = connection.ops.quote_name
+    column = quote(str(CarePlan._meta.pk.column))
+    sql = f"SELECT {column} FROM {quote(CarePlan._meta.db_table)} WHERE {column} = ANY(%s) FOR KEY SHARE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [sorted(plan_keys)])
+        return {row[0] for row in cursor.fetchall()}
+
+
+class CareCaseResource(IntKeyResource):
+    """Cases through ``/care-cases-batch``: each item names its plan, which must exist."""
+
+    spec = RecordSpec(CareCase)
+    key = "case_key"
+    label = "CareCase"
+
+    def check_references(self, items: Sequence[dict[str, Any]], using: str) -> dict[int, str]:
+        found = _existing_plans({attrs["care_plan_id"] for attrs in items}, using)
+        return {
+            position: f"carePlan_Key: care plan {attrs['care_plan_id']} does not exist"
+            for position, attrs in enumerate(items)
+            if attrs["care_plan_id"] not in found
+        }
+
+
+class PlanCareCaseResource(CareCaseResource):
+    """Cases under ``/care-plans/{carePlanKey}``: the path's plan (``context[PLAN_KEY]``) is the only one allowed."""
+
+    def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
+        error = super().prepare(attrs, context)
+        path_plan = context.get(PLAN_KEY)
+        if error is None and path_plan is not None and attrs["care_plan_id"] != path_plan:
+            return f"carePlan_Key: the item says {attrs['care_plan_id']} but the path says {path_plan}; they must match"
+        return error
+
+    def check_references(self, items: Sequence[dict[str, Any]], using: str) -> dict[int, str]:
+        errors = super().check_references(items, using)
+        keys = [attrs[self.key] for attrs in items]
+        elsewhere = dict(CareCase.objects.using(using).filter(pk__in=keys).values_list("pk", "care_plan_id"))
+        for position, attrs in enumerate(items):
+            owner = elsewhere.get(attrs[self.key])
+            if position not in errors and owner is not None and owner != attrs["care_plan_id"]:
+                errors[position] = (
+                    f"CareCase {attrs[self.key]} belongs to care plan {owner}, not {attrs['care_plan_id']}; "
+                    "move it to another plan through PUT /care-cases-batch"
+                )
+        return errors
+
+
+CARE_PLAN = CarePlanResource()
+CARE_CASE = CareCaseResource()
+PLAN_CARE_CASE = PlanCareCaseResource()
+
+
+class PlanHasCases(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "care_plan_has_cases"
+
+
+def care_plan_batch_upsert(*, items: Sequence[Any], user: Any, all_or_none: bool = False) -> BatchOutcome:
+    """Create or replace CarePlans (``PUT /care-plans-batch``) in the selected database; one result per item."""
+    return batch_upsert(CARE_PLAN, items, user=user, all_or_none=all_or_none)
+
+
+def care_case_batch_upsert(
+    *, items: Sequence[Any], user: Any, care_plan_key: int | None = None, all_or_none: bool = False
+) -> BatchOutcome:
+    """Create or replace CareCases in the selected database; one result per item.
+
+    With ``care_plan_key`` (``PUT /care-plans/{carePlanKey}/cases-batch``) every item must belong to that plan,
+    which must exist (404 otherwise); without it (``PUT /care-cases-batch``) each item's plan must exist.
+    """
+    if care_plan_key is None:
+        return batch_upsert(CARE_CASE, items, user=user, all_or_none=all_or_none)
+    care_plan_get(key=care_plan_key)
+    return batch_upsert(PLAN_CARE_CASE, items, user=user, all_or_none=all_or_none, context={PLAN_KEY: care_plan_key})
+
+
+def care_plan_get(*, key: int) -> Model:
+    """The care plan ``key`` of the selected database, or a 404."""
+    return record_get(CARE_PLAN, key)
+
+
+def care_plan_delete(*, key: int, user: Any, if_match: str | None = None) -> None:
+    """Delete a care plan that has no cases; one that still has cases is a 409 (never a cascade)."""
+    with transaction.atomic(using=current_vba_database()):
+        record_get(CARE_PLAN, key, for_update=True)  # holds off new cases until this transaction ends
+        count = CareCase.objects.filter(care_plan_id=key).count()
+        if count:
+            raise PlanHasCases(
+                f"CarePlan {key} still has {count} care case(s); delete them or move them to another plan first"
+            )
+        record_delete(CARE_PLAN, key, user=user, if_match=if_match)
+
+
+def care_record_stamp(*, record: CarePlan | CareCase, user: Any, created: bool) -> CarePlan | CareCase:
+    """Stamp the server-owned audit fields of a plan or case about to be saved by a person (the admin)."""
+    now = timezone.now()
+    name = (user.get_username() or "")[:AUDIT_USER_LENGTH] or None
+    if created:
+        record.entry_date, record.entry_user = now, name
+    record.update_date, record.update_user = now, name
+    return record
