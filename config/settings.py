@@ -121,7 +121,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = None
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
 
 REST_FRAMEWORK: dict[str, Any] = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
@@ -147,6 +147,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "OAS_VERSION": "3.1.0",
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "apiKeyAuth": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            "basicAuth": {"type": "http", "scheme": "basic"},
+        }
+    },
 }
 
 # --- Spry API (OAuth 2.0 client credentials) --------------------------------------------------------------------
@@ -154,7 +162,14 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "SCOPES": {"read": "Read authorizations", "write": "Create, update and delete authorizations"},
     "DEFAULT_SCOPES": ["read", "write"],
+    # Only the SHA-256 checksum of an access token is stored, never the reusable token itself (RFC 9700).
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
+# Named explicitly so that migrations referencing the (swappable) OAuth application model can be generated.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+SPRY_MAX_BODY_BYTES = env.int("SPRY_MAX_BODY_BYTES", default=1024 * 1024)
+# Per OAuth client, in DRF's rate syntax (N/second, N/minute, N/hour); above it → code 4029 (HTTP 429).
+SPRY_RATE_LIMIT = env("SPRY_RATE_LIMIT", default="50/second")
 
 LOGGING = {
     "version": 1,

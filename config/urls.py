@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.api.admin import select_database
 from config.api.auth_views import UserAuthenticationView, UserRefreshTokensView
 from config.api.envelope import INTERNAL_ERROR, vba_error_response
 from config.api.tenancy import VBA_API_PREFIX
@@ -17,6 +18,7 @@ vba_patterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
+    path("admin/vba-database/", select_database, name="admin-select-database"),
     path("admin/", admin.site.urls),
     path("vbasoftware/", include(vba_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,8 +1,15 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
 from authorizations.filters import AuthFilter
 from authorizations.services import AUTH
+from config.api.schema import vba_schema
 from config.api.views import VBAResourceViewSet
 
+AUTH_NUMBER = OpenApiParameter("key", OpenApiTypes.STR, OpenApiParameter.PATH, description="authNumber")
 
+
+@vba_schema(AUTH, key_param=AUTH_NUMBER)
 class AuthViewSet(VBAResourceViewSet):
     """VBA Auths: ``PUT /auths`` (batch, 207), ``POST|GET /auths``, ``GET|PUT|DELETE /auths/{authNumber}``."""
 

@@ -7,6 +7,8 @@ import binascii
 from typing import Any
 
 from django.contrib.auth import authenticate
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +23,7 @@ from config.api.authentication import (
     check_database,
     issue_tokens,
 )
+from config.api.schema import DATABASE_HEADER, TOKEN_RESPONSES
 from config.api.views import VBAView
 
 
@@ -43,6 +46,8 @@ class TokenView(VBAView):
     permission_classes: list[Any] = []
     throttle_classes = [ClientRateThrottle]
 
+    openapi_security = [{"apiKeyAuth": [], "basicAuth": []}]
+
     def get_authenticate_header(self, request: Request) -> str:
         return 'Basic realm="vbasoftware"'
 
@@ -50,6 +55,12 @@ class TokenView(VBAView):
 class UserAuthenticationView(TokenView):
     """HTTP Basic + ``x-api-key`` + ``vbasoftware-database`` → tokens bound to that database."""
 
+    @extend_schema(
+        summary="Log in (HTTP Basic) and get tokens",
+        parameters=[DATABASE_HEADER],
+        request=None,
+        responses=TOKEN_RESPONSES,
+    )
     def post(self, request: Request) -> Response:
         client = authenticate_client(request)
         username, password = _basic_credentials(request)
@@ -63,6 +74,15 @@ class UserAuthenticationView(TokenView):
 class UserRefreshTokensView(TokenView):
     """``expired-id-token`` and ``refresh-token`` headers → new tokens for the same user and database."""
 
+    @extend_schema(
+        summary="Refresh tokens",
+        parameters=[
+            OpenApiParameter("refresh-token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("expired-id-token", OpenApiTypes.STR, OpenApiParameter.HEADER),
+        ],
+        request=None,
+        responses=TOKEN_RESPONSES,
+    )
     def post(self, request: Request) -> Response:
         client = authenticate_client(request)
         raw = request.headers.get("refresh-token")

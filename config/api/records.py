@@ -171,9 +171,23 @@ class RecordSpec:
 
     @cached_property
     def output_model(self) -> type[BaseModel]:
+        """The record as the API renders it (for the OpenAPI schema)."""
         definitions = {
             f.attname: (_output_annotation(f), Field(alias=self.json_names[f.attname])) for f in self.concrete_fields
         }
+        return create_model(self.model.__name__, **definitions)  # type: ignore[call-overload,no-any-return]
+
+    @cached_property
+    def request_model(self) -> type[BaseModel]:
+        """The record as a client sends it (for the OpenAPI schema; :attr:`input_model` validates)."""
+        definitions: dict[str, Any] = {}
+        for f in self.input_fields:
+            required = not f.null and f.attname not in self.optional_inputs
+            ann = _output_annotation(f)
+            definitions[f.attname] = (
+                ann if required else ann | None,
+                Field(... if required else None, alias=self.json_names[f.attname]),
+            )
         return create_model(self.model.__name__, **definitions)  # type: ignore[call-overload,no-any-return]
 
     def validate(self, item: Any) -> tuple[dict[str, Any] | None, str | None]:

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from rest_framework import exceptions, status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,6 +34,8 @@ class VBAView(APIView):
     throttle_classes = [ClientRateThrottle]
     parser_classes = [StrictJSONParser]
     renderer_classes = [VBARenderer]
+
+    openapi_security = [{"apiKeyAuth": [], "bearerAuth": []}]
 
     def get_exception_handler(self) -> Any:
         return vba_exception_handler
@@ -113,6 +116,7 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
         record_delete(self.resource, key, user=request.user, if_match=request.headers.get("If-Match"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @action(detail=False, methods=["put"])
     def batch(self, request: Request, **kwargs: Any) -> Response:
         all_or_none = parse_bool_param(request.query_params, "allOrNone")
         context = self.get_context()
