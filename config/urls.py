@@ -9,6 +9,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config.api.admin import select_database
 from config.api.auth_views import UserAuthenticationView, UserRefreshTokensView
 from config.api.envelope import INTERNAL_ERROR, vba_error_response
+from config.api.spry import INTERNAL_ERROR as SPRY_INTERNAL_ERROR
+from config.api.spry import SPRY_API_PREFIX, spry_error_response
 from config.api.tenancy import VBA_API_PREFIX
 
 vba_patterns: list[URLPattern | URLResolver] = [
@@ -21,6 +23,7 @@ urlpatterns = [
     path("admin/vba-database/", select_database, name="admin-select-database"),
     path("admin/", admin.site.urls),
     path("vbasoftware/", include(vba_patterns)),
+    path("apis/", include("authorizations.api.spry_urls")),  # Spry API and its OAuth token endpoint
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -29,10 +32,14 @@ urlpatterns = [
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith(VBA_API_PREFIX):
         return vba_error_response(request, 404, f"The requested resource ({request.path}) was not found.")
+    if request.path.startswith(SPRY_API_PREFIX):
+        return spry_error_response(request, 404, f"The requested resource ({request.path}) was not found.")
     return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
 
 
 def handler500(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     if request.path.startswith(VBA_API_PREFIX):
         return vba_error_response(request, 500, INTERNAL_ERROR)
+    if request.path.startswith(SPRY_API_PREFIX):
+        return spry_error_response(request, 500, SPRY_INTERNAL_ERROR)
     return defaults.server_error(request)

@@ -1,1 +1,4 @@
-from authorizations.admin import vba  # noqa: F401
+from authorizations.admin import (
+    spry,  # noqa: F401
+    vba,  # noqa: F401
+)

@@ -1,3 +1,19 @@
+from authorizations.models.spry import (
+    Authorization,
+    AuthorizationCptCode,
+    AuthorizationIcdCode,
+    AuthorizationStatus,
+    Payer,
+    SpryClient,
+)
 from authorizations.models.vba import Auth
 
-__all__ = ["Auth"]
+__all__ = [
+    "Auth",
+    "Authorization",
+    "AuthorizationCptCode",
+    "AuthorizationIcdCode",
+    "AuthorizationStatus",
+    "Payer",
+    "SpryClient",
+]

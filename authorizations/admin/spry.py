@@ -1,0 +1,198 @@
+"""Spry Authorizations in the admin (``default`` database): payer, ICD codes, CPT limits, visits used / authorized."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import F, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from authorizations.models.spry import (
+    Authorization,
+    AuthorizationCptCode,
+    AuthorizationIcdCode,
+    Payer,
+    SpryClient,
+)
+from authorizations.spry_services import authorizations_expire
+
+EXPIRING_DAYS = 14
+FEW_VISITS_LEFT = 2
+
+
+class ExpiresSoonFilter(admin.SimpleListFilter):
+    title = "effective end"
+    parameter_name = "expires"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("14d", f"Expires within {EXPIRING_DAYS} days"), ("passed", "Effective end has passed")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        now = timezone.now()
+        if self.value() == "14d":
+            return queryset.filter(
+                effective_end_date__gte=now, effective_end_date__lte=now + dt.timedelta(days=EXPIRING_DAYS)
+            )
+        if self.value() == "passed":
+            return queryset.filter(effective_end_date__lt=now)
+        return queryset
+
+
+class VisitsLeftFilter(admin.SimpleListFilter):
+    title = "visits left"
+    parameter_name = "visits_left"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("few", f"{FEW_VISITS_LEFT} or fewer visits left"), ("used_up", "Used up (used ≥ authorized)")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        used = F("current_visit_count") + F("previous_consumed_visit_count")
+        if self.value() == "few":
+            return queryset.filter(authorized_visit_count__isnull=False).filter(
+                authorized_visit_count__lte=used + FEW_VISITS_LEFT
+            )
+        if self.value() == "used_up":
+            return queryset.filter(authorized_visit_count__isnull=False, authorized_visit_count__lte=used)
+        return queryset
+
+
+class OrganisationFilter(admin.SimpleListFilter):
+    title = "organisation"
+    parameter_name = "organisation"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        ids = Authorization.objects.order_by("organisation_id").values_list("organisation_id", flat=True).distinct()
+        return [(str(i), str(i)) for i in ids]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(organisation_id=int(value))
+        return queryset
+
+
+class IcdCodeInline(admin.TabularInline):
+    model = AuthorizationIcdCode
+    fields = ("position", "icd_id", "code", "description", "revision")
+    extra = 0
+
+
+class CptCodeInline(admin.TabularInline):
+    model = AuthorizationCptCode
+    fields = ("position", "cpt_code", "description", "units_requested", "units_approved")
+    extra = 0
+
+
+@admin.register(Authorization)
+class AuthorizationAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "authorization_id",
+        "patient_name",
+        "spry_case_id",
+        "payer",
+        "authorization_status",
+        "effective_period",
+        "visits",
+        "organisation_id",
+    )
+    list_filter = (
+        "authorization_status",
+        ("payer", admin.RelatedOnlyFieldListFilter),
+        OrganisationFilter,
+        ExpiresSoonFilter,
+        VisitsLeftFilter,
+    )
+    search_fields = ("patient_name", "=authorization_reference_number", "=spry_case_id")
+    search_help_text = "Patient name (contains), reference number or case id (exact)."
+    list_select_related = ("payer",)
+    list_per_page = 50
+    date_hierarchy = "effective_end_date"
+    autocomplete_fields = ("payer",)
+    inlines = (IcdCodeInline, CptCodeInline)
+    readonly_fields = ("authorization_id", "visits_used", "created_at", "updated_at")
+    actions = ("expire_selected",)
+    fieldsets = (
+        (
+            "Case and patient",
+            {
+                "fields": (
+                    ("authorization_id", "authorization_status"),
+                    ("spry_case_id", "case_title"),
+                    ("patient_id", "patient_name"),
+                    ("organisation_id", "clinic_id"),
+                )
+            },
+        ),
+        (
+            "Payer",
+            {"fields": (("authorization_reference_number", "payer"), ("phone_number", "fax_number"))},
+        ),
+        (
+            "Periods",
+            {"fields": (("effective_start_date", "effective_end_date"), ("plan_start_date", "plan_end_date"))},
+        ),
+        (
+            "Visits",
+            {
+                "fields": (
+                    ("authorized_visit_count", "current_visit_count", "previous_consumed_visit_count"),
+                    "visits_used",
+                )
+            },
+        ),
+        ("Notes", {"fields": ("comments", ("created_at", "updated_at"))}),
+    )
+
+    @admin.display(description="effective period", ordering="effective_end_date")
+    def effective_period(self, obj: Authorization) -> str:
+        start = obj.effective_start_date.date().isoformat() if obj.effective_start_date else "…"
+        end = obj.effective_end_date.date().isoformat() if obj.effective_end_date else "…"
+        return f"{start} – {end}"
+
+    @admin.display(description="visits used / authorized")
+    def visits(self, obj: Authorization) -> str:
+        used, authorized = obj.final_consumed_visit_count, obj.authorized_visit_count
+        if authorized is None:
+            return f"{used} / –"
+        if used >= authorized:
+            return format_html('<strong title="used up">⚠ {} / {}</strong>', used, authorized)
+        return f"{used} / {authorized}"
+
+    @admin.display(description="visits used / authorized")
+    def visits_used(self, obj: Authorization) -> str:
+        return self.visits(obj)
+
+    @admin.action(description="Expire the selected authorizations (status EXPIRED)")
+    def expire_selected(self, request: HttpRequest, queryset: QuerySet[Authorization]) -> None:
+        expired = authorizations_expire(
+            authorizations=queryset, user=request.user, reason="expired by staff in the admin"
+        )
+        skipped = queryset.count() - len(expired)
+        text = f"{len(expired)} authorization(s) set to EXPIRED"
+        if skipped:
+            text += f"; {skipped} already expired"
+        self.message_user(request, text, messages.SUCCESS)
+
+
+@admin.register(Payer)
+class PayerAdmin(SimpleHistoryAdmin):
+    list_display = ("payer_reg_id", "name", "payer_id", "payer_type", "payer_state")
+    list_filter = ("payer_type",)
+    search_fields = ("name", "payer_id", "=payer_reg_id")
+    ordering = ("name", "payer_reg_id")
+
+
+@admin.register(SpryClient)
+class SpryClientAdmin(admin.ModelAdmin):
+    """Which organisation (and clinics) each OAuth client acts for. Create clients with
+    ``manage.py create_oauth_client`` (it prints the secret once)."""
+
+    list_display = ("application", "organisation_id", "clinic_ids")
+    list_filter = ("organisation_id",)
+    search_fields = ("application__name", "application__client_id")
+    raw_id_fields = ("application",)

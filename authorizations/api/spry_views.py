@@ -1,0 +1,281 @@
+"""Spry's Authorization API (spry.md) and its OAuth 2.0 token endpoint.
+
+Thin views: authentication (an OAuth 2.0 bearer token of django-oauth-toolkit), the organisation and scope checks,
+then a selector or a service. Responses use Spry's envelope (``config.api.spry``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import HttpRequest, HttpResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from oauth2_provider.models import get_access_token_model
+from oauth2_provider.views import TokenView
+from rest_framework import exceptions
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from authorizations.api.spry_serializers import (
+    AuthorizationCreate,
+    AuthorizationUpdate,
+    SpryAuthorizationEnvelope,
+    SpryAuthorizationListEnvelope,
+    SpryDeletedEnvelope,
+    SpryErrorEnvelope,
+    authorization_json,
+    validate_body,
+)
+from authorizations.models.spry import Authorization, SpryClient
+from authorizations.spry_selectors import (
+    authorization_get,
+    authorization_search,
+    authorizations_for_case,
+)
+from authorizations.spry_services import authorization_create, authorization_delete, authorization_update
+from config.api.spry import (
+    SpryContentNegotiation,
+    SpryJSONParser,
+    SpryNotFound,
+    SpryRateThrottle,
+    SpryRenderer,
+    spry_error_response,
+    spry_exception_handler,
+    validation_error,
+)
+
+NOT_FOUND = "Authorization not found"
+CASE_NOT_FOUND = "Case not found"
+DELETED = "Authorization deleted successfully"
+
+
+class BearerToken(OAuth2Authentication):
+    www_authenticate_realm = "spry"
+
+
+class SpryAccess(BasePermission):
+    """A valid token (4001), of a client linked to an organisation, with scope ``read`` for GETs and ``write`` for
+    POST and DELETE (4003 otherwise)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        token = request.auth
+        if token is None:
+            if request.headers.get("Authorization"):
+                raise exceptions.AuthenticationFailed("Invalid or expired access token")
+            raise exceptions.NotAuthenticated(
+                "Authorization: Bearer <access_token> header is required (POST /apis/v2/oauth/token)"
+            )
+        try:
+            client: SpryClient = token.application.spry_client  # type: ignore[union-attr]
+        except (AttributeError, ObjectDoesNotExist):
+            raise exceptions.PermissionDenied("This OAuth client is not linked to an organisation") from None
+        needed = "read" if request.method in SAFE_METHODS else "write"
+        if not token.allow_scopes([needed]):  # type: ignore[union-attr]
+            raise exceptions.PermissionDenied(f"This token lacks the '{needed}' scope")
+        request.spry_client = client  # type: ignore[attr-defined]
+        return True
+
+
+class SpryView(APIView):
+    """Authentication, scope, envelope, parsing and throttling shared by every Spry endpoint."""
+
+    authentication_classes = [BearerToken]
+    permission_classes = [SpryAccess]
+    throttle_classes = [SpryRateThrottle]
+    parser_classes = [SpryJSONParser]
+    renderer_classes = [SpryRenderer]
+    content_negotiation_class = SpryContentNegotiation
+
+    def get_exception_handler(self) -> Any:
+        return spry_exception_handler
+
+    def organisation_id(self) -> int:
+        return int(self.request.spry_client.organisation_id)  # type: ignore[attr-defined]
+
+    def history_reason(self) -> str:
+        client: SpryClient = self.request.spry_client  # type: ignore[attr-defined]
+        return f"Spry API, client {client.application.name}"
+
+    def check_organisation(self, data: dict[str, Any]) -> None:
+        sent = data.get("organisation_id")
+        if sent is not None and sent != self.organisation_id():
+            raise exceptions.PermissionDenied(
+                f"organisation_id {sent} is not the organisation of this token ({self.organisation_id()})"
+            )
+
+    def get_authorization(self, authorization_id: str) -> Authorization:
+        authorization = authorization_get(organisation_id=self.organisation_id(), authorization_id=authorization_id)
+        if authorization is None:
+            raise SpryNotFound(NOT_FOUND)
+        return authorization
+
+    def render(self, authorization: Authorization) -> dict[str, Any]:
+        """Re-read (payer and lists as stored) and render one authorization."""
+        return authorization_json(self.get_authorization(authorization.authorization_id))
+
+
+_ERRORS = {
+    401: OpenApiResponse(SpryErrorEnvelope, description="4001: missing, invalid or expired token"),
+    403: OpenApiResponse(SpryErrorEnvelope, description="4003: the token lacks the scope, or another organisation"),
+    429: OpenApiResponse(SpryErrorEnvelope, description="4029: rate limited (Retry-After)"),
+    500: OpenApiResponse(SpryErrorEnvelope, description="5000: server error"),
+}
+_TAGS = ["Spry Authorization"]
+
+
+def _ok(envelope: Any, description: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        envelope,
+        description=f"{description}. Business errors also answer HTTP 200: code 4000 (validation, with `errors`) or "
+        "4004 (not found), in SpryErrorEnvelope.",
+    )
+
+
+class AuthorizationCollectionView(SpryView):
+    """``POST /authorization`` (create) and ``GET /authorization?case_id=`` (a case's authorizations)."""
+
+    @extend_schema(
+        tags=_TAGS,
+        operation_id="spry_authorization_list",
+        summary="All authorizations of a case",
+        parameters=[OpenApiParameter("case_id", str, required=True, description="Spry case id")],
+        responses={
+            200: _ok(SpryAuthorizationListEnvelope, "Oldest first; `[]` when the case has none left"),
+            **_ERRORS,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        case_id = request.query_params.get("case_id")
+        if not case_id:
+            raise validation_error("case_id", "is required")
+        rows = authorizations_for_case(organisation_id=self.organisation_id(), spry_case_id=case_id)
+        if rows is None:
+            raise SpryNotFound(CASE_NOT_FOUND)
+        return Response([authorization_json(a) for a in rows])
+
+    @extend_schema(
+        tags=_TAGS,
+        operation_id="spry_authorization_create",
+        summary="Create an authorization for a patient case",
+        request=AuthorizationCreate,
+        responses={200: _ok(SpryAuthorizationEnvelope, "The new authorization"), **_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = validate_body(AuthorizationCreate, request.data)
+        self.check_organisation(data)
+        authorization = authorization_create(
+            organisation_id=self.organisation_id(), data=data, reason=self.history_reason()
+        )
+        return Response(self.render(authorization))
+
+
+class AuthorizationSearchView(SpryView):
+    """``GET /authorization/search?patientName=&authorizationReferenceNumber=&organisationId=``."""
+
+    @extend_schema(
+        tags=_TAGS,
+        operation_id="spry_authorization_search",
+        summary="Search authorizations (filters combine with AND)",
+        parameters=[
+            OpenApiParameter("patientName", str, description="Case-insensitive substring of the patient's name"),
+            OpenApiParameter("authorizationReferenceNumber", str, description="Exact reference number"),
+            OpenApiParameter("organisationId", int, description="Must be the token's organisation"),
+        ],
+        responses={200: _ok(SpryAuthorizationListEnvelope, "Matching authorizations, oldest first"), **_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        organisation = params.get("organisationId")
+        if organisation:
+            if not organisation.isascii() or not organisation.isdigit():
+                raise validation_error("organisationId", "must be an integer")
+            if int(organisation) != self.organisation_id():
+                raise exceptions.PermissionDenied(
+                    f"organisationId {organisation} is not the organisation of this token"
+                )
+        rows = authorization_search(
+            organisation_id=self.organisation_id(),
+            patient_name=params.get("patientName") or None,
+            authorization_reference_number=params.get("authorizationReferenceNumber") or None,
+        )
+        return Response([authorization_json(a) for a in rows])
+
+
+class AuthorizationDetailView(SpryView):
+    """``GET``, ``POST`` (partial update) and ``DELETE /authorization/{authorizationId}``."""
+
+    @extend_schema(
+        tags=_TAGS,
+        operation_id="spry_authorization_get",
+        summary="One authorization",
+        responses={200: _ok(SpryAuthorizationEnvelope, "The authorization"), **_ERRORS},
+    )
+    def get(self, request: Request, authorization_id: str) -> Response:
+        return Response(authorization_json(self.get_authorization(authorization_id)))
+
+    @extend_schema(
+        tags=_TAGS,
+        operation_id="spry_authorization_update",
+        summary="Partially update an authorization (only the fields sent change; lists are replaced whole)",
+        request=AuthorizationUpdate,
+        responses={200: _ok(SpryAuthorizationEnvelope, "The authorization after the update"), **_ERRORS},
+    )
+    def post(self, request: Request, authorization_id: str) -> Response:
+        authorization = self.get_authorization(authorization_id)
+        data = validate_body(AuthorizationUpdate, request.data)
+        self.check_organisation(data)
+        authorization, _changed = authorization_update(
+            authorization=authorization, data=data, reason=self.history_reason()
+        )
+        return Response(self.render(authorization))
+
+    @extend_schema(
+        tags=_TAGS,
+        operation_id="spry_authorization_delete",
+        summary="Delete an authorization",
+        responses={200: _ok(SpryDeletedEnvelope, "Deleted"), **_ERRORS},
+    )
+    def delete(self, request: Request, authorization_id: str) -> Response:
+        authorization_delete(authorization=self.get_authorization(authorization_id), reason=self.history_reason())
+        return Response(DELETED)
+
+
+class SpryTokenView(TokenView):
+    """``POST /apis/v2/oauth/token`` (client credentials, form-encoded), django-oauth-toolkit's token endpoint.
+
+    A successful response adds Spry's fields: ``organisation_id``, ``clinic_id_list``, ``user_id`` (null: a client
+    acts for its organisation, not for a user) and ``roles`` (empty). Errors keep RFC 6749's ``error`` and
+    ``error_description`` (what OAuth libraries read) and add the envelope's ``code``/``data``/``message``."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            return response
+        if response.status_code == 200 and "access_token" in body:
+            checksum = hashlib.sha256(body["access_token"].encode("utf-8")).hexdigest()
+            token = get_access_token_model().objects.select_related("application").get(token_checksum=checksum)
+            client = SpryClient.objects.filter(application_id=token.application_id).first()
+            body["organisation_id"] = client.organisation_id if client else None
+            body["user_id"] = None
+            body["roles"] = []
+            body["clinic_id_list"] = list(client.clinic_ids) if client else []
+        elif isinstance(body, dict) and "error" in body:
+            code = 4001 if response.status_code == 401 or body["error"] == "invalid_client" else 4000
+            message = body.get("error_description") or body["error"].replace("_", " ")
+            body.update({"code": code, "data": None, "message": message})
+        response.content = json.dumps(body).encode("utf-8")
+        response["Content-Length"] = str(len(response.content))
+        return response
+
+    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = spry_error_response(request, 405, f"Method {request.method} not allowed; use POST")
+        response["Allow"] = "POST"
+        return response

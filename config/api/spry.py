@@ -1,0 +1,216 @@
+"""Spry's wire protocol: the ``{"code", "data", "message"}`` envelope, its error codes, JSON parsing and throttling.
+
+Codes (decisions.md, Spry 1): 2000 success; 4000 validation failure (HTTP 200, with an extra ``errors`` object
+``{field: [messages]}``); 4004 not found (HTTP 200); 4001 missing/invalid/expired token (HTTP 401); 4003 not allowed
+(HTTP 403); 4029 rate limited (HTTP 429); 5000 server error (HTTP 500, no internals). Other HTTP-level failures
+follow the same pattern, ``4000 + (status - 400)``: an unknown path is 4004 with HTTP 404, a wrong method 4005 with
+HTTP 405, a body over the size limit 4013 with HTTP 413.
+
+Every response under :data:`SPRY_API_PREFIX` goes through it: DRF responses via :class:`SpryRenderer` and
+:func:`spry_exception_handler`, Django-level 404/500 via :func:`spry_error_response` (wired in ``config.urls``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from rest_framework import exceptions, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import set_rollback
+
+from config.api.middleware import current_activity_id
+from config.api.parsers import loads, read_limited
+
+logger = logging.getLogger("vbapi.request")
+
+SPRY_API_PREFIX = "/apis/"
+
+SUCCESS = 2000
+VALIDATION_FAILED = 4000
+UNAUTHENTICATED = 4001
+FORBIDDEN = 4003
+NOT_FOUND = 4004
+RATE_LIMITED = 4029
+SERVER_ERROR = 5000
+
+SUCCESS_MESSAGE = "Success"
+INTERNAL_ERROR = "An unexpected error occurred; please try again later."
+
+
+def spry_envelope(data: Any = None, *, code: int = SUCCESS, message: str = SUCCESS_MESSAGE) -> dict[str, Any]:
+    return {"code": code, "data": data, "message": message}
+
+
+class SpryError(exceptions.APIException):
+    """A business error answered with HTTP 200 and a non-2000 ``code`` (e.g. 4004 "Authorization not found")."""
+
+    status_code = status.HTTP_200_OK
+    spry_code = NOT_FOUND
+    default_detail = "Not found"
+
+    def __init__(self, message: str | None = None, *, code: int | None = None) -> None:
+        super().__init__(detail=message)
+        if code is not None:
+            self.spry_code = code
+
+
+class SpryNotFound(SpryError):
+    spry_code = NOT_FOUND
+    default_detail = "Authorization not found"
+
+
+class SpryValidationError(SpryError):
+    """Code 4000: ``errors`` maps each failing field (``icd_codes[0].id`` for nested ones) to its messages."""
+
+    spry_code = VALIDATION_FAILED
+    default_detail = "Validation failed"
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {m}" for field, messages in errors.items() for m in messages))
+
+
+def validation_error(field: str, message: str) -> SpryValidationError:
+    return SpryValidationError({field: [message]})
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF error details → ``{field: [messages]}`` (``body`` for errors that name no field)."""
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = "body" if key in ("non_field_errors", "detail") else str(key)
+            for field, messages in _flatten(value, f"{prefix}{name}").items():
+                out.setdefault(field, []).extend(messages)
+        return out
+    if isinstance(detail, list):
+        out = {}
+        for item in detail:
+            for field, messages in _flatten(item, prefix).items():
+                out.setdefault(field, []).extend(messages)
+        return out
+    return {prefix or "body": [str(detail)]}
+
+
+def _code_for_status(http_status: int) -> int:
+    if http_status >= 500:
+        return SERVER_ERROR
+    return 4000 + (http_status - 400)
+
+
+def spry_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """Every exception raised in a Spry view → the envelope (see the module docstring for the codes)."""
+    headers: dict[str, str] = {}
+    errors: dict[str, list[str]] | None = None
+    http_status: int
+    code: int
+    message: str
+    if isinstance(exc, SpryValidationError):
+        http_status, code, message, errors = status.HTTP_200_OK, exc.spry_code, str(exc.detail), exc.errors
+    elif isinstance(exc, SpryError):
+        http_status, code, message = status.HTTP_200_OK, exc.spry_code, str(exc.detail)
+    elif isinstance(exc, DjangoValidationError):
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"body": list(exc.messages)}
+        http_status, code = status.HTTP_200_OK, VALIDATION_FAILED
+        message = "; ".join(f"{field}: {m}" for field, messages in errors.items() for m in messages)
+    elif isinstance(exc, (exceptions.ValidationError, exceptions.ParseError)):
+        errors = _flatten(exc.detail)
+        http_status, code = status.HTTP_200_OK, VALIDATION_FAILED
+        message = "; ".join(m if field == "body" else f"{field}: {m}" for field, ms in errors.items() for m in ms)
+    elif isinstance(exc, (Http404, exceptions.NotFound)):
+        http_status, code, message = status.HTTP_200_OK, NOT_FOUND, "Authorization not found"
+    elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        http_status, code, message = status.HTTP_401_UNAUTHORIZED, UNAUTHENTICATED, str(exc.detail)
+        authenticate = context["view"].get_authenticate_header(context["request"]) if "view" in context else None
+        if authenticate:
+            headers["WWW-Authenticate"] = authenticate
+    elif isinstance(exc, exceptions.APIException):
+        http_status, message = exc.status_code, str(exc.detail)
+        code = _code_for_status(http_status)
+        wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+        if wait is not None:
+            headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    else:
+        logger.exception("Unhandled error in a Spry API view activityID=%s", current_activity_id(), exc_info=exc)
+        http_status, code, message = status.HTTP_500_INTERNAL_SERVER_ERROR, SERVER_ERROR, INTERNAL_ERROR
+    set_rollback()
+    body = spry_envelope(None, code=code, message=message)
+    if errors is not None:
+        body["errors"] = errors
+    return Response(body, status=http_status, headers=headers)
+
+
+class SpryRenderer(JSONRenderer):
+    """Wraps what a Spry view returns as ``{"code": 2000, "data": ..., "message": "Success"}``; error responses
+    (built by :func:`spry_exception_handler`) are already enveloped."""
+
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        response = (renderer_context or {}).get("response")
+        if response is None or not response.exception:
+            data = spry_envelope(data)
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+class SpryContentNegotiation(BaseContentNegotiation):
+    """JSON whatever the ``Accept`` header says (Spry answers JSON only); parsers are matched as usual."""
+
+    def select_parser(self, request: Any, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        for parser in parsers:
+            if request.content_type.split(";")[0].strip().lower() == parser.media_type:
+                return parser
+        return None
+
+    def select_renderer(
+        self, request: Any, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
+
+
+class SpryJSONParser(JSONParser):
+    """Strict JSON (no NaN, exact decimals) within ``SPRY_MAX_BODY_BYTES``; malformed JSON is a 4000."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        body = read_limited(stream, settings.SPRY_MAX_BODY_BYTES)
+        if not body.strip():
+            raise exceptions.ParseError("Request body is empty; send a JSON object.")
+        try:
+            return loads(body.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise exceptions.ParseError("Request body is not UTF-8 encoded JSON.") from None
+        except ValueError as exc:
+            raise exceptions.ParseError(f"Malformed JSON: {exc}") from None
+
+
+class SpryRateThrottle(SimpleRateThrottle):
+    """``SPRY_RATE_LIMIT`` requests per OAuth client (per token's application)."""
+
+    scope = "spry"
+
+    def get_rate(self) -> str | None:
+        return settings.SPRY_RATE_LIMIT or None
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        application_id = getattr(request.auth, "application_id", None)
+        if application_id is None:
+            return None
+        return f"spry-throttle:{application_id}"
+
+
+def spry_error_response(request: HttpRequest, http_status: int, message: str) -> HttpResponse:
+    """The envelope for errors raised outside DRF (unknown URL, a crash in middleware)."""
+    body = spry_envelope(None, code=_code_for_status(http_status), message=message)
+    return HttpResponse(json.dumps(body), status=http_status, content_type="application/json")
