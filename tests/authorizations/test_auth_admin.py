@@ -1,0 +1,125 @@
+"""Staff pick a granted database and browse, search, filter and edit Auths there."""
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.test import Client
+
+from authorizations.admin.vba import AuthAdmin
+from authorizations.models import Auth
+from authorizations.services import auth_batch_upsert
+from config.api.models import DatabaseGrant
+from config.api.tenancy import use_vba_database
+from tests.authorizations.factories import auth_item, full_auth
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+@pytest.fixture
+def staff(db: Any) -> Any:
+    person = get_user_model().objects.create_user("staffer", password="pw", is_staff=True)
+    person.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="authorizations", codename__endswith="_auth")
+    )
+    DatabaseGrant.objects.create(user=person, database="demo")
+    DatabaseGrant.objects.create(user=person, database="other")
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+@pytest.fixture
+def records(staff: Any) -> None:
+    for database, status in (("demo", "IN-DEMO"), ("other", "IN-OTHR")):
+        with use_vba_database(database):
+            items = [
+                auth_item("A100", status=status, subscriber_ID="111222333", provider_ID="PRV9", case_Number="CASE-1"),
+                auth_item("A200", status="DENIED", subscriber_ID="999888777", urgent=True),
+            ]
+            assert auth_batch_upsert(items=items, user=None).counts() == {201: 2}
+
+
+def switch(client: Client, database: str) -> Any:
+    return client.post("/admin/vba-database/", {"database": database, "next": "/admin/authorizations/auth/"})
+
+
+def test_staff_see_the_database_picker_with_only_granted_databases(staff: Any) -> None:
+    page = staff.get("/admin/").content.decode()
+    assert 'id="vba-database"' in page and '<option value="demo" selected>' in page
+    assert '<option value="other">' in page
+
+
+def test_the_changelist_shows_the_chosen_database(staff: Any, records: None) -> None:
+    assert "IN-DEMO" in staff.get("/admin/authorizations/auth/").content.decode()
+    assert switch(staff, "other").status_code == 302
+    page = staff.get("/admin/authorizations/auth/").content.decode()
+    assert "IN-OTHR" in page and "IN-DEMO" not in page
+
+
+def test_switching_to_an_ungranted_database_is_refused(staff: Any, records: None) -> None:
+    DatabaseGrant.objects.filter(database="other").delete()
+    switch(staff, "other")
+    assert "IN-DEMO" in staff.get("/admin/authorizations/auth/").content.decode()
+
+
+def test_staff_without_any_grant_do_not_see_auths(db: Any) -> None:
+    person = get_user_model().objects.create_user("nogrant", password="pw", is_staff=True)
+    client = Client()
+    client.force_login(person)
+    assert client.get("/admin/authorizations/auth/").status_code == 403
+    assert "No VBA database granted" in client.get("/admin/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "present", "absent"),
+    [
+        ("q=A100", "A100", "A200"),
+        ("q=111222", "A100", "A200"),
+        ("q=PRV9", "A100", "A200"),
+        ("q=CASE-1", "A100", "A200"),
+        ("status__exact=DENIED", "A200", "A100"),
+        ("urgent__exact=1", "A200", "A100"),
+    ],
+)
+def test_search_and_filters(staff: Any, records: None, query: str, present: str, absent: str) -> None:
+    page = staff.get(f"/admin/authorizations/auth/?{query}").content.decode()
+    assert f">{present}<" in page and f">{absent}<" not in page
+
+
+def test_the_form_groups_every_field_once_with_audit_read_only() -> None:
+    fields = [
+        name
+        for _title, options in AuthAdmin.fieldsets
+        for row in options["fields"]
+        for name in (row if isinstance(row, tuple) else (row,))
+    ]
+    assert sorted(fields) == sorted(f.name for f in Auth._meta.concrete_fields)
+    legacy = dict(AuthAdmin.fieldsets)["Legacy fields (no longer used by VBA)"]
+    assert "collapse" in legacy["classes"]
+    assert set(AuthAdmin.readonly_fields) == {"entry_date", "entry_user", "update_date", "update_user"}
+
+
+def test_saving_the_form_stamps_the_audit_fields_and_leaves_history(staff: Any, records: None) -> None:
+    page = staff.get("/admin/authorizations/auth/A100/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items() if not isinstance(v, bool) or v}
+    data["status"] = "EDITED"
+    response = staff.post("/admin/authorizations/auth/A100/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    with use_vba_database("demo"):
+        auth = Auth.objects.get(pk="A100")
+        assert (auth.status, auth.update_user) == ("EDITED", "staffer")
+        latest = Auth.history.filter(auth_number="A100").latest("history_id")
+        assert latest.history_type == "~" and latest.history_user_id is not None and latest.activity_id
+    assert "EDITED" in staff.get("/admin/authorizations/auth/A100/history/").content.decode()
+
+
+def test_a_full_record_opens_in_the_form(staff: Any) -> None:
+    with use_vba_database("demo"):
+        auth_batch_upsert(items=[full_auth("FULL")], user=None)
+    page = staff.get("/admin/authorizations/auth/FULL/change/")
+    assert page.status_code == 200 and "Treatment plan" in page.content.decode()

@@ -1,0 +1,69 @@
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from authorizations.models import Auth
+from config.api.tenancy import use_vba_database
+from tests.authorizations.factories import auth_item
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+@pytest.fixture
+def admin_user(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_superuser("importer", password="pw")
+
+
+def run(tmp_path: Path, items: Any, *args: str) -> str:
+    path = tmp_path / "auths.json"
+    path.write_text(json.dumps(items))
+    out = io.StringIO()
+    call_command("upsert_auths", str(path), *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_command_writes_through_the_engine_and_prints_counts(tmp_path: Path, admin_user: Any) -> None:
+    with use_vba_database("other"):
+        run(tmp_path, [auth_item("C1")], "--database", "other")
+    out = run(tmp_path, [auth_item("C1"), auth_item("C2"), auth_item(None)], "--database", "other", "--chunk-size", "2")
+    assert out.splitlines()[0] == "200: 1, 201: 2"
+    with use_vba_database("other"):
+        assert Auth.objects.count() == 3
+        assert set(Auth.history.values_list("history_user_id", flat=True)) == {admin_user.pk}
+        assert Auth.objects.get(pk="C2").update_user == "importer"
+    with use_vba_database("demo"):
+        assert Auth.objects.count() == 0
+
+
+def test_the_command_reports_each_failure_and_exits_non_zero(tmp_path: Path, admin_user: Any) -> None:
+    out = io.StringIO()
+    path = tmp_path / "auths.json"
+    path.write_text(json.dumps([auth_item("OK"), auth_item("BAD", urgent="no"), 7]))
+    with pytest.raises(CommandError, match="2 of 3 item"):
+        call_command("upsert_auths", str(path), "--database", "demo", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "201: 1, 400: 2"
+    assert "FAILED auth_Number='BAD' [400] urgent: Input should be a valid boolean" in lines
+    assert "FAILED auth_Number=None [400] Each item must be a JSON object, not a number" in lines
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        ("[]", ["--database", "nowhere"], "Unknown VBA database 'nowhere'"),
+        ('{"a": 1}', ["--database", "demo"], "must hold a JSON array"),
+        ("[{", ["--database", "demo"], "is not valid JSON"),
+    ],
+)
+def test_the_command_refuses_bad_input(
+    tmp_path: Path, admin_user: Any, content: str, args: list[str], message: str
+) -> None:
+    path = tmp_path / "in.json"
+    path.write_text(content)
+    with pytest.raises(CommandError, match=message):
+        call_command("upsert_auths", str(path), *args)

@@ -1,0 +1,77 @@
+"""The run command's pieces: migrate_all, seed_demo, the OpenAPI schema and Swagger UI without a CDN."""
+
+import io
+import re
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient as HttpClient
+
+from authorizations.models import Auth
+from config.api.tenancy import use_vba_database
+from tests.conftest import VBAClient
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+def test_migrate_all_migrates_default_and_every_vba_database() -> None:
+    out = io.StringIO()
+    call_command("migrate_all", stdout=out)
+    text = out.getvalue()
+    assert "Migrating default" in text and "Migrating demo" in text and "Migrating other" in text
+
+
+def test_seed_demo_loads_records_and_prints_working_credentials() -> None:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=out)  # safe to run again
+    text = out.getvalue()
+    key = re.findall(r"export VBA_API_KEY='([^']+)'", text)[-1]
+    assert "user 'demo' password 'demo-password'" in text
+    with use_vba_database("demo"):
+        assert Auth.objects.count() >= 40
+    login = HttpClient().post(
+        "/vbasoftware/user-authentication",
+        HTTP_AUTHORIZATION="Basic ZGVtbzpkZW1vLXBhc3N3b3Jk",  # demo:demo-password
+        HTTP_X_API_KEY=key,
+        HTTP_VBASOFTWARE_DATABASE="demo",
+    )
+    token = login.json()["data"]["authenticationResult"]["idToken"]
+    assert VBAClient(key, token).call("GET", "auths/DEMO0001").status_code == 200
+
+
+def test_the_openapi_schema_describes_the_vba_endpoints_with_vba_names() -> None:
+    response = HttpClient().get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    schema: dict[str, Any] = response.json()
+    paths = schema["paths"]
+    assert {"put", "get", "post"} <= set(paths["/vbasoftware/auths"])
+    assert {"get", "put", "delete"} <= set(paths["/vbasoftware/auths/{key}"])
+    batch = paths["/vbasoftware/auths"]["put"]
+    assert "207" in batch["responses"]
+    assert any(p["name"] == "vbasoftware-database" and p["in"] == "header" for p in batch["parameters"])
+    components = schema["components"]["schemas"]
+    assert {"drG_Category", "tPlan_Printed", "auth_Number"} <= set(components["Auth"]["properties"])
+    assert set(components["Auth"]["properties"]) >= set(components["AuthRequest"]["properties"])
+    assert set(components["AuthRequest"]["required"]) == {
+        "closed",
+        "new_Or_Extended",
+        "previous_Treatment",
+        "tPlan_DownLoaded",
+        "urgent",
+        "tPlan_Printed",
+    }
+    assert {"data", "error", "debug"} <= set(components["AuthBatchEnvelope"]["properties"])
+    assert set(components["ProblemDetails"]["properties"]) == {"type", "title", "status", "detail", "instance"}
+    assert {"apiKeyAuth", "bearerAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+def test_swagger_ui_is_served_without_a_cdn() -> None:
+    page = HttpClient().get("/api/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "swagger-ui" in html
+    assert not re.search(r"(src|href)=\"https?://", html)
+    assets = re.findall(r"(?:src|href)=\"(/static/[^\"]+)\"", html)
+    assert assets
