@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate_all
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver --insecure 127.0.0.1:8000
 
 test: install test-sqlite test-postgres
 
