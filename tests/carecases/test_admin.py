@@ -1,0 +1,169 @@
+"""Care plans and cases in the admin, in the staff member's database."""
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from carecases.admin import INLINE_CASES
+from carecases.models import CareCase, CarePlan
+from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
+from config.api.tenancy import ADMIN_SESSION_KEY, use_vba_database
+from tests.carecases.conftest import case_item, plan_item
+from tests.conftest import ALL
+
+pytestmark = pytest.mark.django_db(databases=ALL)
+
+CASE_FORM = {
+    "case_key": "0",
+    "case_id": "CM-NEW",
+    "care_plan": "1",
+    "case_status": "OPEN",
+    "case_priority": "2",
+    "case_reason": "REFERRAL",
+    "case_assign_type": "",
+    "case_score": "",
+    "case_close_reason": "",
+    "subscriber_id": "123456789",
+    "member_seq": "01",
+    "group_id": "",
+    "division_id": "",
+    "provider_id": "PRV1",
+    "case_start_date_0": "2026-01-05",
+    "case_start_date_1": "00:00:00",
+    "eligibility_verified_comment": "",
+}
+
+
+@pytest.fixture
+def staff(admin_user: Any) -> Client:
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def seeded(admin_user: Any) -> None:
+    """Plan 1 with 30 cases and plan 2 with one, in ``demo``; plan 1 with one case in ``other``."""
+    with use_vba_database("demo"):
+        care_plan_batch_upsert(items=[plan_item(1, care_Type="DIABETES"), plan_item(2)], user=admin_user)
+        items = [
+            case_item(k, case_ID=f"CM-{k}", case_Status="OPEN" if k % 2 else "CLOSED", case_Priority=k % 3,
+                      case_Reason="REFERRAL" if k < 10 else "READMIT", subscriber_ID=f"{k:09d}",
+                      provider_ID=f"PRV{k % 4}")
+            for k in range(1, 31)
+        ]  # fmt: skip
+        care_case_batch_upsert(items=items, user=admin_user, care_plan_key=1)
+        care_case_batch_upsert(items=[case_item(99, plan=2)], user=admin_user)
+    with use_vba_database("other"):
+        care_plan_batch_upsert(items=[plan_item(1, care_Type="OTHER-DB")], user=admin_user)
+        care_case_batch_upsert(items=[case_item(500, case_ID="CM-OTHER")], user=admin_user)
+
+
+def result_keys(response: Any) -> list[int]:
+    assert response.status_code == 200
+    return sorted(obj.pk for obj in response.context["cl"].result_list)
+
+
+def test_a_plan_opens_with_only_its_most_recent_cases_inline(staff: Client, seeded: None) -> None:
+    response = staff.get("/admin/carecases/careplan/1/change/")
+    assert response.status_code == 200
+    inline = response.context["inline_admin_formsets"][0]
+    shown = [form.instance.pk for form in inline.formset]
+    assert len(shown) == INLINE_CASES
+    assert set(shown) <= set(range(1, 31))
+    assert "All 30 case(s) of this plan" in response.content.decode()
+    assert "?care_plan__care_plan_key__exact=1" in response.content.decode()
+
+
+def test_the_plan_list_shows_case_counts(staff: Client, seeded: None) -> None:
+    response = staff.get("/admin/carecases/careplan/")
+    counts = {plan.pk: plan.n_cases for plan in response.context["cl"].result_list}
+    assert counts == {1: 30, 2: 1}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("q=CM-7", [7]),
+        ("q=000000012", [12]),
+        ("q=PRV3", [3, 7, 11, 15, 19, 23, 27]),
+        ("case_status=CLOSED&case_reason=REFERRAL", [2, 4, 6, 8]),
+        ("case_priority=0&case_status=OPEN", [3, 9, 15, 21, 27]),
+        ("care_plan__care_plan_key__exact=2", [99]),
+    ],
+)
+def test_cases_are_searchable_and_filterable(staff: Client, seeded: None, query: str, expected: list[int]) -> None:
+    assert result_keys(staff.get(f"/admin/carecases/carecase/?{query}")) == expected
+
+
+def test_the_admin_works_in_the_chosen_database(staff: Client, seeded: None) -> None:
+    session = staff.session
+    session[ADMIN_SESSION_KEY] = "other"
+    session.save()
+    assert result_keys(staff.get("/admin/carecases/carecase/")) == [500]
+    assert staff.get("/admin/carecases/carecase/7/change/").status_code == 302  # not in this database
+
+
+def test_adding_a_case_with_key_0_assigns_a_key_and_stamps_the_audit_fields(
+    staff: Client, admin_user: Any, seeded: None
+) -> None:
+    response = staff.post("/admin/carecases/carecase/add/", CASE_FORM)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    with use_vba_database("demo"):
+        case = CareCase.objects.get(case_id="CM-NEW")
+        assert case.pk == 100  # after the largest key (99)
+        assert case.entry_user == case.update_user == "admin"
+        assert case.do_not_contact is False
+        history = case.history.get()  # type: ignore[attr-defined]
+        assert (history.history_type, history.history_user_id) == ("+", admin_user.pk)
+
+
+def test_changing_a_case_stamps_update_fields_and_keeps_entry_fields(
+    staff: Client, admin_user: Any, seeded: None
+) -> None:
+    with use_vba_database("demo"):
+        CareCase.objects.filter(pk=5).update(entry_user="someone")  # setup only: not an audited write
+    form = {**CASE_FORM, "case_status": "CHANGED", "do_not_contact": "on"}
+    del form["case_key"]
+    response = staff.post("/admin/carecases/carecase/5/change/", form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    with use_vba_database("demo"):
+        case = CareCase.objects.get(pk=5)
+        assert (case.case_status, case.do_not_contact) == ("CHANGED", True)
+        assert (case.entry_user, case.update_user) == ("someone", "admin")
+        assert case.history.latest("history_id").history_user_id == admin_user.pk  # type: ignore[attr-defined]
+
+
+def test_the_case_form_refuses_overlong_values(staff: Client, seeded: None) -> None:
+    response = staff.post("/admin/carecases/carecase/add/", {**CASE_FORM, "subscriber_id": "1234567890"})
+    assert response.status_code == 200
+    assert "subscriber_id" in response.context["adminform"].form.errors
+
+
+def test_a_plan_with_cases_cannot_be_deleted_from_the_admin(staff: Client, seeded: None) -> None:
+    response = staff.post("/admin/carecases/careplan/2/delete/", {"post": "yes"})
+    assert response.status_code == 200
+    assert "protected" in response.content.decode().lower()
+    with use_vba_database("demo"):
+        assert CarePlan.objects.filter(pk=2).exists()
+        assert CareCase.objects.filter(pk=99).exists()
+
+
+def test_adding_a_plan_through_the_admin(staff: Client, admin_user: Any, seeded: None) -> None:
+    form = {
+        "care_plan_key": "0",
+        "care_type": "RENAL",
+        "care_weight": "1.5",
+        "description": "Renal care",
+        "cases-TOTAL_FORMS": "0",
+        "cases-INITIAL_FORMS": "0",
+        "cases-MIN_NUM_FORMS": "0",
+        "cases-MAX_NUM_FORMS": "0",
+    }
+    response = staff.post("/admin/carecases/careplan/add/", form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    with use_vba_database("demo"):
+        plan = CarePlan.objects.get(care_type="RENAL")
+        assert plan.pk == 3
+        assert plan.entry_user == "admin"
