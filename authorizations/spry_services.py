@@ -204,15 +204,20 @@ def authorization_delete(*, authorization: Authorization, user: Any = None, reas
 def authorizations_expire(
     *, authorizations: Iterable[Authorization], user: Any = None, reason: str | None = None
 ) -> list[Authorization]:
-    """Set each authorization that is not already EXPIRED to EXPIRED (one history row each); the changed ones."""
+    """Set each authorization that is not already EXPIRED to EXPIRED (one history row each); the changed ones.
+
+    Rows are re-read under a lock, so a concurrent API update of other fields is never overwritten."""
     expired = []
+    keys = [a.pk for a in authorizations]
     with transaction.atomic():
-        for authorization in authorizations:
-            if authorization.authorization_status == AuthorizationStatus.EXPIRED:
-                continue
-            authorization.authorization_status = AuthorizationStatus.EXPIRED
-            _save(authorization, user=user, reason=reason or "expired")
-            expired.append(authorization)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            for authorization in Authorization.objects.select_for_update().filter(pk__in=chunk).order_by("pk"):
+                if authorization.authorization_status == AuthorizationStatus.EXPIRED:
+                    continue
+                authorization.authorization_status = AuthorizationStatus.EXPIRED
+                _save(authorization, user=user, reason=reason or "expired")
+                expired.append(authorization)
     return expired
 
 

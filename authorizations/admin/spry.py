@@ -150,8 +150,8 @@ class AuthorizationAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="effective period", ordering="effective_end_date")
     def effective_period(self, obj: Authorization) -> str:
-        start = obj.effective_start_date.date().isoformat() if obj.effective_start_date else "…"
-        end = obj.effective_end_date.date().isoformat() if obj.effective_end_date else "…"
+        start = timezone.localdate(obj.effective_start_date).isoformat() if obj.effective_start_date else "…"
+        end = timezone.localdate(obj.effective_end_date).isoformat() if obj.effective_end_date else "…"
         return f"{start} – {end}"
 
     @admin.display(description="visits used / authorized")

@@ -16,5 +16,5 @@ urlpatterns = [
     path(BASE, AuthorizationCollectionView.as_view(), name="spry-authorizations"),
     # before /{authorizationId}, so that "search" is never taken for an id
     path(f"{BASE}/search", AuthorizationSearchView.as_view(), name="spry-authorization-search"),
-    path(f"{BASE}/<str:authorization_id>", AuthorizationDetailView.as_view(), name="spry-authorization"),
+    path(f"{BASE}/<str:authorizationId>", AuthorizationDetailView.as_view(), name="spry-authorization"),
 ]

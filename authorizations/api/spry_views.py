@@ -12,9 +12,11 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.models import get_access_token_model
+from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.views import TokenView
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -56,7 +58,39 @@ DELETED = "Authorization deleted successfully"
 
 
 class BearerToken(OAuth2Authentication):
+    """django-oauth-toolkit's bearer-token check, given Django's request so that it never parses the JSON body
+    (authentication comes first: a bad token is a 4001 even when the body is malformed)."""
+
     www_authenticate_realm = "spry"
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        valid, oauth_request = get_oauthlib_core().verify_request(request._request, scopes=[])
+        if valid:
+            return oauth_request.user, oauth_request.access_token
+        request.oauth2_error = getattr(oauth_request, "oauth2_error", {})  # type: ignore[attr-defined]
+        return None
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """OpenAPI: OAuth 2.0 client credentials at ``/apis/v2/oauth/token``; ``read`` for GETs, ``write`` otherwise."""
+
+    target_class = BearerToken
+    name = "spryOAuth2"
+
+    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[str]]:
+        return {self.name: ["read" if auto_schema.method in SAFE_METHODS else "write"]}
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "oauth2",
+            "description": "Client credentials (form-encoded). Tokens expire after 3600 s.",
+            "flows": {
+                "clientCredentials": {
+                    "tokenUrl": "/apis/v2/oauth/token",
+                    "scopes": {"read": "Read authorizations", "write": "Create, update and delete authorizations"},
+                }
+            },
+        }
 
 
 class SpryAccess(BasePermission):
@@ -108,6 +142,12 @@ class SpryView(APIView):
             raise exceptions.PermissionDenied(
                 f"organisation_id {sent} is not the organisation of this token ({self.organisation_id()})"
             )
+
+    def json_body(self) -> Any:
+        """The parsed JSON body; a request without one is a 4000 (an empty body is not a JSON object)."""
+        if self.request.stream is None:
+            raise exceptions.ParseError("Request body is empty; send a JSON object.")
+        return self.request.data
 
     def get_authorization(self, authorization_id: str) -> Authorization:
         authorization = authorization_get(organisation_id=self.organisation_id(), authorization_id=authorization_id)
@@ -167,7 +207,7 @@ class AuthorizationCollectionView(SpryView):
         responses={200: _ok(SpryAuthorizationEnvelope, "The new authorization"), **_ERRORS},
     )
     def post(self, request: Request) -> Response:
-        data = validate_body(AuthorizationCreate, request.data)
+        data = validate_body(AuthorizationCreate, self.json_body())
         self.check_organisation(data)
         authorization = authorization_create(
             organisation_id=self.organisation_id(), data=data, reason=self.history_reason()
@@ -216,8 +256,8 @@ class AuthorizationDetailView(SpryView):
         summary="One authorization",
         responses={200: _ok(SpryAuthorizationEnvelope, "The authorization"), **_ERRORS},
     )
-    def get(self, request: Request, authorization_id: str) -> Response:
-        return Response(authorization_json(self.get_authorization(authorization_id)))
+    def get(self, request: Request, authorizationId: str) -> Response:  # noqa: N803 - Spry's name
+        return Response(authorization_json(self.get_authorization(authorizationId)))
 
     @extend_schema(
         tags=_TAGS,
@@ -226,9 +266,9 @@ class AuthorizationDetailView(SpryView):
         request=AuthorizationUpdate,
         responses={200: _ok(SpryAuthorizationEnvelope, "The authorization after the update"), **_ERRORS},
     )
-    def post(self, request: Request, authorization_id: str) -> Response:
-        authorization = self.get_authorization(authorization_id)
-        data = validate_body(AuthorizationUpdate, request.data)
+    def post(self, request: Request, authorizationId: str) -> Response:  # noqa: N803 - Spry's name
+        authorization = self.get_authorization(authorizationId)
+        data = validate_body(AuthorizationUpdate, self.json_body())
         self.check_organisation(data)
         authorization, _changed = authorization_update(
             authorization=authorization, data=data, reason=self.history_reason()
@@ -241,8 +281,8 @@ class AuthorizationDetailView(SpryView):
         summary="Delete an authorization",
         responses={200: _ok(SpryDeletedEnvelope, "Deleted"), **_ERRORS},
     )
-    def delete(self, request: Request, authorization_id: str) -> Response:
-        authorization_delete(authorization=self.get_authorization(authorization_id), reason=self.history_reason())
+    def delete(self, request: Request, authorizationId: str) -> Response:  # noqa: N803 - Spry's name
+        authorization_delete(authorization=self.get_authorization(authorizationId), reason=self.history_reason())
         return Response(DELETED)
 
 

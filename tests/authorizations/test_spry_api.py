@@ -320,7 +320,7 @@ def patients(example: Authorization) -> dict[str, str]:
 def test_search_combines_its_filters_with_and(
     api: SpryApi, patients: dict[str, str], params: dict[str, str], names: list[str] | None
 ) -> None:
-    data = ok(api.call("GET", "/search", **{"data": params}))
+    data = ok(api.call("GET", "/search", data=params))
     expected = list(patients) if names is None else names
     assert [a["authorization_id"] for a in data] == [patients[n] for n in expected]
 

@@ -1,0 +1,180 @@
+"""Spry Authorizations in the admin: changelist, filters, search, the form with payer autocomplete and inlines, the
+expire action."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from authorizations.models import Authorization, AuthorizationIcdCode
+from config.api.records import render_datetime
+from tests.authorizations.spry_fixtures import *  # noqa: F403
+from tests.authorizations.spry_fixtures import OTHER_ORG, make_authorization
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+CHANGELIST = "/admin/authorizations/authorization/"
+
+
+def day(offset: int) -> str | None:
+    return render_datetime(timezone.now() + dt.timedelta(days=offset))
+
+
+@pytest.fixture
+def staff(db: Any) -> Client:
+    user = get_user_model().objects.create_superuser("boss", password="boss-password")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def rows(db: Any) -> dict[str, Authorization]:
+    return {
+        "soon": make_authorization(
+            patient_name="Soon Expiring",
+            authorization_reference_number="REF-SOON",
+            effective_start_date=day(-30),
+            effective_end_date=day(5),
+        ),
+        "used_up": make_authorization(
+            patient_name="Used Up",
+            spry_case_id="CASE-USED",
+            effective_start_date=day(-60),
+            effective_end_date=day(-10),
+            authorized_visit_count=10,
+            current_visit_count=8,
+            previous_consumed_visit_count=3,
+        ),
+        "plenty": make_authorization(
+            patient_name="Plenty Left",
+            organisation_id=OTHER_ORG,
+            effective_start_date=day(-90),
+            effective_end_date=day(-40),
+            insurance_payer={"payer_reg_id": 31, "name": "Medicare Utah", "payer_type": "MEDICARE"},
+            authorization_status="INACTIVE",
+        ),
+    }
+
+
+def listed(response: Any) -> set[str]:
+    assert response.status_code == 200
+    return {obj.pk for obj in response.context["cl"].result_list}
+
+
+def test_the_changelist_shows_visits_used_over_authorized_with_a_marker(
+    staff: Client, rows: dict[str, Authorization]
+) -> None:
+    response = staff.get(CHANGELIST)
+    assert listed(response) == {a.pk for a in rows.values()}
+    html = response.content.decode()
+    assert "⚠ 11 / 10" in html  # used up: marked
+    assert "5 / 20" in html and "⚠ 5 / 20" not in html
+    assert "PEHP - Utah Public Employee Health Plan" in html
+    soon = rows["soon"]
+    assert soon.effective_start_date and soon.effective_end_date
+    assert f"{timezone.localdate(soon.effective_start_date)} – {timezone.localdate(soon.effective_end_date)}" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"authorization_status__exact": "INACTIVE"}, {"plenty"}),
+        ({"payer__payer_reg_id__exact": "31"}, {"plenty"}),
+        ({"organisation": str(OTHER_ORG)}, {"plenty"}),
+        ({"organisation": "638"}, {"soon", "used_up"}),
+        ({"expires": "14d"}, {"soon"}),
+        ({"expires": "passed"}, {"used_up", "plenty"}),
+        ({"visits_left": "few"}, {"used_up"}),
+        ({"visits_left": "used_up"}, {"used_up"}),
+        ({"q": "used"}, {"used_up"}),
+        ({"q": "REF-SOON"}, {"soon"}),
+        ({"q": "CASE-USED"}, {"used_up"}),
+        ({"q": "nobody"}, set()),
+    ],
+)
+def test_each_filter_and_search(
+    staff: Client, rows: dict[str, Authorization], query: dict[str, str], expected: set[str]
+) -> None:
+    assert listed(staff.get(CHANGELIST, query)) == {rows[name].pk for name in expected}
+
+
+def test_the_change_form_has_payer_autocomplete_and_the_lists_inline(
+    staff: Client, rows: dict[str, Authorization]
+) -> None:
+    response = staff.get(f"{CHANGELIST}{rows['soon'].pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "admin-autocomplete" in html
+    assert "icd_codes-TOTAL_FORMS" in html and "cpt_code_authorization_details-TOTAL_FORMS" in html
+    assert 'value="M72.1"' in html
+    found = staff.get(
+        "/admin/autocomplete/",
+        {"term": "medicare", "app_label": "authorizations", "model_name": "authorization", "field_name": "payer"},
+    )
+    assert found.status_code == 200
+    assert [r["id"] for r in found.json()["results"]] == ["31"]
+
+
+def test_the_history_page_loads(staff: Client, rows: dict[str, Authorization]) -> None:
+    assert staff.get(f"{CHANGELIST}{rows['soon'].pk}/history/").status_code == 200
+
+
+def test_the_payer_changelist_loads(staff: Client, rows: dict[str, Authorization]) -> None:
+    assert staff.get("/admin/authorizations/payer/", {"q": "PEHP"}).status_code == 200
+    assert staff.get("/admin/authorizations/spryclient/").status_code == 200
+
+
+def test_the_expire_action_expires_the_selected_ones_with_history(
+    staff: Client, rows: dict[str, Authorization]
+) -> None:
+    selected = [rows["soon"].pk, rows["plenty"].pk]
+    response = staff.post(
+        CHANGELIST, {"action": "expire_selected", "_selected_action": selected, "index": 0}, follow=True
+    )
+    assert response.status_code == 200
+    assert "2 authorization(s) set to EXPIRED" in response.content.decode()
+    statuses = {a.pk: a.authorization_status for a in Authorization.objects.all()}
+    assert statuses == {rows["soon"].pk: "EXPIRED", rows["plenty"].pk: "EXPIRED", rows["used_up"].pk: "ACTIVE"}
+    row = Authorization.history.filter(authorization_id=rows["soon"].pk).latest("history_id")
+    assert row.history_user.username == "boss"
+    assert row.history_change_reason == "expired by staff in the admin"
+
+
+def test_saving_the_form_with_an_end_before_the_start_is_refused(staff: Client, rows: dict[str, Authorization]) -> None:
+    authorization = rows["used_up"]
+    url = f"{CHANGELIST}{authorization.pk}/change/"
+    form = {
+        "authorization_status": "ACTIVE",
+        "spry_case_id": authorization.spry_case_id,
+        "organisation_id": "638",
+        "authorization_reference_number": "AUTH-2026-001",
+        "payer": "2207",
+        "effective_start_date_0": "2026-05-01",
+        "effective_start_date_1": "00:00:00",
+        "effective_end_date_0": "2026-04-01",
+        "effective_end_date_1": "00:00:00",
+        "current_visit_count": "8",
+        "previous_consumed_visit_count": "3",
+        "authorized_visit_count": "10",
+        "icd_codes-TOTAL_FORMS": "0",
+        "icd_codes-INITIAL_FORMS": "0",
+        "cpt_code_authorization_details-TOTAL_FORMS": "0",
+        "cpt_code_authorization_details-INITIAL_FORMS": "0",
+    }
+    response = staff.post(url, form)
+    assert response.status_code == 200  # the form again, with the error
+    assert "must be on or after effective_start_date" in response.content.decode()
+    form["effective_end_date_0"] = "2026-06-01"
+    form["icd_codes-TOTAL_FORMS"] = "1"
+    form.update({"icd_codes-0-position": "0", "icd_codes-0-icd_id": "77", "icd_codes-0-code": "X1"})
+    response = staff.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    icd_ids = set(AuthorizationIcdCode.objects.filter(authorization=authorization).values_list("icd_id", flat=True))
+    assert icd_ids == {9676, 77}
+    assert AuthorizationIcdCode.history.filter(icd_id=77, history_type="+").count() == 1
