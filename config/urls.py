@@ -17,6 +17,7 @@ vba_patterns: list[URLPattern | URLResolver] = [
     path("user-authentication", UserAuthenticationView.as_view(), name="user-authentication"),
     path("user-refresh-tokens", UserRefreshTokensView.as_view(), name="user-refresh-tokens"),
     path("", include("authorizations.api.vba_urls")),
+    path("", include("carecases.api.urls")),
 ]
 
 urlpatterns = [

@@ -31,6 +31,7 @@ from config.api.middleware import current_activity_id
 from config.api.models import KeySequence
 from config.api.records import RecordSpec
 from config.api.tenancy import current_vba_database
+from config.api.writers import insert_history, upsert_rows
 
 NOT_APPLIED = "Not applied: another item of this all-or-none batch failed"
 AUDIT_USER_LENGTH = 20
@@ -57,7 +58,8 @@ class ItemResult:
 class BatchOutcome:
     key_json: str
     results: list[ItemResult]
-    written: dict[Any, models.Model] = field(default_factory=dict)
+    #: keys inserted or changed (a record sent again unchanged is answered 200 but not rewritten)
+    written: set[Any] = field(default_factory=set)
 
     def as_json(self) -> list[dict[str, Any]]:
         return [
@@ -72,49 +74,25 @@ class BatchOutcome:
 
 
 class Writer:
-    """Writes validated rows and their history. Replace it (``BatchResource.writer``) to change how rows reach
-    the database; the engine has already decided which keys are new and which exist."""
+    """Writes validated rows and their history (:mod:`config.api.writers`: raw-SQL bulk upserts). Replace it
+    (``BatchResource.writer``) to change how rows reach the database; the engine has already decided which keys are
+    new and which exist, and hands over complete rows (attname → value) sorted by key."""
 
-    def write(
-        self,
-        resource: BatchResource,
-        using: str,
-        created: list[models.Model],
-        updated: list[models.Model],
-    ) -> None:
-        model = resource.spec.model
-        rows = sorted(created + updated, key=lambda o: o.pk)
-        params_per_row = len(resource.spec.concrete_fields)
-        model._default_manager.using(using).bulk_create(
-            rows,
-            batch_size=max(1, 30000 // params_per_row),
-            update_conflicts=True,
-            unique_fields=[model._meta.pk.name],
-            update_fields=resource.update_fields,
-        )
+    def write(self, resource: BatchResource, using: str, rows: list[dict[str, Any]]) -> set[Any]:
+        """Insert or update ``rows``; return the keys inserted or actually changed."""
+        return upsert_rows(resource.spec.model, using, rows)
 
     def write_history(
-        self,
-        resource: BatchResource,
-        using: str,
-        created: list[models.Model],
-        updated: list[models.Model],
-        user: Any,
-        when: Any,
+        self, resource: BatchResource, using: str, created: list[Any], updated: list[Any], user: Any, when: Any
     ) -> None:
-        history = resource.spec.model.history  # type: ignore[attr-defined]
-        attrs = {"activity_id": current_activity_id()}
-        size = max(1, 30000 // (len(resource.spec.concrete_fields) + 6))
-        for objs, update in ((created, False), (updated, True)):
-            if objs:
-                history.bulk_history_create(
-                    objs,
-                    batch_size=size,
-                    update=update,
-                    default_user=user,
-                    default_date=when,
-                    custom_historical_attrs=attrs,
-                )
+        insert_history(
+            resource.spec.model,
+            using,
+            [("+", created), ("~", updated)],
+            user_id=getattr(user, "pk", None),
+            when=when,
+            activity_id=current_activity_id(),
+        )
 
 
 class BatchResource:
@@ -192,10 +170,8 @@ def _lock_keys(resource: BatchResource, using: str, keys: Iterable[Any]) -> None
             cursor.execute("SELECT count(pg_advisory_xact_lock(%s, k)) FROM unnest(%s::int[]) AS k", [namespace, ids])
 
 
-def _existing(resource: BatchResource, using: str, keys: Sequence[Any]) -> dict[Any, tuple[Any, Any]]:
-    manager = resource.spec.model._default_manager.using(using)
-    rows = manager.filter(pk__in=keys).values_list("pk", "entry_date", "entry_user")
-    return {pk: (entry_date, entry_user) for pk, entry_date, entry_user in rows}
+def _existing(resource: BatchResource, using: str, keys: Sequence[Any]) -> set[Any]:
+    return set(resource.spec.model._default_manager.using(using).filter(pk__in=keys).values_list("pk", flat=True))
 
 
 def batch_upsert(
@@ -260,17 +236,9 @@ def batch_upsert(
         if all_or_none and any(r is not None and not r.ok for r in results):
             return _not_applied(resource, items, results)
 
-        created, updated = [], []
-        for key in sorted(final):
-            obj = spec.model(**final[key])
-            obj.update_date, obj.update_user = now, user_name  # type: ignore[attr-defined]
-            if key in existing:
-                obj.entry_date, obj.entry_user = existing[key]  # type: ignore[attr-defined]
-                updated.append(obj)
-            else:
-                obj.entry_date, obj.entry_user = now, user_name  # type: ignore[attr-defined]
-                created.append(obj)
-        refused = _write(resource, using, created, updated)
+        audit = {"entry_date": now, "entry_user": user_name, "update_date": now, "update_user": user_name}
+        rows = [{**final[key], **audit} for key in sorted(final)]  # entry_* are kept on update by the writer
+        written, refused = _write(resource, using, rows)
         if refused:
             if all_or_none:
                 transaction.set_rollback(True, using=using)
@@ -283,10 +251,10 @@ def batch_upsert(
                 key = attrs[resource.key]
                 if key in refused:
                     results[i] = ItemResult(key, *refused[key])
-            created = [o for o in created if o.pk not in refused]
-            updated = [o for o in updated if o.pk not in refused]
+        created = sorted(k for k in written if k not in existing)
+        updated = sorted(k for k in written if k in existing)
         resource.writer.write_history(resource, using, created, updated, user, now)
-        outcome.written = {o.pk: o for o in created + updated}
+        outcome.written = written
     outcome.results = [r for r in results if r is not None]
     return outcome
 
@@ -296,43 +264,47 @@ def _replace_taken_generated_keys(
     using: str,
     pending: list[tuple[int, dict[str, Any]]],
     generated: set[int],
-    existing: dict[Any, tuple[Any, Any]],
+    existing: set[Any],
 ) -> None:
-    """A generated key that someone created explicitly in the meantime is replaced by a fresh one."""
-    taken = [attrs for _, attrs in pending if id(attrs) in generated and attrs[resource.key] in existing]
+    """A generated key that someone created explicitly in the meantime, or that another item of this batch names
+    explicitly, is replaced by a fresh one."""
+    explicit = {attrs[resource.key] for _, attrs in pending if id(attrs) not in generated}
+    taken = [
+        attrs
+        for _, attrs in pending
+        if id(attrs) in generated and (attrs[resource.key] in existing or attrs[resource.key] in explicit)
+    ]
     while taken:
         fresh = allocate_keys(resource, len(taken), using)
         _lock_keys(resource, using, fresh)
         clash = _existing(resource, using, fresh)
         for attrs, key in zip(taken, fresh, strict=True):
             attrs[resource.key] = key
-        taken = [attrs for attrs in taken if attrs[resource.key] in clash]
+        taken = [attrs for attrs in taken if attrs[resource.key] in clash or attrs[resource.key] in explicit]
 
 
 def _write(
-    resource: BatchResource, using: str, created: list[models.Model], updated: list[models.Model]
-) -> dict[Any, tuple[int, str]]:
-    """Write in bulk; if the database refuses, find the refused rows one by one. Returns ``{key: (status, msg)}``."""
+    resource: BatchResource, using: str, rows: list[dict[str, Any]]
+) -> tuple[set[Any], dict[Any, tuple[int, str]]]:
+    """Write in bulk; if the database refuses, write row by row in savepoints so that only the refused rows fail.
+    Returns the keys written and ``{key: (status, message)}`` of the refused ones."""
     try:
         with transaction.atomic(using=using):
-            resource.writer.write(resource, using, created, updated)
-        return {}
+            return resource.writer.write(resource, using, rows), {}
     except DatabaseError:
         pass
+    written: set[Any] = set()
     refused: dict[Any, tuple[int, str]] = {}
-    for obj in sorted(created + updated, key=lambda o: o.pk):
-        is_new = obj in created
+    for row in rows:
+        key = row[resource.key]
         try:
             with transaction.atomic(using=using):
-                resource.writer.write(resource, using, [obj] if is_new else [], [] if is_new else [obj])
+                written |= resource.writer.write(resource, using, [row])
         except IntegrityError:
-            refused[obj.pk] = (
-                409,
-                f"The database refused this {resource.label}: it conflicts with another record",
-            )
+            refused[key] = (409, f"The database refused this {resource.label}: it conflicts with another record")
         except DatabaseError:
-            refused[obj.pk] = (400, f"The database refused this {resource.label}: a value is out of range")
-    return refused
+            refused[key] = (400, f"The database refused this {resource.label}: a value is out of range")
+    return written, refused
 
 
 def _not_applied(resource: BatchResource, items: Sequence[Any], results: list[ItemResult | None]) -> BatchOutcome:
