@@ -395,3 +395,20 @@ def test_each_organisation_sees_its_own_authorizations(api: SpryApi, other_api: 
     assert [a["authorization_id"] for a in ok(other_api.call("GET", "/search", data={"patientName": "doe"}))] == [
         theirs["authorization_id"]
     ]
+
+
+def test_listing_costs_the_same_number_of_queries_for_one_or_many_authorizations(api: SpryApi) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert ok(api.call("GET", "", data={"case_id": GET_EXAMPLE["spry_case_id"]}))
+            ok(api.call("GET", "/search", data={"patientName": "doe"}))
+        return len(captured)
+
+    make_authorization(cpt_code_authorization_details=CPT)
+    one = queries()
+    for _ in range(5):
+        make_authorization(cpt_code_authorization_details=CPT, icd_codes=ICD)
+    assert queries() == one
