@@ -102,6 +102,19 @@ class CarePlanAdmin(KeyedVBAAdmin):
         )
         return super().get_queryset(request).annotate(n_cases=Coalesce(Subquery(cases), 0))
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """A plan that still has cases is protected: say how many (with a link) instead of listing thousands."""
+        plans = [obj.pk for obj in objs]
+        count = CareCase.objects.filter(care_plan_id__in=plans).count()
+        if count:
+            link = format_html(
+                '{} care case(s) still belong to this plan: <a href="{}">see them</a>',
+                count,
+                cases_url(plans[0]) if len(plans) == 1 else reverse("admin:carecases_carecase_changelist"),
+            )
+            return [], {}, set(), [link]
+        return super().get_deleted_objects(objs, request)
+
     @admin.display(description="cases", ordering="n_cases")
     def case_count(self, obj: CarePlan) -> Any:
         return format_html('<a href="{}">{}</a>', cases_url(obj.pk), obj.n_cases)  # type: ignore[attr-defined]

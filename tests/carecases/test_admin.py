@@ -144,7 +144,9 @@ def test_the_case_form_refuses_overlong_values(staff: Client, seeded: None) -> N
 def test_a_plan_with_cases_cannot_be_deleted_from_the_admin(staff: Client, seeded: None) -> None:
     response = staff.post("/admin/carecases/careplan/2/delete/", {"post": "yes"})
     assert response.status_code == 200
-    assert "protected" in response.content.decode().lower()
+    page = response.content.decode()
+    assert "protected" in page.lower()
+    assert "1 care case(s) still belong to this plan" in page
     with use_vba_database("demo"):
         assert CarePlan.objects.filter(pk=2).exists()
         assert CareCase.objects.filter(pk=99).exists()
