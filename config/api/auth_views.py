@@ -46,7 +46,7 @@ class TokenView(VBAView):
     permission_classes: list[Any] = []
     throttle_classes = [ClientRateThrottle]
 
-    openapi_security = [{"apiKeyAuth": [], "basicAuth": []}]
+    openapi_security: list[dict[str, list[Any]]] = [{"apiKeyAuth": [], "basicAuth": []}]
 
     def get_authenticate_header(self, request: Request) -> str:
         return 'Basic realm="vbasoftware"'

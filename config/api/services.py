@@ -45,7 +45,7 @@ def _single(resource: BatchResource, item: Any, *, user: Any, mode: Mode, contex
     result = outcome.results[0]
     if not result.ok:
         raise ItemRejected(result)
-    return outcome.written[result.key]
+    return record_get(resource, result.key)
 
 
 def record_create(resource: BatchResource, item: Any, *, user: Any, context: dict[str, Any] | None = None) -> Any:

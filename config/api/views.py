@@ -35,7 +35,7 @@ class VBAView(APIView):
     parser_classes = [StrictJSONParser]
     renderer_classes = [VBARenderer]
 
-    openapi_security = [{"apiKeyAuth": [], "bearerAuth": []}]
+    openapi_security: list[dict[str, list[Any]]] = [{"apiKeyAuth": [], "bearerAuth": []}]
 
     def get_exception_handler(self) -> Any:
         return vba_exception_handler

@@ -96,7 +96,7 @@ def test_the_form_groups_every_field_once_with_audit_read_only() -> None:
         for name in (row if isinstance(row, tuple) else (row,))
     ]
     assert sorted(fields) == sorted(f.name for f in Auth._meta.concrete_fields)
-    legacy = dict(AuthAdmin.fieldsets)["Legacy fields (no longer used by VBA)"]
+    legacy: dict[str, Any] = dict(AuthAdmin.fieldsets)["Legacy fields (no longer used by VBA)"]  # type: ignore[arg-type,assignment]
     assert "collapse" in legacy["classes"]
     assert set(AuthAdmin.readonly_fields) == {"entry_date", "entry_user", "update_date", "update_user"}
 

@@ -263,3 +263,18 @@ def test_the_batch_reads_existing_keys_in_one_query(vba: Any, in_demo: str) -> N
     assert len([s for s in selects if 'FROM "Auth"' in s]) == 1
     inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
     assert len(inserts) <= 2 * (200 // 10)  # bulk statements (SQLite: 999 parameters each), not one per row
+
+
+def test_a_record_sent_again_unchanged_is_not_rewritten_and_gets_no_history(vba: Any, in_demo: str) -> None:
+    vba.call("PUT", "auths", [auth_item("S1", status="SAME"), auth_item("S2")])
+    before = Auth.objects.get(pk="S1").update_date
+    assert results(vba.call("PUT", "auths", [auth_item("S1", status="SAME"), auth_item("S2", status="NEW")])) == [
+        ("S1", 200, "Updated"),
+        ("S2", 200, "Updated"),
+    ]
+    assert Auth.objects.get(pk="S1").update_date == before
+    assert list(Auth.history.order_by("history_id").values_list("auth_number", "history_type")) == [
+        ("S1", "+"),
+        ("S2", "+"),
+        ("S2", "~"),
+    ]

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db(databases=ALL)
 
 
 def login(api_key: str | None, username: str = "alice", password: str = "alice-password", db: str = "demo") -> Any:
-    headers = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
+    headers: dict[str, Any] = {
+        "HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+    }
     if api_key:
         headers["HTTP_X_API_KEY"] = api_key
     if db:
@@ -102,7 +104,7 @@ def test_an_invalid_or_expired_token_is_a_401_and_writes_nothing(user: Any, api_
 
 
 def refresh(api_key: str, refresh_token: str, expired_id: str | None = None, db: str | None = "demo") -> Any:
-    headers = {"HTTP_X_API_KEY": api_key, "HTTP_REFRESH_TOKEN": refresh_token}
+    headers: dict[str, Any] = {"HTTP_X_API_KEY": api_key, "HTTP_REFRESH_TOKEN": refresh_token}
     if expired_id:
         headers["HTTP_EXPIRED_ID_TOKEN"] = expired_id
     if db:
