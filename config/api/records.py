@@ -21,6 +21,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     StrictBool,
     StrictInt,
     StrictStr,
@@ -71,12 +72,34 @@ def render_datetime(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).strftime(RENDER_FORMAT)
 
 
-def _number(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise ValueError("must be a JSON number")
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return value
+def _decimal(max_digits: int, places: int) -> Any:
+    """A validator of exact numbers: a JSON number (int, or float parsed as Decimal) that fits ``max_digits`` digits
+    with at most ``places`` decimals; never rounded."""
+    whole_digits = max_digits - places
+    limit = 10**whole_digits
+
+    def check(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            raise ValueError("must be a JSON number")
+        if isinstance(value, int):
+            if -limit < value < limit:
+                return value
+            raise ValueError(f"must have at most {whole_digits} digits before the decimal point")
+        if isinstance(value, float):
+            value = Decimal(repr(value))
+        if not value.is_finite():
+            raise ValueError("must be a finite number")
+        _sign, digits, exponent = value.as_tuple()
+        assert isinstance(exponent, int)
+        while exponent < -places and digits and digits[-1] == 0:  # 1.50000 has 1 decimal
+            digits, exponent = digits[:-1], exponent + 1
+        if exponent < -places:
+            raise ValueError(f"must have at most {places} decimal places")
+        if len(digits) + exponent > whole_digits:
+            raise ValueError(f"must have at most {whole_digits} digits before the decimal point")
+        return value
+
+    return check
 
 
 def _input_annotation(f: models.Field, required: bool) -> tuple[Any, Any]:
@@ -86,11 +109,7 @@ def _input_annotation(f: models.Field, required: bool) -> tuple[Any, Any]:
     elif isinstance(f, (models.ForeignKey, models.IntegerField)) and not isinstance(f, models.DecimalField):
         ann = Annotated[StrictInt, Field(ge=INT32_MIN, le=INT32_MAX)]
     elif isinstance(f, models.DecimalField):
-        ann = Annotated[
-            Decimal,
-            BeforeValidator(_number),
-            Field(max_digits=f.max_digits, decimal_places=f.decimal_places, allow_inf_nan=False),
-        ]
+        ann = Annotated[Any, PlainValidator(_decimal(f.max_digits or 19, f.decimal_places or 0))]
     elif isinstance(f, models.DateTimeField):
         ann = Annotated[dt.datetime, BeforeValidator(parse_datetime)]
     elif isinstance(f, models.CharField):

@@ -72,7 +72,7 @@ class TableSQL:
         out: list[Callable[[Any], Any] | None] = []
         for f in self.fields:
             if isinstance(f, models.DateTimeField):
-                out.append(lambda v: None if v is None else ops.adapt_datetimefield_value(v))
+                out.append(_sqlite_datetime)
             elif isinstance(f, models.DecimalField):
                 out.append(lambda v: None if v is None else str(v))
             else:
@@ -109,6 +109,15 @@ class TableSQL:
             f"SELECT {', '.join(selects)} FROM {self.table} t WHERE t.{self.pk_column}"
         )
         return sql, ",".join(params)
+
+
+def _sqlite_datetime(value: dt.datetime | None) -> str | None:
+    """What Django's SQLite backend stores for an aware datetime (with USE_TZ): naive UTC, ``str()``-formatted."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return str(value)
 
 
 _SQL: dict[tuple[type[models.Model], str], TableSQL] = {}

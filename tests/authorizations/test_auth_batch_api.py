@@ -1,5 +1,6 @@
 """PUT /vbasoftware/auths: the batch create-or-update of decisions.md 4-10 and 12."""
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -97,8 +98,9 @@ def test_all_or_none_with_a_bad_value_is_a_400(vba: Any, in_demo: str) -> None:
     [
         ({"amount_Approved": "12.50"}, "amount_Approved: must be a JSON number"),
         ({"amount_Approved": True}, "amount_Approved: must be a JSON number"),
-        ({"amount_Approved": 1.23456}, "amount_Approved: Decimal input should have no more than 4 decimal places"),
-        ({"amount_Approved": 10**16}, "amount_Approved: Decimal input should have no more than 15 digits before"),
+        ({"amount_Approved": 1.23456}, "amount_Approved: must have at most 4 decimal places"),
+        ({"amount_Approved": 10**16}, "amount_Approved: must have at most 15 digits before the decimal point"),
+        ({"amount_Approved": 1e16}, "amount_Approved: must have at most 15 digits before the decimal point"),
         ({"careManager_Key": "5"}, "careManager_Key: Input should be a valid integer"),
         ({"careManager_Key": 1.5}, "careManager_Key: Input should be a valid integer"),
         ({"careManager_Key": 2**31}, "careManager_Key: Input should be less than or equal to 2147483647"),
@@ -278,3 +280,24 @@ def test_a_record_sent_again_unchanged_is_not_rewritten_and_gets_no_history(vba:
         ("S2", "+"),
         ("S2", "~"),
     ]
+
+
+def test_exact_decimals_are_kept_and_trailing_zeros_do_not_count(vba: Any, in_demo: str) -> None:
+    body = (
+        '[{"auth_Number": "N1", "closed": false, "new_Or_Extended": false, "previous_Treatment": false,'
+        ' "tPlan_DownLoaded": false, "urgent": false, "tPlan_Printed": "N",'
+        ' "amount_Approved": 1.50000, "amount_Actual": 12345678901.1234, "units_Actual": 0.1}]'
+    )
+    response = vba.call("PUT", "auths", None, data=body, content_type="application/json")
+    assert results(response) == [("N1", 201, "Created")]
+    record = Auth.objects.get(pk="N1")
+    assert record.amount_approved == Decimal("1.5") and record.units_actual == Decimal("0.1")
+    assert record.amount_actual == Decimal("12345678901.1234")
+
+
+@pytest.mark.postgres
+def test_postgresql_keeps_all_19_digits(vba: Any, in_demo: str) -> None:
+    body = json.dumps([auth_item("N2", amount_Actual="AMOUNT")]).replace('"AMOUNT"', "123456789012345.1234")
+    assert results(vba.call("PUT", "auths", None, data=body, content_type="application/json"))[0][1] == 201
+    assert Auth.objects.get(pk="N2").amount_actual == Decimal("123456789012345.1234")
+    assert vba.call("GET", "auths/N2").json()["data"]["amount_Actual"] == 123456789012345.1234

@@ -1,0 +1,56 @@
+from importlib import import_module
+from importlib.util import find_spec
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.test import Client
+
+from config.api.bench import BatchBench, BenchTarget, bench_headers, no_rate_limit
+from config.api.tenancy import is_vba_database, use_vba_database, vba_database_names
+
+
+def targets() -> dict[str, BenchTarget]:
+    found: dict[str, BenchTarget] = {}
+    for config in apps.get_app_configs():
+        if find_spec(f"{config.name}.bench") is not None:
+            found.update(getattr(import_module(f"{config.name}.bench"), "BENCHES", {}))
+    return found
+
+
+class Command(BaseCommand):
+    help = (
+        "Measure batch throughput in one process on one VBA database: (a) a plain raw-SQL upsert (the database's "
+        "own limit), (b) the full HTTP path of the batch endpoint, (c) the naive one-serializer-one-save-per-item "
+        "path; prints medians and the ratios b/a and c/b. Records are full, half new and half existing. The rows "
+        "it writes are removed at the end."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--resource", required=True, choices=sorted(targets()))
+        parser.add_argument("--records", type=int, default=1000)
+        parser.add_argument("--database", required=True)
+        parser.add_argument("--repeat", type=int, default=5, help="runs of (a) and (b); the median is reported")
+        parser.add_argument("--naive-repeat", type=int, default=1, help="runs of the slow path (c); 0 skips it")
+
+    def handle(self, *args: Any, resource: str, records: int, database: str, **options: Any) -> None:
+        if not is_vba_database(database):
+            raise CommandError(f"Unknown VBA database {database!r} (configured: {', '.join(vba_database_names())})")
+        user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_active": True})
+        headers, forget = bench_headers(user, database)
+        bench = BatchBench(targets()[resource], database, records, options["repeat"], options["naive_repeat"])
+        vendor = __import__("django.db", fromlist=["connections"]).connections[database].vendor
+        self.stdout.write(f"bench_batch: {resource}, {records} records (half new), {database} ({vendor})")
+        try:
+            with no_rate_limit, use_vba_database(database):
+                result = bench.run(Client(), headers, user, self.stdout.write)
+        finally:
+            forget()
+        m = result.medians
+        self.stdout.write(f"(a) raw SQL upsert          median {m['a'] * 1000:9.1f} ms")
+        self.stdout.write(f"(b) HTTP batch endpoint     median {m['b'] * 1000:9.1f} ms")
+        if "c" in m:
+            self.stdout.write(f"(c) naive per-item path     median {m['c'] * 1000:9.1f} ms")
+        self.stdout.write(f"b/a = {m['b'] / m['a']:.2f}" + (f"   c/b = {m['c'] / m['b']:.1f}" if "c" in m else ""))
+        self.stdout.write(f"peak RSS growth of the process: {result.rss_growth_mb:.1f} MB")
