@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from authorizations import spry_demo
 from authorizations.models import Auth
 from authorizations.services import auth_batch_upsert
 from config.api.tenancy import use_vba_database, vba_database_names
@@ -46,9 +47,10 @@ def demo_auths(count: int = 40, seed: int = 7) -> list[dict[str, Any]]:
 
 
 def load(*, user: Any) -> str:
+    """VBA Auths in every VBA database, and the Spry demo (an OAuth client and authorizations, in default)."""
     loaded = []
     for name in vba_database_names():
         with use_vba_database(name):
             outcome = auth_batch_upsert(items=demo_auths(), user=user)
             loaded.append(f"{name}: {Auth.objects.count()} Auths ({outcome.counts()})")
-    return "; ".join(loaded)
+    return "; ".join(loaded) + "\n  Spry: " + spry_demo.load(user=user)

@@ -22,6 +22,9 @@ class AutoSchema(SpectacularAutoSchema):
             return "_".join([*(t.replace("-", "_") for t in self._tokenize_path()), action])
         return super().get_operation_id()
 
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False  # every list of this project is wrapped in its protocol's envelope
+
     def get_auth(self) -> list[dict[str, list[Any]]]:
         security = getattr(self.view, "openapi_security", None)
         return security if security is not None else super().get_auth()
@@ -78,8 +81,31 @@ ERRORS = {
 }
 
 
+def filter_parameters(filterset_class: Any) -> list[OpenApiParameter]:
+    """One query parameter per filter of a django-filter FilterSet (names as the API takes them)."""
+    if filterset_class is None:
+        return []
+    out = []
+    for name, flt in filterset_class.base_filters.items():
+        kind = type(flt).__name__
+        if "DateTime" in kind:
+            api_type, text = OpenApiTypes.DATETIME, "ISO 8601 date-time"
+        elif "TypedChoice" in kind:
+            api_type, text = OpenApiTypes.BOOL, "true or false"
+        elif "Number" in kind:
+            api_type, text = OpenApiTypes.INT, "whole number"
+        else:
+            api_type, text = OpenApiTypes.STR, "exact match"
+        lookup = getattr(flt, "lookup_expr", "exact")
+        if lookup in ("gte", "lte"):
+            text += " (from)" if lookup == "gte" else " (to)"
+        out.append(OpenApiParameter(name, api_type, description=f"filter on {flt.field_name}: {text}"))
+    return out
+
+
 def vba_schema(resource: BatchResource, *, key_param: OpenApiParameter, extra_params: list[Any] | None = None) -> Any:
-    """``extend_schema_view`` for a :class:`~config.api.views.VBAResourceViewSet` of ``resource``."""
+    """``extend_schema_view`` for a :class:`~config.api.views.VBAResourceViewSet` of ``resource`` (its list also
+    documents the view set's ``filterset_class``)."""
     spec, label = resource.spec, resource.label
     record = envelope_of(f"{label}Envelope", spec.output_model)
     records = envelope_of(f"{label}ListEnvelope", list[spec.output_model])  # type: ignore[name-defined]
@@ -93,8 +119,7 @@ def vba_schema(resource: BatchResource, *, key_param: OpenApiParameter, extra_pa
         OpenApiParameter("pageSize", OpenApiTypes.INT, description="rows per page (default 100, at most 1000)"),
         OpenApiParameter("sortBy", OpenApiTypes.STR, description="Field:desc,Other:asc (JSON names)"),
     ]
-    return extend_schema_view(
-        list=extend_schema(summary=f"List {label}s", parameters=list_params, responses={200: records, **ERRORS}),
+    views = dict(
         create=extend_schema(
             summary=f"Create one {label}",
             parameters=params,
@@ -123,6 +148,16 @@ def vba_schema(resource: BatchResource, *, key_param: OpenApiParameter, extra_pa
             responses={207: batch, **ERRORS},
         ),
     )
+
+    def decorate(view: Any) -> Any:
+        listing = extend_schema(
+            summary=f"List {label}s",
+            parameters=[*list_params, *filter_parameters(getattr(view, "filterset_class", None))],
+            responses={200: records, **ERRORS},
+        )
+        return extend_schema_view(list=listing, **views)(view)
+
+    return decorate
 
 
 class AuthenticationResult(BaseModel):

@@ -65,6 +65,12 @@ def test_the_openapi_schema_describes_the_vba_endpoints_with_vba_names() -> None
     assert {"data", "error", "debug"} <= set(components["AuthBatchEnvelope"]["properties"])
     assert set(components["ProblemDetails"]["properties"]) == {"type", "title", "status", "detail", "instance"}
     assert {"apiKeyAuth", "bearerAuth"} <= set(schema["components"]["securitySchemes"])
+    listing = paths["/vbasoftware/auths"]["get"]
+    assert listing["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/AuthListEnvelope"
+    }
+    names = {p["name"] for p in listing["parameters"]}
+    assert {"page", "pageSize", "sortBy", "status", "subscriber_ID", "urgent", "received_Date_from"} <= names
 
 
 def test_swagger_ui_is_served_without_a_cdn() -> None:

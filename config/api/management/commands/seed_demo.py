@@ -1,3 +1,4 @@
+import re
 from importlib import import_module
 from importlib.util import find_spec
 from typing import Any
@@ -30,10 +31,12 @@ class Command(BaseCommand):
         APIClient.objects.filter(name=DEMO_CLIENT).delete()
         _client, key = APIClient.objects.create_key(name=DEMO_CLIENT, databases=databases)
 
+        exports = []
         for config in apps.get_app_configs():
             if find_spec(f"{config.name}.demo") is not None:
                 loaded = import_module(f"{config.name}.demo").load(user=user)
                 self.stdout.write(f"Demo data of {config.label}: {loaded}")
+                exports += re.findall(r"export [A-Z_]+='[^']*'(?: [A-Z_]+='[^']*')*", loaded)
 
         db = databases[0]
         self.stdout.write(self.style.SUCCESS("\nDemo credentials"))
@@ -43,3 +46,5 @@ class Command(BaseCommand):
         self.stdout.write(f"    export VBA_API_KEY='{key}'")
         self.stdout.write(f"    export VBA_DB='{db}'")
         self.stdout.write(f"    export VBA_USER='{DEMO_USER}' VBA_PASSWORD='{DEMO_PASSWORD}'")
+        for line in exports:
+            self.stdout.write(f"    {line}")
