@@ -8,7 +8,7 @@ PG_DB ?= vbapi
 PYTEST_ARGS ?=
 PG_ENV = DATABASE_URL=$(PG_URL)/$(PG_DB) VBA_DATABASES=demo=$(PG_URL)/$(PG_DB)_demo,other=$(PG_URL)/$(PG_DB)_other
 
-.PHONY: install run test test-sqlite test-postgres lint bench
+.PHONY: install run test test-sqlite test-postgres lint bench bench-smoke
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,30 @@ test-postgres: install
 	else \
 		echo "PostgreSQL is not reachable at $(PG_URL): ran the SQLite suite only."; \
 	fi
+
+# Batch throughput (issue 5): BENCH_RECORDS records per batch on SQLite (files in data/) and on PostgreSQL.
+BENCH_RECORDS ?= 1000
+BENCH_ARGS ?=
+SQLITE_BENCH_ENV = DATABASE_URL=sqlite:///data/bench-default.sqlite3 VBA_DATABASES=demo=sqlite:///data/bench-demo.sqlite3
+PG_BENCH_ENV = DATABASE_URL=$(PG_URL)/$(PG_DB)_bench VBA_DATABASES=demo=$(PG_URL)/$(PG_DB)_bench_demo
+bench: install
+	$(SQLITE_BENCH_ENV) $(PY) manage.py migrate_all --verbosity 0
+	for r in auths care-cases; do \
+		$(SQLITE_BENCH_ENV) REQUEST_LOG_LEVEL=WARNING $(PY) manage.py bench_batch --resource $$r \
+			--records $(BENCH_RECORDS) --database demo $(BENCH_ARGS) || exit 1; \
+	done
+	$(PY) -c "import psycopg; c = psycopg.connect('$(PG_URL)/postgres', autocommit=True); \
+		[c.execute(f'CREATE DATABASE {n}') for n in ('$(PG_DB)_bench', '$(PG_DB)_bench_demo') \
+		 if not c.execute('SELECT 1 FROM pg_database WHERE datname = %s', [n]).fetchone()]"
+	$(PG_BENCH_ENV) $(PY) manage.py migrate_all --verbosity 0
+	for r in auths care-cases; do \
+		$(PG_BENCH_ENV) REQUEST_LOG_LEVEL=WARNING $(PY) manage.py bench_batch --resource $$r \
+			--records $(BENCH_RECORDS) --database demo $(BENCH_ARGS) || exit 1; \
+	done
+
+# CI's smoke test of the benchmark: it runs, on both databases; no time is asserted.
+bench-smoke:
+	$(MAKE) bench BENCH_RECORDS=100 BENCH_ARGS="--repeat 2 --naive-repeat 1"
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -137,13 +137,12 @@ def upsert_rows(model: type[models.Model], using: str, rows: Sequence[dict[str, 
         return set()
     connection = connections[using]
     sql = table_sql(model, connection.vendor)
-    tuples = [tuple(row[a] for a in sql.attnames) for row in rows]
     if connection.vendor == "postgresql":
-        return _upsert_postgresql(connection, sql, tuples)
-    return _upsert_sqlite(connection, sql, tuples)
+        return _upsert_postgresql(connection, sql, rows)
+    return _upsert_sqlite(connection, sql, rows)
 
 
-def _upsert_postgresql(connection: Any, sql: TableSQL, tuples: list[tuple[Any, ...]]) -> set[Any]:
+def _upsert_postgresql(connection: Any, sql: TableSQL, rows: Sequence[dict[str, Any]]) -> set[Any]:
     temp = sql.q(f"batch_{sql.model._meta.db_table}")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -151,8 +150,9 @@ def _upsert_postgresql(connection: Any, sql: TableSQL, tuples: list[tuple[Any, .
         )
         cursor.execute(f"DELETE FROM {temp}")
         with cursor.cursor.copy(f"COPY {temp} ({sql.column_list}) FROM STDIN") as copy:
-            for row in tuples:
-                copy.write_row(row)
+            attnames = sql.attnames
+            for row in rows:
+                copy.write_row([row[a] for a in attnames])
         cursor.execute(
             f"INSERT INTO {sql.table} AS t ({sql.column_list}) SELECT {sql.column_list} FROM {temp} "
             f"ORDER BY {sql.pk_column} {sql.conflict_clause}"
@@ -160,7 +160,7 @@ def _upsert_postgresql(connection: Any, sql: TableSQL, tuples: list[tuple[Any, .
         return {row[0] for row in cursor.fetchall()}
 
 
-def _upsert_sqlite(connection: Any, sql: TableSQL, tuples: list[tuple[Any, ...]]) -> set[Any]:
+def _upsert_sqlite(connection: Any, sql: TableSQL, rows: Sequence[dict[str, Any]]) -> set[Any]:
     converters = [(i, c) for i, c in enumerate(sql.sqlite_converters(connection.ops)) if c is not None]
     width = len(sql.fields)
     per_statement = max(1, SQLITE_MAX_VARIABLES // width)
@@ -169,11 +169,12 @@ def _upsert_sqlite(connection: Any, sql: TableSQL, tuples: list[tuple[Any, ...]]
     connection.ensure_connection()
     raw = connection.connection.cursor()
     try:
-        for start in range(0, len(tuples), per_statement):
-            chunk = tuples[start : start + per_statement]
+        attnames = sql.attnames
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
             params: list[Any] = []
             for row in chunk:
-                values = list(row)
+                values = [row[a] for a in attnames]
                 for i, convert in converters:
                     values[i] = convert(values[i])
                 params.extend(values)

@@ -53,4 +53,6 @@ class Command(BaseCommand):
         if "c" in m:
             self.stdout.write(f"(c) naive per-item path     median {m['c'] * 1000:9.1f} ms")
         self.stdout.write(f"b/a = {m['b'] / m['a']:.2f}" + (f"   c/b = {m['c'] / m['b']:.1f}" if "c" in m else ""))
-        self.stdout.write(f"peak RSS growth of the process: {result.rss_growth_mb:.1f} MB")
+        self.stdout.write(
+            f"(b) memory: the process grew by {result.rss_growth_mb:.1f} MB at its peak during one request"
+        )
