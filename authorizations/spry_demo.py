@@ -62,7 +62,7 @@ def _others(now: dt.datetime) -> list[tuple[str, dict[str, Any]]]:
 
     return [
         (
-            "auth_d3m0000000000000000000a1",
+            "auth_d3e0000000000000000000a1",
             {
                 "authorization_reference_number": "AUTH-2026-014",
                 "spry_case_id": "SPRY_CASE_DEMO_ACL",
@@ -83,7 +83,7 @@ def _others(now: dt.datetime) -> list[tuple[str, dict[str, Any]]]:
             },
         ),
         (
-            "auth_d3m0000000000000000000a2",
+            "auth_d3e0000000000000000000a2",
             {
                 "authorization_reference_number": "AUTH-2025-311",
                 "spry_case_id": "SPRY_CASE_DEMO_SHOULDER",
