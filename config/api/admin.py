@@ -9,6 +9,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.api.models import APIClient, DatabaseGrant
@@ -58,6 +59,13 @@ class VBAModelAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._has_database() and super().has_delete_permission(request, obj)
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """Label each field by VBA's column name ("Subscriber ID", "DRG Category"), as staff know them."""
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and getattr(db_field, "column", None) and not db_field.is_relation:
+            formfield.label = str(db_field.column).replace("_", " ")
+        return formfield
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = tuple(super().get_readonly_fields(request, obj))
         if obj is not None:  # the key of an existing record is fixed: changing it would make a new record
@@ -67,6 +75,10 @@ class VBAModelAdmin(SimpleHistoryAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         self.stamp(obj, user=request.user, created=not change)
         super().save_model(request, obj, form, change)
+
+
+if admin.site.is_registered(APIKey):  # the library's own key model is not used: API clients replace it
+    admin.site.unregister(APIKey)
 
 
 @admin.register(APIClient)

@@ -122,4 +122,14 @@ def test_a_full_record_opens_in_the_form(staff: Any) -> None:
     with use_vba_database("demo"):
         auth_batch_upsert(items=[full_auth("FULL")], user=None)
     page = staff.get("/admin/authorizations/auth/FULL/change/")
-    assert page.status_code == 200 and "Treatment plan" in page.content.decode()
+    html = page.content.decode()
+    assert page.status_code == 200 and "Treatment plan" in html
+    assert ">Subscriber ID:</label>" in html and ">DRG Category:</label>" in html  # VBA's column names
+
+
+def test_the_unused_library_api_key_model_is_not_in_the_admin(db: Any) -> None:
+    superuser = get_user_model().objects.create_superuser("root", password="pw")
+    client = Client()
+    client.force_login(superuser)
+    page = client.get("/admin/").content.decode()
+    assert "/admin/api/apiclient/" in page and "/admin/rest_framework_api_key/" not in page
