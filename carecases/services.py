@@ -31,6 +31,8 @@ PLAN_KEY = "care_plan_key"  # context key: the care plan of the path
 class IntKeyResource(BatchResource):
     """An int32 key where 0 means "assign the next key" (decisions.md 6) and a negative key is refused."""
 
+    max_key = 2**31 - 1
+
     def key_is_missing(self, value: Any) -> bool:
         return value == 0
 

@@ -102,6 +102,7 @@ class BatchResource:
     key: str  # attname of the primary key
     label: str  # "Auth", "CareCase": used in messages
     writer: Writer = Writer()
+    max_key: int | None = None  # the largest key the server may generate (int32 keys: 2147483647)
 
     @property
     def key_json(self) -> str:
@@ -202,10 +203,21 @@ def batch_upsert(
     if all_or_none and len(pending) < len(items):
         return _not_applied(resource, items, results)
 
-    missing = [attrs for _, attrs in pending if resource.key_is_missing(attrs[resource.key])]
-    for attrs, key in zip(missing, allocate_keys(resource, len(missing), using) if missing else [], strict=True):
+    missing = [(i, attrs) for i, attrs in pending if resource.key_is_missing(attrs[resource.key])]
+    fresh = allocate_keys(resource, len(missing), using) if missing else []
+    for (i, attrs), key in zip(missing, fresh, strict=True):
+        if resource.max_key is not None and key > resource.max_key:
+            results[i] = ItemResult(
+                resource.sent_key(items[i]),
+                409,
+                f"No {resource.label} key above the largest "
+                f"one in use is left (at most {resource.max_key}); send an explicit key",
+            )
         attrs[resource.key] = key
-    generated = {id(attrs) for attrs in missing}
+    pending = [(i, attrs) for i, attrs in pending if results[i] is None]
+    if all_or_none and len(pending) < len(items):
+        return _not_applied(resource, items, results)
+    generated = {id(attrs) for _, attrs in missing}
 
     user_name = (getattr(user, "get_username", lambda: "")() or "")[:AUDIT_USER_LENGTH] or None
     now = timezone.now()

@@ -333,3 +333,11 @@ def test_batches_need_credentials_and_a_granted_database(vba: Any, demo: Any, pl
     assert_problem(demo.call("PUT", "care-cases-batch", [case_item(1)], HTTP_VBASOFTWARE_DATABASE=""), 400)
     assert not CareCase.objects.exists()
     assert CarePlan.objects.count() == 1
+
+
+def test_no_key_is_generated_beyond_int32(demo: Any, plan: int, in_demo: str) -> None:
+    response = demo.call("PUT", "care-cases-batch", [case_item(2147483647, plan=1)])
+    assert response.json()["data"][0]["status"] == 201
+    out = demo.call("PUT", "care-cases-batch", [case_item(0, plan=1), case_item(5, plan=1)]).json()["data"]
+    assert [(r["id"][0]["value"], r["status"]) for r in out] == [(0, 409), (5, 201)]
+    assert "at most 2147483647" in out[0]["body"]
