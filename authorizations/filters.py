@@ -3,14 +3,7 @@
 import django_filters
 
 from authorizations.models import Auth
-
-BOOLEAN_CHOICES = (("true", "true"), ("false", "false"))
-
-
-def strict_boolean(field_name: str) -> django_filters.TypedChoiceFilter:
-    return django_filters.TypedChoiceFilter(
-        field_name=field_name, choices=BOOLEAN_CHOICES, coerce=lambda value: value == "true"
-    )
+from config.api.filters import date_range, strict_boolean, updated_since
 
 
 class AuthFilter(django_filters.FilterSet):
@@ -23,11 +16,9 @@ class AuthFilter(django_filters.FilterSet):
     case_Number = django_filters.CharFilter(field_name="case_number")
     urgent = strict_boolean("urgent")
     closed = strict_boolean("closed")
-    received_Date_from = django_filters.IsoDateTimeFilter(field_name="received_date", lookup_expr="gte")
-    received_Date_to = django_filters.IsoDateTimeFilter(field_name="received_date", lookup_expr="lte")
-    approved_Date_from = django_filters.IsoDateTimeFilter(field_name="approved_date", lookup_expr="gte")
-    approved_Date_to = django_filters.IsoDateTimeFilter(field_name="approved_date", lookup_expr="lte")
-    updated_Since = django_filters.IsoDateTimeFilter(field_name="update_date", lookup_expr="gte")
+    received_Date_from, received_Date_to = date_range("received_date")
+    approved_Date_from, approved_Date_to = date_range("approved_date")
+    updated_Since = updated_since()
 
     class Meta:
         model = Auth

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.utils import timezone
-
 from authorizations.models import Auth
-from config.api.batch import AUDIT_USER_LENGTH, BatchOutcome, BatchResource, batch_upsert
+from config.api.batch import BatchOutcome, BatchResource, batch_upsert
 from config.api.records import RecordSpec
 
 
@@ -27,13 +25,3 @@ AUTH = AuthResource()
 def auth_batch_upsert(*, items: Sequence[Any], user: Any, all_or_none: bool = False) -> BatchOutcome:
     """Create or replace Auths (VBA ``PUT /auths``) in the selected database; one result per item."""
     return batch_upsert(AUTH, items, user=user, all_or_none=all_or_none)
-
-
-def auth_stamp(*, auth: Auth, user: Any, created: bool) -> Auth:
-    """Stamp the server-owned audit fields of an Auth about to be saved by a person (the admin)."""
-    now = timezone.now()
-    name = (user.get_username() or "")[:AUDIT_USER_LENGTH] or None
-    if created:
-        auth.entry_date, auth.entry_user = now, name
-    auth.update_date, auth.update_user = now, name
-    return auth

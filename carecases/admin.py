@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from carecases.models import CareCase, CarePlan
-from carecases.services import CARE_CASE, CARE_PLAN, care_record_stamp
+from carecases.services import CARE_CASE, CARE_PLAN
 from config.api.admin import AUDIT_FIELDS, VBAModelAdmin
 from config.api.batch import allocate_keys
 from config.api.tenancy import current_vba_database
@@ -55,10 +55,6 @@ class KeyedVBAAdmin(VBAModelAdmin):
     """A new record's key may be left at 0: the next key of the database's sequence is assigned on save."""
 
     resource: Any
-
-    @staticmethod
-    def stamp(obj: Any, *, user: Any, created: bool) -> None:
-        care_record_stamp(record=obj, user=user, created=created)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {self.model._meta.pk.name: 0, **super().get_changeform_initial_data(request)}

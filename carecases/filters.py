@@ -6,24 +6,13 @@ A value that does not parse (a non-integer priority, a bad date) is a 400 envelo
 import django_filters
 
 from carecases.models import CareCase, CarePlan
-from config.api.records import INT32_MAX, INT32_MIN
-
-
-def int32_filter(field_name: str) -> django_filters.NumberFilter:
-    return django_filters.NumberFilter(field_name=field_name, min_value=INT32_MIN, max_value=INT32_MAX, step_size=1)
-
-
-def date_range(field_name: str) -> tuple[django_filters.IsoDateTimeFilter, django_filters.IsoDateTimeFilter]:
-    return (
-        django_filters.IsoDateTimeFilter(field_name=field_name, lookup_expr="gte"),
-        django_filters.IsoDateTimeFilter(field_name=field_name, lookup_expr="lte"),
-    )
+from config.api.filters import date_range, int32_filter, updated_since
 
 
 class CarePlanFilter(django_filters.FilterSet):
     care_Type = django_filters.CharFilter(field_name="care_type")
     description = django_filters.CharFilter(field_name="description", lookup_expr="icontains")
-    updated_Since = django_filters.IsoDateTimeFilter(field_name="update_date", lookup_expr="gte")
+    updated_Since = updated_since()
 
     class Meta:
         model = CarePlan
@@ -41,7 +30,7 @@ class CareCaseFilter(django_filters.FilterSet):
     provider_ID = django_filters.CharFilter(field_name="provider_id")
     case_Start_Date_from, case_Start_Date_to = date_range("case_start_date")
     case_End_Date_from, case_End_Date_to = date_range("case_end_date")
-    updated_Since = django_filters.IsoDateTimeFilter(field_name="update_date", lookup_expr="gte")
+    updated_Since = updated_since()
 
     class Meta:
         model = CareCase

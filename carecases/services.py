@@ -16,11 +16,10 @@ from typing import Any
 
 from django.db import connections, transaction
 from django.db.models import Max, Model
-from django.utils import timezone
 from rest_framework import exceptions, status
 
 from carecases.models import CareCase, CarePlan
-from config.api.batch import AUDIT_USER_LENGTH, BatchOutcome, BatchResource, batch_upsert
+from config.api.batch import BatchOutcome, BatchResource, batch_upsert
 from config.api.records import RecordSpec
 from config.api.services import record_delete, record_get
 from config.api.tenancy import current_vba_database
@@ -155,13 +154,3 @@ def care_plan_delete(*, key: int, user: Any, if_match: str | None = None) -> Non
                 f"CarePlan {key} still has {count} care case(s); delete them or move them to another plan first"
             )
         record_delete(CARE_PLAN, key, user=user, if_match=if_match)
-
-
-def care_record_stamp(*, record: CarePlan | CareCase, user: Any, created: bool) -> CarePlan | CareCase:
-    """Stamp the server-owned audit fields of a plan or case about to be saved by a person (the admin)."""
-    now = timezone.now()
-    name = (user.get_username() or "")[:AUDIT_USER_LENGTH] or None
-    if created:
-        record.entry_date, record.entry_user = now, name
-    record.update_date, record.update_user = now, name
-    return record

@@ -1,11 +1,9 @@
 """VBA Auths in the admin, in the database the staff member picked."""
 
-from typing import Any
 
 from django.contrib import admin
 
 from authorizations.models import Auth
-from authorizations.services import auth_stamp
 from config.api.admin import AUDIT_FIELDS, VBAModelAdmin
 
 
@@ -123,7 +121,3 @@ class AuthAdmin(VBAModelAdmin):
         ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
     )
     readonly_fields = AUDIT_FIELDS
-
-    @staticmethod
-    def stamp(obj: Any, *, user: Any, created: bool) -> None:
-        auth_stamp(auth=obj, user=user, created=created)

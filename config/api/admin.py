@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.api.batch import stamp_audit
 from config.api.models import APIClient, DatabaseGrant
 from config.api.tenancy import ADMIN_SESSION_KEY, _current, granted_databases
 
@@ -36,9 +37,8 @@ def select_database(request: HttpRequest) -> HttpResponse:
 
 class VBAModelAdmin(SimpleHistoryAdmin):
     """A VBA model in the admin: visible only with a database selected; audit fields read-only, stamped on save
-    by the resource's ``stamp`` service (set ``stamp``)."""
+    from the staff user and the clock (the same rule as the batch engine's)."""
 
-    stamp: Any = None
     readonly_fields: Any = AUDIT_FIELDS
 
     def _has_database(self) -> bool:
@@ -73,7 +73,7 @@ class VBAModelAdmin(SimpleHistoryAdmin):
         return fields
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        self.stamp(obj, user=request.user, created=not change)
+        stamp_audit(obj, user=request.user, created=not change)
         super().save_model(request, obj, form, change)
 
 

@@ -142,6 +142,21 @@ class BatchResource:
         return '"' + hashlib.sha256(rendered.encode()).hexdigest()[:32] + '"'
 
 
+def audit_user_name(user: Any) -> str | None:
+    """The name stamped on ``entry_User``/``update_User``: the username, cut to the column's 20 characters."""
+    return (getattr(user, "get_username", lambda: "")() or "")[:AUDIT_USER_LENGTH] or None
+
+
+def stamp_audit(record: models.Model, *, user: Any, created: bool) -> models.Model:
+    """Stamp the server-owned audit fields (decisions.md 9) of a record about to be saved one at a time (the
+    admin); the batch engine stamps its rows with the same values."""
+    now, name = timezone.now(), audit_user_name(user)
+    if created:
+        record.entry_date, record.entry_user = now, name  # type: ignore[attr-defined]
+    record.update_date, record.update_user = now, name  # type: ignore[attr-defined]
+    return record
+
+
 def allocate_keys(resource: BatchResource, count: int, using: str) -> list[Any]:
     """``count`` new keys from the resource's sequence in ``using`` (gaps are allowed, reuse is not)."""
     name = resource.spec.model._meta.db_table
@@ -219,7 +234,7 @@ def batch_upsert(
         return _not_applied(resource, items, results)
     generated = {id(attrs) for _, attrs in missing}
 
-    user_name = (getattr(user, "get_username", lambda: "")() or "")[:AUDIT_USER_LENGTH] or None
+    user_name = audit_user_name(user)
     now = timezone.now()
     outcome = BatchOutcome(resource.key_json, [])
     with transaction.atomic(using=using):
