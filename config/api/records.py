@@ -61,8 +61,8 @@ def parse_datetime(value: Any) -> dt.datetime:
             parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise ValueError(f"{value!r} is not a valid calendar date") from None
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+    if parsed.tzinfo is None:  # naive: the server's time zone (zoneinfo: replace() is the right way to attach it)
+        parsed = parsed.replace(tzinfo=timezone.get_default_timezone())
     return parsed
 
 
