@@ -112,7 +112,13 @@ class Auth(models.Model):
     class Meta:
         db_table = "Auth"
         ordering = ["auth_number"]
-        indexes = [models.Index(fields=["subscriber_id", "member_seq"], name="auth_subscriber_member")]
+        indexes = [
+            models.Index(fields=["subscriber_id", "member_seq"], name="auth_subscriber_member"),
+            # The boolean filters of GET /auths and of the admin. Counting "open INPT auths" (closed, auth_type,
+            # status) reads this index only; with status or auth_type alone their own indexes answer.
+            models.Index(fields=["urgent"], name="auth_urgent"),
+            models.Index(fields=["closed", "auth_type", "status"], name="auth_closed_type_status"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.lookups.Exact(Length("tplan_printed"), 1), name="auth_tplan_printed_one_char"

@@ -1,0 +1,70 @@
+"""``manage.py bench_reads``: runs on a small data set, prints a figure per request, fails on a table scan.
+
+No test asserts a time. On a few hundred rows the planner rightly prefers sequential scans, so the PostgreSQL check
+plans with ``--no-seqscan`` (``enable_seqscan = off``): a ``Seq Scan on "Auth"`` then still appears for any query
+that no index can answer, which is the property that matters at a million rows.
+"""
+
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from authorizations.management.commands import bench_reads
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+LABELS = [
+    "GET /auths status=APPROVED, sortBy received_Date:desc",
+    "GET /auths subscriber_ID + member_Seq",
+    "GET /auths provider_ID + urgent=true",
+    "admin changelist, unfiltered",
+    "admin search: auth number",
+    "admin filter: urgent=yes",
+]
+
+
+@pytest.fixture
+def data() -> None:
+    call_command("generate_auths", "--count", "300", "--database", "demo", stdout=io.StringIO())
+
+
+def bench(*args: str) -> str:
+    out = io.StringIO()
+    call_command("bench_reads", "--database", "demo", "--repeat", "1", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_prints_a_median_per_request(data: None) -> None:
+    out = bench()
+    for label in LABELS:
+        assert re.search(r"^\s+\d+\.\d ms  " + re.escape(label), out, re.MULTILINE), (label, out)
+    assert "13 requests" in out or "no EXPLAIN" in out
+
+
+@pytest.mark.postgres
+def test_no_query_of_the_measured_requests_needs_a_table_scan(data: None) -> None:
+    out = bench("--no-seqscan")
+    assert 'Seq Scan on "Auth" in 0 of 13 requests\' plans' in out, out
+    assert "Index" in out
+
+
+@pytest.mark.postgres
+def test_a_table_scan_fails_the_command(data: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench_reads, "explain", lambda *a, **k: 'Seq Scan on "Auth"  (cost=0.00..1.00 rows=1 width=8)')
+    with pytest.raises(CommandError, match="Seq Scan on Auth"):
+        bench()
+
+
+def test_a_median_over_max_ms_fails_the_command(data: None) -> None:
+    with pytest.raises(CommandError, match=r"ms > 0\.0001 ms"):
+        bench("--max-ms", "0.0001")
+
+
+def test_refuses_an_empty_or_unknown_database() -> None:
+    with pytest.raises(CommandError, match="holds no Auths"):
+        bench()
+    with pytest.raises(CommandError, match="Unknown VBA database"):
+        call_command("bench_reads", "--database", "nowhere", stdout=io.StringIO())
