@@ -20,7 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config.api.batch import stamp_audit
 from config.api.models import APIClient, DatabaseGrant
-from config.api.tenancy import ADMIN_SESSION_KEY, _current, granted_databases
+from config.api.tenancy import ADMIN_SESSION_KEY, granted_databases, selected_vba_database
 
 AUDIT_FIELDS = ("entry_date", "entry_user", "update_date", "update_user")
 
@@ -158,7 +158,7 @@ class VBAModelAdmin(SimpleHistoryAdmin):
     paginator = EstimatedCountPaginator
 
     def _has_database(self) -> bool:
-        return _current.get() is not None
+        return selected_vba_database() is not None
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._has_database() and super().has_module_permission(request)

@@ -21,7 +21,7 @@ import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError, connections, models, transaction
@@ -58,8 +58,6 @@ class ItemResult:
 class BatchOutcome:
     key_json: str
     results: list[ItemResult]
-    #: keys inserted or changed (a record sent again unchanged is answered 200 but not rewritten)
-    written: set[Any] = field(default_factory=set)
 
     def as_json(self) -> list[dict[str, Any]]:
         return [
@@ -236,7 +234,6 @@ def batch_upsert(
 
     user_name = audit_user_name(user)
     now = timezone.now()
-    outcome = BatchOutcome(resource.key_json, [])
     with transaction.atomic(using=using):
         keys = [attrs[resource.key] for _, attrs in pending]
         _lock_keys(resource, using, keys)
@@ -283,9 +280,7 @@ def batch_upsert(
         created = sorted(k for k in written if k not in existing)
         updated = sorted(k for k in written if k in existing)
         resource.writer.write_history(resource, using, created, updated, user, now)
-        outcome.written = written
-    outcome.results = [r for r in results if r is not None]
-    return outcome
+    return BatchOutcome(resource.key_json, [r for r in results if r is not None])
 
 
 def _replace_taken_generated_keys(

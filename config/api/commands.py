@@ -16,6 +16,13 @@ from config.api.parsers import loads
 from config.api.tenancy import is_vba_database, use_vba_database, vba_database_names
 
 
+def vba_database_option(name: str) -> str:
+    """The ``--database`` of a command: a configured VBA database, else a CommandError listing them."""
+    if not is_vba_database(name):
+        raise CommandError(f"Unknown VBA database {name!r} (configured: {', '.join(vba_database_names())})")
+    return name
+
+
 class UpsertCommand(BaseCommand):
     """Subclasses set ``resource`` and may override :meth:`context`."""
 
@@ -32,9 +39,7 @@ class UpsertCommand(BaseCommand):
         return {}
 
     def handle(self, *args: Any, **options: Any) -> None:
-        database = options["database"]
-        if not is_vba_database(database):
-            raise CommandError(f"Unknown VBA database {database!r} (configured: {', '.join(vba_database_names())})")
+        database = vba_database_option(options["database"])
         items = self._read(Path(options["file"]))
         user = self._user(options.get("user"))
         size = options["chunk_size"] or settings.VBA_BATCH_MAX_ITEMS

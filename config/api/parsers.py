@@ -30,10 +30,15 @@ def read_limited(stream: Any, limit: int) -> bytes:
 
 
 class StrictJSONParser(JSONParser):
+    """Strict JSON (exact decimals, no NaN) within the body limit named by ``max_bytes_setting``."""
+
+    max_bytes_setting = "VBA_MAX_BODY_BYTES"
+    empty_message = "Request body is empty; send a JSON document."
+
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        body = read_limited(stream, settings.VBA_MAX_BODY_BYTES)
+        body = read_limited(stream, getattr(settings, self.max_bytes_setting))
         if not body.strip():
-            raise ParseError("Request body is empty; send a JSON document.")
+            raise ParseError(self.empty_message)
         try:
             return loads(body.decode("utf-8"))
         except UnicodeDecodeError:

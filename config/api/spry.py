@@ -23,14 +23,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import set_rollback
 
 from config.api.middleware import current_activity_id
-from config.api.parsers import loads, read_limited
+from config.api.parsers import StrictJSONParser
 
 logger = logging.getLogger("vbapi.request")
 
@@ -180,19 +180,11 @@ class SpryContentNegotiation(BaseContentNegotiation):
         return renderer, renderer.media_type
 
 
-class SpryJSONParser(JSONParser):
+class SpryJSONParser(StrictJSONParser):
     """Strict JSON (no NaN, exact decimals) within ``SPRY_MAX_BODY_BYTES``; malformed JSON is a 4000."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        body = read_limited(stream, settings.SPRY_MAX_BODY_BYTES)
-        if not body.strip():
-            raise exceptions.ParseError("Request body is empty; send a JSON object.")
-        try:
-            return loads(body.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise exceptions.ParseError("Request body is not UTF-8 encoded JSON.") from None
-        except ValueError as exc:
-            raise exceptions.ParseError(f"Malformed JSON: {exc}") from None
+    max_bytes_setting = "SPRY_MAX_BODY_BYTES"
+    empty_message = "Request body is empty; send a JSON object."
 
 
 class SpryRateThrottle(SimpleRateThrottle):

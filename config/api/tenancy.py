@@ -35,6 +35,11 @@ def is_vba_database(name: str | None) -> bool:
     return bool(name) and name in settings.VBA_DATABASES
 
 
+def selected_vba_database() -> str | None:
+    """The VBA database selected for this request or block, or None."""
+    return _current.get()
+
+
 def current_vba_database() -> str:
     alias = _current.get()
     if alias is None:

@@ -26,7 +26,8 @@ from django.test.utils import CaptureQueriesContext
 
 from authorizations.models import Auth
 from config.api.bench import bench_headers, no_rate_limit
-from config.api.tenancy import is_vba_database, use_vba_database, vba_database_names
+from config.api.commands import vba_database_option
+from config.api.tenancy import use_vba_database
 
 BENCH_USER = "bench_reads"
 TABLE = f'"{Auth._meta.db_table}"'
@@ -160,8 +161,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, database: str, repeat: int, **options: Any) -> None:
-        if not is_vba_database(database):
-            raise CommandError(f"Unknown VBA database {database!r} (configured: {', '.join(vba_database_names())})")
+        vba_database_option(database)
         if repeat < 1:
             raise CommandError("--repeat must be at least 1")
         vendor = connections[database].vendor

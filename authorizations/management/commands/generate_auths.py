@@ -23,7 +23,8 @@ from django.db import connections, transaction
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from authorizations.models import Auth
-from config.api.tenancy import is_vba_database, use_vba_database, vba_database_names
+from config.api.commands import vba_database_option
+from config.api.tenancy import use_vba_database
 from config.api.writers import insert_history, table_sql
 
 KEY_DIGITS = 9
@@ -278,8 +279,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-history", dest="history", action="store_false", help="write no history rows")
 
     def handle(self, *args: Any, count: int, database: str, prefix: str, seed: int, **options: Any) -> None:
-        if not is_vba_database(database):
-            raise CommandError(f"Unknown VBA database {database!r} (configured: {', '.join(vba_database_names())})")
+        vba_database_option(database)
         if count < 0:
             raise CommandError("--count must be at least 0")
         width = Auth._meta.get_field("auth_number").max_length or 20

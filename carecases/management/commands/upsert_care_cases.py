@@ -4,8 +4,8 @@ from django.core.management.base import CommandError
 
 from carecases.models import CarePlan
 from carecases.services import CARE_CASE, PLAN_CARE_CASE, PLAN_KEY
-from config.api.commands import UpsertCommand
-from config.api.tenancy import is_vba_database, use_vba_database
+from config.api.commands import UpsertCommand, vba_database_option
+from config.api.tenancy import use_vba_database
 
 
 class Command(UpsertCommand):
@@ -25,10 +25,9 @@ class Command(UpsertCommand):
         plan, database = options.get("care_plan"), options["database"]
         if plan is not None:
             self.resource = PLAN_CARE_CASE
-            if is_vba_database(database):  # an unknown database is reported by the base class
-                with use_vba_database(database):
-                    if not CarePlan.objects.filter(pk=plan).exists():
-                        raise CommandError(f"Care plan {plan} does not exist in the VBA database {database!r}")
+            with use_vba_database(vba_database_option(database)):
+                if not CarePlan.objects.filter(pk=plan).exists():
+                    raise CommandError(f"Care plan {plan} does not exist in the VBA database {database!r}")
         super().handle(*args, **options)
 
     def context(self, options: dict[str, Any]) -> dict[str, Any]:

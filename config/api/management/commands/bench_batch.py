@@ -4,11 +4,12 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.test import Client
 
 from config.api.bench import BatchBench, BenchTarget, bench_headers, no_rate_limit
-from config.api.tenancy import is_vba_database, use_vba_database, vba_database_names
+from config.api.commands import vba_database_option
+from config.api.tenancy import use_vba_database
 
 
 def targets() -> dict[str, BenchTarget]:
@@ -35,8 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--naive-repeat", type=int, default=1, help="runs of the slow path (c); 0 skips it")
 
     def handle(self, *args: Any, resource: str, records: int, database: str, **options: Any) -> None:
-        if not is_vba_database(database):
-            raise CommandError(f"Unknown VBA database {database!r} (configured: {', '.join(vba_database_names())})")
+        vba_database_option(database)
         user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_active": True})
         headers, forget = bench_headers(user, database)
         bench = BatchBench(targets()[resource], database, records, options["repeat"], options["naive_repeat"])

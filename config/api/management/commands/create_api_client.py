@@ -1,9 +1,9 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from config.api.commands import vba_database_option
 from config.api.models import APIClient
-from config.api.tenancy import is_vba_database, vba_database_names
 
 
 class Command(BaseCommand):
@@ -14,11 +14,8 @@ class Command(BaseCommand):
         parser.add_argument("--database", action="append", required=True, help="a VBA database (repeatable)")
 
     def handle(self, *args: Any, name: str, database: list[str], **options: Any) -> None:
-        unknown = [d for d in database if not is_vba_database(d)]
-        if unknown:
-            raise CommandError(
-                f"Unknown VBA database(s): {', '.join(unknown)} (configured: {', '.join(vba_database_names())})"
-            )
+        for alias in database:
+            vba_database_option(alias)
         _client, key = APIClient.objects.create_key(name=name, databases=sorted(set(database)))
         self.stdout.write(f"API client {name!r} for {', '.join(sorted(set(database)))}")
         self.stdout.write(f"x-api-key: {key}")
