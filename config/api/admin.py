@@ -22,7 +22,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.filters import AllValuesFieldListFilter
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.admin.widgets import AdminSplitDateTime
+from django.contrib.admin.widgets import AdminSplitDateTime, AdminTextareaWidget, AdminTextInputWidget
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
@@ -274,6 +274,38 @@ class FieldDoc:
         self.help_text, self.label, self.choices = help_text, label, choices
 
 
+class TextField(forms.CharField):
+    """Text as typed. Line ends are stored as ``\\n`` (a browser sends a text area's as CRLF); a field counts as
+    changed only if its text differs from the stored one as typed — not because the form would strip it, or because
+    NULL shows as an empty box."""
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        def text(value: Any) -> str:
+            return "" if value is None else str(value).replace("\r\n", "\n")
+
+        return text(initial) != text(data)
+
+
+class StrictModelForm(forms.ModelForm):
+    """Only what the person changed is written to an existing record. A model form otherwise writes every field
+    back as it cleaned it — stripped text, "" for NULL, a time without its microseconds — so saving an untouched
+    form, or changing one field, would silently rewrite others."""
+
+    def _post_clean(self) -> None:
+        if self.instance._state.adding:
+            return super()._post_clean()  # type: ignore[misc]
+        cleaned, changed = self.cleaned_data, set(self.changed_data)
+        self.cleaned_data = {name: value for name, value in cleaned.items() if name in changed}
+        try:
+            super()._post_clean()  # type: ignore[misc]
+        finally:
+            self.cleaned_data = cleaned
+
+
 def column_docs(
     model: type[models.Model], meanings: dict[str, str], choices: dict[str, list[tuple[str, str]]] | None = None
 ) -> dict[str, FieldDoc]:
@@ -298,6 +330,7 @@ class StrictFormAdmin(admin.ModelAdmin):
     """
 
     field_docs: dict[str, FieldDoc] = {}
+    form = StrictModelForm
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         doc = self.field_docs.get(str(db_field.name))
@@ -314,6 +347,10 @@ class StrictFormAdmin(admin.ModelAdmin):
             formfield = db_field.formfield(form_class=DecimalField, widget=NumberInput(), **kwargs)
         elif isinstance(db_field, models.IntegerField) and not db_field.choices and not db_field.is_relation:
             formfield = db_field.formfield(form_class=IntegerField, widget=NumberInput(decimal=False), **kwargs)
+        elif isinstance(db_field, models.TextField) and not db_field.choices:
+            formfield = db_field.formfield(form_class=TextField, widget=AdminTextareaWidget, **kwargs)
+        elif isinstance(db_field, models.CharField) and not db_field.choices:
+            formfield = db_field.formfield(form_class=TextField, widget=AdminTextInputWidget, **kwargs)
         elif isinstance(db_field, models.DateTimeField) and not db_field.choices:
             formfield = db_field.formfield(form_class=SplitDateTimeField, widget=AdminSplitDateTime, **kwargs)
         else:
