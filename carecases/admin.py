@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from carecases.admin_help import CARE_CASE_COLUMNS, CARE_PLAN_COLUMNS
@@ -133,21 +134,8 @@ class CarePlanAdmin(KeyedVBAAdmin):
 class CareCaseAdmin(KeyedVBAAdmin):
     resource = CARE_CASE
     field_docs = column_docs(CareCase, CARE_CASE_COLUMNS)
-    list_display = (
-        "case_key",
-        "case_id",
-        "care_plan",
-        "case_status",
-        "case_priority",
-        "case_reason",
-        "subscriber_id",
-        "member_seq",
-        "provider_id",
-        "case_start_date",
-        "case_end_date",
-        "do_not_contact",
-        "update_date",
-    )
+    # What a person scans first (key, subject, status, period); the rest is in the form.
+    list_display = ("case_key", "case_id", "plan", "case_status", "case_priority", "member", "period")
     list_select_related = ("care_plan",)
     list_filter = ("case_status", "case_priority", "case_reason", "do_not_contact")
     search_fields = ("=case_key", "=case_id", "^subscriber_id", "^provider_id")
@@ -181,3 +169,20 @@ class CareCaseAdmin(KeyedVBAAdmin):
         ),
         ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
     )
+
+    @admin.display(description="care plan", ordering="care_plan")
+    def plan(self, obj: CareCase) -> str:
+        plan = obj.care_plan
+        return f"{plan.pk} · {plan.care_type}" if plan.care_type else str(plan.pk)
+
+    @admin.display(description="member (subscriber-seq)", ordering="subscriber_id")
+    def member(self, obj: CareCase) -> str:
+        return f"{obj.subscriber_id or '–'}-{obj.member_seq}" if obj.member_seq else obj.subscriber_id or "–"
+
+    @admin.display(description="period", ordering="case_start_date")
+    def period(self, obj: CareCase) -> str:
+        if not obj.case_start_date and not obj.case_end_date:
+            return "–"
+        start = timezone.localdate(obj.case_start_date).isoformat() if obj.case_start_date else "…"
+        end = timezone.localdate(obj.case_end_date).isoformat() if obj.case_end_date else "…"
+        return f"{start} – {end}"

@@ -90,16 +90,9 @@ class CptCodeInline(admin.TabularInline):
 
 @admin.register(Authorization)
 class AuthorizationAdmin(SimpleHistoryAdmin):
-    list_display = (
-        "authorization_id",
-        "patient_name",
-        "spry_case_id",
-        "payer",
-        "authorization_status",
-        "effective_period",
-        "visits",
-        "organisation_id",
-    )
+    # What a person scans first (key, patient, status, period, visits, payer); case, reference number, organisation
+    # and the rest are in the form (the search finds reference numbers and cases; the organisation is a filter).
+    list_display = ("authorization_id", "patient_name", "status", "effective_period", "visits", "payer_name")
     list_filter = (
         "authorization_status",
         ("payer", admin.RelatedOnlyFieldListFilter),
@@ -153,6 +146,14 @@ class AuthorizationAdmin(SimpleHistoryAdmin):
         start = timezone.localdate(obj.effective_start_date).isoformat() if obj.effective_start_date else "…"
         end = timezone.localdate(obj.effective_end_date).isoformat() if obj.effective_end_date else "…"
         return f"{start} – {end}"
+
+    @admin.display(description="status", ordering="authorization_status")
+    def status(self, obj: Authorization) -> str:
+        return obj.get_authorization_status_display()
+
+    @admin.display(description="payer", ordering="payer__name")
+    def payer_name(self, obj: Authorization) -> str:
+        return (obj.payer.name or str(obj.payer.pk)) if obj.payer else "–"
 
     @admin.display(description="visits used / authorized")
     def visits(self, obj: Authorization) -> str:
