@@ -67,7 +67,7 @@ class KeyedVBAAdmin(VBAModelAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         key = self.model._meta.pk.name
         if obj is None and key in form.base_fields:
-            form.base_fields[key].help_text = KEY_HELP
+            form.base_fields[key].help_text = f"{KEY_HELP} {form.base_fields[key].help_text}".strip()
             form.base_fields[key].min_value = 0
         return form
 

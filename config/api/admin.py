@@ -31,10 +31,12 @@ from django.db import connections, models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst, smart_split, unescape_string_literal
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from config.api.batch import stamp_audit
 from config.api.models import APIClient, DatabaseGrant
@@ -318,6 +320,38 @@ def column_docs(
     return docs
 
 
+class StaffTermsHistory(HistoricalRecordContextHelper):
+    """A history row's changes as staff read them: the form's labels, numbers without trailing zeros, dates in the
+    server's time zone, Yes/No, the label of a choice, "—" for empty."""
+
+    def __init__(self, model: Any, record: Any, label: Callable[[Any], str]) -> None:
+        super().__init__(model, record)
+        self.label = label
+
+    def context_for_delta_changes(self, delta: Any) -> list[dict[str, Any]]:
+        changes = []
+        for change in delta.changes:
+            formatted = self.format_delta_change(change)
+            label = self.label(self.model._meta.get_field(change.field))
+            changes.append({"field": label, "old": formatted.old, "new": formatted.new})
+        return changes
+
+    def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        if isinstance(value, Decimal):
+            return plain_number(value)
+        if isinstance(value, dt.datetime):
+            local = timezone.localtime(value) if timezone.is_aware(value) else value
+            return local.strftime("%Y-%m-%d") if local.time() == dt.time(0) else local.strftime("%Y-%m-%d %H:%M")
+        if getattr(field, "choices", None):
+            return dict(field.flatchoices).get(value, value)
+        return super().prepare_delta_change_value(change, value)
+
+
 class StrictFormAdmin(admin.ModelAdmin):
     """Form rules of every records admin: nothing changes that the person did not change.
 
@@ -365,6 +399,13 @@ class StrictFormAdmin(admin.ModelAdmin):
         if help_text:
             formfield.help_text = help_text
         return formfield
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
+        def label(db_field: Any) -> str:
+            doc = self.field_docs.get(str(db_field.name))
+            return doc.label if doc and doc.label else self.default_label(db_field)
+
+        return StaffTermsHistory(self.model, historical_record, label)
 
     def default_label(self, db_field: Any) -> str:
         if db_field.verbose_name and db_field.verbose_name != db_field.name.replace("_", " "):

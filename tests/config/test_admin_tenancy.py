@@ -255,3 +255,15 @@ def test_a_date_without_a_time_means_midnight(same_key_in_both: None) -> None:
     assert staff.post(auths("demo") + "DEMO0007/change/", form).status_code == 302
     injury = stored("demo").injury_date
     assert injury is not None and (injury.date().isoformat(), injury.hour, injury.minute) == ("2026-02-03", 0, 0)
+
+
+def test_history_shows_changes_in_staff_terms(same_key_in_both: None) -> None:
+    staff = login("demo")
+    form = submitted(staff.get(auths("demo") + "DEMO0007/change/").content.decode(), "auth_form")
+    form.update({"amount_approved": "5000", "visits_approved": "", "reins_notification_date_0": "2026-03-04"})
+    assert staff.post(auths("demo") + "DEMO0007/change/", form).status_code == 302
+    page = staff.get(auths("demo") + "DEMO0007/history/").content.decode()
+    assert "<strong>Amount approved:</strong>\n                    4004.77" in page  # label, no trailing zeros
+    assert "&nbsp;&rarr;&nbsp;&nbsp;5000" in page
+    assert "<strong>Visits approved:</strong>\n                    16" in page and "&nbsp;&nbsp;—" in page
+    assert "<strong>Reinsurance notification date:</strong>" in page and "2026-03-04" in page
