@@ -141,8 +141,14 @@ def test_the_expire_action_expires_the_selected_ones_with_history(
     staff: Client, rows: dict[str, Authorization]
 ) -> None:
     selected = [rows["soon"].pk, rows["plenty"].pk]
+    response = staff.post(CHANGELIST, {"action": "expire_selected", "_selected_action": selected, "index": 0})
+    assert response.status_code == 200  # first a confirmation page, which changes nothing
+    page = response.content.decode()
+    assert "Set these 2 authorization(s) to <strong>EXPIRED</strong>?" in page
+    assert "1 of them is still in its effective period today" in page  # "soon" ends in 5 days
+    assert {a.authorization_status for a in Authorization.objects.all()} == {"ACTIVE", "INACTIVE"}
     response = staff.post(
-        CHANGELIST, {"action": "expire_selected", "_selected_action": selected, "index": 0}, follow=True
+        CHANGELIST, {"action": "expire_selected", "_selected_action": selected, "post": "yes"}, follow=True
     )
     assert response.status_code == 200
     assert "2 authorization(s) set to EXPIRED" in response.content.decode()
@@ -185,6 +191,9 @@ def test_saving_the_form_with_an_end_before_the_start_is_refused(staff: Client, 
     icd_ids = set(AuthorizationIcdCode.objects.filter(authorization=authorization).values_list("icd_id", flat=True))
     assert icd_ids == {9676, 77}
     assert AuthorizationIcdCode.history.filter(icd_id=77, history_type="+").count() == 1
+    latest = Authorization.history.filter(authorization_id=authorization.pk).latest("history_id")
+    assert latest.history_change_reason == "ICD codes: added X1"  # the list edit is in the authorization's history
+    assert "ICD codes: added X1" in staff.get(page("history", authorization)).content.decode()
 
 
 #: Authorization ids are "auth_" + 24 hex digits; the admin reads "_22", "_23", "_24", "_25", "_26" and "_40" in a
