@@ -18,10 +18,11 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# Development: DEBUG=1 (a per-checkout random SECRET_KEY in data/, Django's development server). See `make serve`.
 run: install
-	$(PY) manage.py migrate_all
-	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver --insecure 127.0.0.1:8000
+	DEBUG=1 $(PY) manage.py migrate_all
+	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install test-sqlite test-postgres
 
@@ -47,8 +48,8 @@ test-postgres: install
 # Batch throughput (issue 5): BENCH_RECORDS records per batch on SQLite (files in data/) and on PostgreSQL.
 BENCH_RECORDS ?= 1000
 BENCH_ARGS ?=
-SQLITE_BENCH_ENV = DATABASE_URL=sqlite:///data/bench-default.sqlite3 VBA_DATABASES=demo=sqlite:///data/bench-demo.sqlite3
-PG_BENCH_ENV = DATABASE_URL=$(PG_URL)/$(PG_DB)_bench VBA_DATABASES=demo=$(PG_URL)/$(PG_DB)_bench_demo
+SQLITE_BENCH_ENV = SECRET_KEY=local-benchmark-only DATABASE_URL=sqlite:///data/bench-default.sqlite3 VBA_DATABASES=demo=sqlite:///data/bench-demo.sqlite3
+PG_BENCH_ENV = SECRET_KEY=local-benchmark-only DATABASE_URL=$(PG_URL)/$(PG_DB)_bench VBA_DATABASES=demo=$(PG_URL)/$(PG_DB)_bench_demo
 bench: install
 	$(SQLITE_BENCH_ENV) $(PY) manage.py migrate_all --verbosity 0
 	for r in auths care-cases; do \

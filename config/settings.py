@@ -4,6 +4,7 @@ With no variable set the project runs on SQLite files in ``data/`` (git-ignored)
 credentials and grants; each VBA database (``VBA_DATABASES``) is its own Django database alias.
 """
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,27 @@ DATA_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
 
-SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me-in-production-0123456789")
 DEBUG = env.bool("DEBUG", default=False)
+
+
+def _secret_key() -> str:
+    """``SECRET_KEY`` signs the VBA tokens and sessions: required with DEBUG off. In development (DEBUG on) a random
+    key is made once per checkout, in ``data/dev-secret-key`` (never a key published with the code)."""
+    key = env("SECRET_KEY", default="")
+    if key:
+        return str(key)
+    if not DEBUG:
+        raise environ.ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it (50+ random characters) in production, or DEBUG=1 for development."
+        )
+    path = DATA_DIR / "dev-secret-key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_TZ = True
@@ -77,7 +97,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.api.middleware.ActivityIdMiddleware",
+    "config.api.limits.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -106,7 +128,26 @@ TEMPLATES = [
     }
 ]
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = env.path("STATIC_ROOT", default=DATA_DIR / "static")
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+# Static files (admin, Swagger UI) are served by WhiteNoise from STATIC_ROOT (``manage.py collectstatic``).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- HTTPS (production: HTTPS=1, see README "Production") ---------------------------------------------------------
+HTTPS = env.bool("HTTPS", default=False)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://vbapi")}
@@ -116,20 +157,31 @@ VBA_BATCH_MAX_ITEMS = env.int("VBA_BATCH_MAX_ITEMS", default=1000)
 VBA_MAX_BODY_BYTES = env.int("VBA_MAX_BODY_BYTES", default=10 * 1024 * 1024)
 VBA_RATE_LIMIT_PER_SECOND = env.float("VBA_RATE_LIMIT_PER_SECOND", default=25.0)
 VBA_RATE_LIMIT_BURST = env.int("VBA_RATE_LIMIT_BURST", default=50)
-# Django's own body limit is replaced by VBA_MAX_BODY_BYTES (answered with a 413 in the right envelope).
+# Body limits, checked from Content-Length before anything reads the body (config.api.limits; 413 in the envelope):
+# VBA_MAX_BODY_BYTES under /vbasoftware/, SPRY_MAX_BODY_BYTES under /apis/, AUTH_MAX_BODY_BYTES on the login and
+# token endpoints, OTHER_MAX_BODY_BYTES elsewhere (the admin). Django never reads past Content-Length (a body without
+# one, e.g. chunked, is read as empty), so these bound every body; Django's own size check would only repeat the
+# limit of one path for all, hence None. Form field counts stay bounded by Django (DATA_UPLOAD_MAX_NUMBER_FIELDS).
+AUTH_MAX_BODY_BYTES = env.int("AUTH_MAX_BODY_BYTES", default=16 * 1024)
+OTHER_MAX_BODY_BYTES = env.int("OTHER_MAX_BODY_BYTES", default=2_621_440)
 DATA_UPLOAD_MAX_MEMORY_SIZE = None
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+MAX_PATH_LENGTH = env.int("MAX_PATH_LENGTH", default=2048)
+# Login, refresh and token requests per credential and per source address (DRF's rate syntax).
+LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", default="20/minute")
 
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
+    # Source address of a client: REMOTE_ADDR, or the X-Forwarded-For entry added by the NUM_PROXIES trusted proxies.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"
 
-SIMPLE_JWT = {
+SIMPLE_JWT: dict[str, Any] = {
     "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env.int("VBA_ID_TOKEN_LIFETIME", default=24 * 3600)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("VBA_REFRESH_TOKEN_DAYS", default=30)),
     "SIGNING_KEY": SECRET_KEY,
@@ -164,6 +216,19 @@ OAUTH2_PROVIDER = {
     "DEFAULT_SCOPES": ["read", "write"],
     # Only the SHA-256 checksum of an access token is stored, never the reusable token itself (RFC 9700).
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    # Only the client-credentials grant is used; every other RFC 9700 recommendation is adopted too.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "PKCE_REQUIRED": True,
 }
 # Named explicitly so that migrations referencing the (swappable) OAuth application model can be generated.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
@@ -175,9 +240,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No query string in any log line: query values may be patients' names or ids (config.api.middleware).
+    "filters": {"no_query_string": {"()": "config.api.middleware.NoQueryStringFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_query_string"]}},
     "loggers": {
         "vbapi.request": {"handlers": ["console"], "level": env("REQUEST_LOG_LEVEL", default="INFO")},
-        "django.request": {"handlers": ["console"], "level": "ERROR"},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path
 from django.views import defaults
@@ -9,9 +10,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config.api.admin import select_database, vba_sites
 from config.api.auth_views import UserAuthenticationView, UserRefreshTokensView
 from config.api.envelope import INTERNAL_ERROR, vba_error_response
+from config.api.limits import error_response
 from config.api.spry import INTERNAL_ERROR as SPRY_INTERNAL_ERROR
 from config.api.spry import SPRY_API_PREFIX, spry_error_response
 from config.api.tenancy import VBA_API_PREFIX
+from config.health import healthz, readyz
 
 vba_patterns: list[URLPattern | URLResolver] = [
     path("user-authentication", UserAuthenticationView.as_view(), name="user-authentication"),
@@ -21,6 +24,8 @@ vba_patterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/vba-database/", select_database, name="admin-select-database"),
     # One admin site per VBA database: the database of a VBA page is in its URL (config.api.admin.VBAAdminSite).
     *[path(f"admin/db/{database}/", site.urls) for database, site in vba_sites.items()],
@@ -38,6 +43,18 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
     if request.path.startswith(SPRY_API_PREFIX):
         return spry_error_response(request, 404, f"The requested resource ({request.path}) was not found.")
     return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Requests Django itself refuses (too many form fields, a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a bad
+    Host header...), in the envelope of the API."""
+    if isinstance(exception, RequestDataTooBig):
+        return error_response(request, 413, "Request body is too large.")
+    if isinstance(exception, TooManyFieldsSent):
+        return error_response(request, 400, "The request has too many form fields.")
+    if request.path.startswith((VBA_API_PREFIX, SPRY_API_PREFIX)):
+        return error_response(request, 400, "Bad request.")
+    return defaults.bad_request(request, exception)  # type: ignore[arg-type]
 
 
 def handler500(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

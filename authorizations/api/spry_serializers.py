@@ -21,6 +21,7 @@ from authorizations.models.spry import (
     AuthorizationIcdCode,
     Payer,
 )
+from config.api.parsers import StorableText
 from config.api.records import parse_datetime, render_datetime
 from config.api.spry import SpryValidationError
 
@@ -55,24 +56,24 @@ class InsurancePayer(BaseModel):
 
     model_config = _CONFIG
     payer_reg_id: Id
-    name: Annotated[StrictStr, _len(Payer, "name")] | None = None
-    payer_id: Annotated[StrictStr, _len(Payer, "payer_id")] | None = None
-    payer_type: Annotated[StrictStr, _len(Payer, "payer_type")] | None = None
-    payer_state: Annotated[StrictStr, _len(Payer, "payer_state")] | None = None
+    name: Annotated[StrictStr, _len(Payer, "name"), StorableText] | None = None
+    payer_id: Annotated[StrictStr, _len(Payer, "payer_id"), StorableText] | None = None
+    payer_type: Annotated[StrictStr, _len(Payer, "payer_type"), StorableText] | None = None
+    payer_state: Annotated[StrictStr, _len(Payer, "payer_state"), StorableText] | None = None
 
 
 class IcdCode(BaseModel):
     model_config = _CONFIG
     id: Id
-    code: Annotated[StrictStr, _len(AuthorizationIcdCode, "code")] | None = None
-    description: Annotated[StrictStr, _len(AuthorizationIcdCode, "description")] | None = None
-    revision: Annotated[StrictStr, _len(AuthorizationIcdCode, "revision")] | None = None
+    code: Annotated[StrictStr, _len(AuthorizationIcdCode, "code"), StorableText] | None = None
+    description: Annotated[StrictStr, _len(AuthorizationIcdCode, "description"), StorableText] | None = None
+    revision: Annotated[StrictStr, _len(AuthorizationIcdCode, "revision"), StorableText] | None = None
 
 
 class CptCodeAuthorizationDetail(BaseModel):
     model_config = _CONFIG
-    cpt_code: Annotated[StrictStr, _len(AuthorizationCptCode, "cpt_code", required=True)]
-    description: Annotated[StrictStr, _len(AuthorizationCptCode, "description")] | None = None
+    cpt_code: Annotated[StrictStr, _len(AuthorizationCptCode, "cpt_code", required=True), StorableText]
+    description: Annotated[StrictStr, _len(AuthorizationCptCode, "description"), StorableText] | None = None
     units_requested: Count | None = None
     units_approved: Count | None = None
 
@@ -82,7 +83,7 @@ class _AuthorizationFields(BaseModel):
 
     model_config = _CONFIG
     authorization_reference_number: Annotated[
-        StrictStr, _len(Authorization, "authorization_reference_number", required=True)
+        StrictStr, _len(Authorization, "authorization_reference_number", required=True), StorableText
     ] = Field(None)  # type: ignore[assignment]
     plan_start_date: DateTime | None = None
     plan_end_date: DateTime | None = None
@@ -92,15 +93,15 @@ class _AuthorizationFields(BaseModel):
     authorized_visit_count: Count | None = None
     current_visit_count: Count = 0
     previous_consumed_visit_count: Count = 0
-    phone_number: Annotated[StrictStr, _len(Authorization, "phone_number")] | None = None
-    fax_number: Annotated[StrictStr, _len(Authorization, "fax_number")] | None = None
-    comments: Annotated[StrictStr, Field(max_length=COMMENTS_MAX_LENGTH)] | None = None
+    phone_number: Annotated[StrictStr, _len(Authorization, "phone_number"), StorableText] | None = None
+    fax_number: Annotated[StrictStr, _len(Authorization, "fax_number"), StorableText] | None = None
+    comments: Annotated[StrictStr, Field(max_length=COMMENTS_MAX_LENGTH), StorableText] | None = None
     authorization_status: Status = "ACTIVE"
     icd_codes: Annotated[list[IcdCode], Field(max_length=LIST_MAX_ITEMS)] = []
     cpt_code_authorization_details: Annotated[list[CptCodeAuthorizationDetail], Field(max_length=LIST_MAX_ITEMS)] = []
-    case_title: Annotated[StrictStr, _len(Authorization, "case_title")] | None = None
+    case_title: Annotated[StrictStr, _len(Authorization, "case_title"), StorableText] | None = None
     patient_id: Id | None = None
-    patient_name: Annotated[StrictStr, _len(Authorization, "patient_name")] | None = None
+    patient_name: Annotated[StrictStr, _len(Authorization, "patient_name"), StorableText] | None = None
     organisation_id: Id | None = None
     clinic_id: Id | None = None
 
@@ -109,9 +110,9 @@ class AuthorizationCreate(_AuthorizationFields):
     """``POST /authorization``: ``spry_case_id`` and ``authorization_reference_number`` are required;
     ``organisation_id``, when sent, must be the token's organisation."""
 
-    spry_case_id: Annotated[StrictStr, _len(Authorization, "spry_case_id", required=True)]
+    spry_case_id: Annotated[StrictStr, _len(Authorization, "spry_case_id", required=True), StorableText]
     authorization_reference_number: Annotated[
-        StrictStr, _len(Authorization, "authorization_reference_number", required=True)
+        StrictStr, _len(Authorization, "authorization_reference_number", required=True), StorableText
     ]
 
 
@@ -122,7 +123,7 @@ class AuthorizationUpdate(_AuthorizationFields):
     after create: sending the stored value is accepted (a client may send back what it read), another is a 4000.
     ``icd_codes`` and ``cpt_code_authorization_details`` replace the whole list when sent."""
 
-    spry_case_id: Annotated[StrictStr, _len(Authorization, "spry_case_id", required=True)] = Field(None)  # type: ignore[assignment]
+    spry_case_id: Annotated[StrictStr, _len(Authorization, "spry_case_id", required=True), StorableText] = Field(None)  # type: ignore[assignment]
 
 
 # -- errors ----------------------------------------------------------------------------------------------------

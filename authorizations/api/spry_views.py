@@ -11,12 +11,13 @@ import json
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.models import get_access_token_model
-from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.views import TokenView
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -47,8 +48,10 @@ from config.api.spry import (
     SpryNotFound,
     SpryRateThrottle,
     SpryRenderer,
+    header_only_oauthlib_core,
     spry_error_response,
     spry_exception_handler,
+    token_request_refusal,
     validation_error,
 )
 
@@ -58,13 +61,18 @@ DELETED = "Authorization deleted successfully"
 
 
 class BearerToken(OAuth2Authentication):
-    """django-oauth-toolkit's bearer-token check, given Django's request so that it never parses the JSON body
-    (authentication comes first: a bad token is a 4001 even when the body is malformed)."""
+    """django-oauth-toolkit's bearer-token check on the ``Authorization`` header alone: it never reads the body
+    (authentication comes first: a bad token is a 4001 even when the body is malformed or huge), and a token in the
+    URL (``?access_token=``) is refused, since URLs end up in logs."""
 
     www_authenticate_realm = "spry"
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
-        valid, oauth_request = get_oauthlib_core().verify_request(request._request, scopes=[])
+        if "access_token" in request.query_params:
+            raise exceptions.AuthenticationFailed(
+                "access_token may not be sent in the URL; send it in the Authorization: Bearer header"
+            )
+        valid, oauth_request = header_only_oauthlib_core().verify_request(request._request, scopes=[])
         if valid:
             return oauth_request.user, oauth_request.access_token
         request.oauth2_error = getattr(oauth_request, "oauth2_error", {})  # type: ignore[attr-defined]
@@ -128,6 +136,16 @@ class SpryView(APIView):
 
     def get_exception_handler(self) -> Any:
         return spry_exception_handler
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """A write and its history commit only with a success: any error answer (4000 to 5000) rolls it back."""
+        if request.method in SAFE_METHODS:
+            return super().dispatch(request, *args, **kwargs)
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if getattr(response, "exception", False) or response.status_code >= 400:
+                transaction.set_rollback(True)
+        return response
 
     def organisation_id(self) -> int:
         return int(self.request.spry_client.organisation_id)  # type: ignore[attr-defined]
@@ -294,6 +312,9 @@ class SpryTokenView(TokenView):
     ``error_description`` (what OAuth libraries read) and add the envelope's ``code``/``data``/``message``."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        refusal = token_request_refusal(request)
+        if refusal is not None:
+            return refusal
         response = super().post(request, *args, **kwargs)
         try:
             body = json.loads(response.content)

@@ -17,7 +17,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from config.api.authentication import (
     DATABASE_CLAIM,
-    ClientRateThrottle,
+    LoginThrottle,
     UnknownDatabase,
     authenticate_client,
     check_database,
@@ -44,7 +44,7 @@ def _basic_credentials(request: Request) -> tuple[str, str]:
 class TokenView(VBAView):
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
-    throttle_classes = [ClientRateThrottle]
+    throttle_classes = [LoginThrottle]
 
     openapi_security: list[dict[str, list[Any]]] = [{"apiKeyAuth": [], "basicAuth": []}]
 

@@ -7,11 +7,10 @@ one text, so nobody can probe which databases exist), then the body.
 
 from __future__ import annotations
 
-import time
+import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework import exceptions, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -20,6 +19,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from config.api.models import APIClient
+from config.api.ratelimit import parse_rate, take
 from config.api.tenancy import granted_databases, is_vba_database, select_for_request
 
 DATABASE_CLAIM = "vba_db"
@@ -71,7 +71,7 @@ def issue_tokens(user: Any, database: str) -> dict[str, Any]:
     refresh[DATABASE_CLAIM] = database
     access = refresh.access_token
     access[DATABASE_CLAIM] = database
-    lifetime = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"]
+    lifetime: Any = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"]
     return {
         "authenticationResult": {
             "idToken": str(access),
@@ -108,21 +108,37 @@ class ClientRateThrottle(BaseThrottle):
         self._wait = 0.0
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        rate = settings.VBA_RATE_LIMIT_PER_SECOND
-        burst = settings.VBA_RATE_LIMIT_BURST
         client = getattr(request, "vba_client", None)
-        if client is None or rate <= 0:
+        if client is None:
             return True
-        key = f"vba-throttle:{client.pk}"
-        now = time.time()
-        tokens, stamp = cache.get(key, (float(burst), now))
-        tokens = min(float(burst), tokens + (now - stamp) * rate)
-        if tokens < 1.0:
-            self._wait = (1.0 - tokens) / rate
-            cache.set(key, (tokens, now), timeout=60)
-            return False
-        cache.set(key, (tokens - 1.0, now), timeout=60)
-        return True
+        wait = take(f"vba-throttle:{client.pk}", settings.VBA_RATE_LIMIT_PER_SECOND, settings.VBA_RATE_LIMIT_BURST)
+        self._wait = wait or 0.0
+        return wait is None
+
+    def wait(self) -> float:
+        return max(self._wait, 0.001)
+
+
+def login_wait(request: Any, credential: str) -> float | None:
+    """``LOGIN_RATE_LIMIT`` attempts per credential (API key or OAuth client id, hashed) and per source address, on
+    the login, refresh and token endpoints: None if admitted, else the seconds to wait."""
+    rate, burst = parse_rate(settings.LOGIN_RATE_LIMIT)
+    digest = hashlib.sha256(credential.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    address = BaseThrottle().get_ident(request)
+    waits = [take(f"login-throttle:key:{digest}", rate, burst), take(f"login-throttle:ip:{address}", rate, burst)]
+    return max((w for w in waits if w is not None), default=None)
+
+
+class LoginThrottle(BaseThrottle):
+    """:func:`login_wait` keyed on the ``x-api-key`` header (VBA's login and refresh)."""
+
+    def __init__(self) -> None:
+        self._wait = 0.0
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        wait = login_wait(request, request.headers.get("x-api-key", ""))
+        self._wait = wait or 0.0
+        return wait is None
 
     def wait(self) -> float:
         return max(self._wait, 0.001)

@@ -13,11 +13,11 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from rest_framework import exceptions, status
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
 from config.api.middleware import current_activity_id
+from config.api.renderers import SafeJSONRenderer
 
 logger = logging.getLogger("vbapi.request")
 
@@ -38,7 +38,7 @@ def envelope(data: Any = None, error: dict[str, Any] | None = None) -> dict[str,
     return {"data": data, "error": error, "debug": {"activityID": current_activity_id()}}
 
 
-class VBARenderer(JSONRenderer):
+class VBARenderer(SafeJSONRenderer):
     """Wraps whatever a VBA view returns in the envelope (204 stays empty)."""
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:

@@ -13,16 +13,18 @@ from config.api.records import RecordSpec
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+#: Far beyond any table (a million pages of a thousand); keeps the offset within a 64-bit integer on every database.
+MAX_PAGE = 2**31 - 1
 
 
-def _positive_int(params: Any, name: str, default: int, maximum: int | None = None) -> int:
+def _positive_int(params: Any, name: str, default: int, maximum: int) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValidationError({name: [f"must be a whole number of at least 1, not {raw!r}"]})
-    value = int(raw)
-    if maximum is not None and value > maximum:
+    if not raw.isascii() or not raw.isdigit() or int(raw[:20]) < 1:
+        raise ValidationError({name: [f"must be a whole number of at least 1, not {raw[:40]!r}"]})
+    value = int(raw) if len(raw) <= 20 else maximum + 1
+    if value > maximum:
         raise ValidationError({name: [f"may be at most {maximum}"]})
     return value
 
@@ -43,7 +45,7 @@ def order_by(spec: RecordSpec, sort_by: str | None) -> list[str]:
 
 
 def paginate(spec: RecordSpec, queryset: QuerySet, params: Any) -> tuple[list[Any], dict[str, int]]:
-    page = _positive_int(params, "page", 1)
+    page = _positive_int(params, "page", 1, MAX_PAGE)
     size = _positive_int(params, "pageSize", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     queryset = queryset.order_by(*order_by(spec, params.get("sortBy")))
     total = queryset.count()

@@ -1,16 +1,58 @@
-"""JSON parsing for the APIs: exact decimals, no NaN/Infinity, and the body-size limit (413)."""
+"""JSON parsing for the APIs: exact decimals, no NaN/Infinity, bounded nesting, and the body-size limit (413).
+
+Also the text rule shared by both APIs' validators (:data:`Text`): no NUL character (PostgreSQL cannot store it)
+and no unpaired surrogate (``"\\ud800"`` parses, but is no character and cannot be stored or encoded)."""
 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
+from pydantic import BeforeValidator, StrictStr
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 from config.api.envelope import PayloadTooLarge
+
+#: Arrays and objects nested deeper than this are refused (no record needs more than 3 levels).
+MAX_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_text(value: str) -> str:
+    """The :data:`Text` rule: a string that can be stored and sent back as it came."""
+    if "\x00" in value:
+        raise ValueError("may not contain the NUL character (\\u0000)")
+    match = _SURROGATE.search(value)
+    if match:
+        raise ValueError(f"contains an unpaired surrogate (\\u{ord(match.group()):04x}); send valid Unicode text")
+    return value
+
+
+def _check_if_text(value: Any) -> Any:
+    return check_text(value) if isinstance(value, str) else value
+
+
+#: The rule of :func:`check_text`, checked before the type and length: ``Annotated[StrictStr, Field(...),
+#: StorableText]``.
+StorableText = BeforeValidator(_check_if_text)
+#: A JSON string that can be stored: see :func:`check_text`.
+Text = Annotated[StrictStr, StorableText]
+
+
+def _check_depth(value: Any) -> None:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > MAX_DEPTH:
+                    raise ValueError(f"arrays and objects may be nested at most {MAX_DEPTH} deep")
+                stack.append((child, depth + 1))
 
 
 def _reject_constant(name: str) -> Any:
@@ -19,7 +61,12 @@ def _reject_constant(name: str) -> Any:
 
 def loads(data: bytes | str) -> Any:
     """Parse JSON text: floats become ``Decimal`` (no binary rounding), NaN and Infinity are refused."""
-    return json.loads(data, parse_float=Decimal, parse_constant=_reject_constant)
+    try:
+        value = json.loads(data, parse_float=Decimal, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError(f"arrays and objects may be nested at most {MAX_DEPTH} deep") from None
+    _check_depth(value)
+    return value
 
 
 def read_limited(stream: Any, limit: int) -> bytes:

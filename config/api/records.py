@@ -29,6 +29,8 @@ from pydantic import (
     create_model,
 )
 
+from config.api.parsers import StorableText, Text
+
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 RENDER_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})?)?$")
@@ -114,9 +116,9 @@ def _input_annotation(f: models.Field, required: bool) -> tuple[Any, Any]:
         ann = Annotated[dt.datetime, BeforeValidator(parse_datetime)]
     elif isinstance(f, models.CharField):
         min_length = f.max_length if f.max_length == 1 and required else None
-        ann = Annotated[StrictStr, Field(max_length=f.max_length, min_length=min_length)]
+        ann = Annotated[StrictStr, Field(max_length=f.max_length, min_length=min_length), StorableText]
     elif isinstance(f, models.TextField):
-        ann = StrictStr
+        ann = Text
     else:  # pragma: no cover - a new field type must be mapped before it is exposed
         raise TypeError(f"No API type for {f!r}")
     if required:

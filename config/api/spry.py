@@ -12,6 +12,8 @@ Every response under :data:`SPRY_API_PREFIX` goes through it: DRF responses via 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import math
@@ -19,18 +21,24 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from oauth2_provider.oauth2_backends import OAuthLibCore
+from oauth2_provider.settings import oauth2_settings
 from rest_framework import exceptions, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import set_rollback
 
 from config.api.middleware import current_activity_id
 from config.api.parsers import StrictJSONParser
+from config.api.ratelimit import parse_rate, take
+from config.api.renderers import SafeJSONRenderer
 
 logger = logging.getLogger("vbapi.request")
 
@@ -151,7 +159,7 @@ def spry_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return Response(body, status=http_status, headers=headers)
 
 
-class SpryRenderer(JSONRenderer):
+class SpryRenderer(SafeJSONRenderer):
     """Wraps what a Spry view returns as ``{"code": 2000, "data": ..., "message": "Success"}``; error responses
     (built by :func:`spry_exception_handler`) are already enveloped."""
 
@@ -187,22 +195,67 @@ class SpryJSONParser(StrictJSONParser):
     empty_message = "Request body is empty; send a JSON object."
 
 
-class SpryRateThrottle(SimpleRateThrottle):
-    """``SPRY_RATE_LIMIT`` requests per OAuth client (per token's application)."""
+class SpryRateThrottle(BaseThrottle):
+    """``SPRY_RATE_LIMIT`` requests per OAuth client (per token's application), shared by every worker."""
 
-    scope = "spry"
+    def __init__(self) -> None:
+        self._wait = 0.0
 
-    def get_rate(self) -> str | None:
-        return settings.SPRY_RATE_LIMIT or None
-
-    def get_cache_key(self, request: Any, view: Any) -> str | None:
+    def allow_request(self, request: Any, view: Any) -> bool:
         application_id = getattr(request.auth, "application_id", None)
-        if application_id is None:
-            return None
-        return f"spry-throttle:{application_id}"
+        if application_id is None or not settings.SPRY_RATE_LIMIT:
+            return True
+        rate, burst = parse_rate(settings.SPRY_RATE_LIMIT)
+        wait = take(f"spry-throttle:{application_id}", rate, burst)
+        self._wait = wait or 0.0
+        return wait is None
+
+    def wait(self) -> float:
+        return max(self._wait, 0.001)
 
 
 def spry_error_response(request: HttpRequest, http_status: int, message: str) -> HttpResponse:
     """The envelope for errors raised outside DRF (unknown URL, a crash in middleware)."""
     body = spry_envelope(None, code=_code_for_status(http_status), message=message)
     return HttpResponse(json.dumps(body), status=http_status, content_type="application/json")
+
+
+class HeaderOnlyOAuthLibCore(OAuthLibCore):
+    """django-oauth-toolkit's bridge to oauthlib for checking a bearer token on a resource request: it reads the
+    ``Authorization`` header only, never the body (the stock one parses the form body through ``request.POST``
+    before the token is even checked). A token in the query string is refused by the caller."""
+
+    def extract_body(self, request: HttpRequest) -> list[tuple[str, str]]:
+        return []
+
+
+def header_only_oauthlib_core() -> HeaderOnlyOAuthLibCore:
+    validator = oauth2_settings.OAUTH2_VALIDATOR_CLASS()
+    return HeaderOnlyOAuthLibCore(oauth2_settings.OAUTH2_SERVER_CLASS(validator, **oauth2_settings.server_kwargs))
+
+
+def token_request_refusal(request: HttpRequest) -> HttpResponse | None:
+    """The answer of the token endpoint to a request it must not process: a form it cannot parse (4000), or a
+    client id (HTTP Basic or form) or source address over ``LOGIN_RATE_LIMIT`` (4029); None when it may go ahead."""
+    from config.api.authentication import login_wait
+
+    try:
+        client_id = request.POST.get("client_id", "")
+    except TooManyFieldsSent:
+        return spry_error_response(request, 400, "The token request has too many form fields.")
+    except MultiPartParserError:
+        return spry_error_response(request, 400, "The token request is not a well-formed form.")
+    except RequestDataTooBig:
+        return spry_error_response(request, 413, "The token request body is too large.")
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            client_id = base64.b64decode(encoded.strip()).decode("utf-8").partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            client_id = encoded
+    wait = login_wait(request, client_id)
+    if wait is None:
+        return None
+    response = spry_error_response(request, 429, "Too many token requests; retry later.")
+    response["Retry-After"] = str(max(1, math.ceil(wait)))
+    return response

@@ -1,0 +1,80 @@
+"""Limits checked before any view runs, from the request line and headers only (the body is never read here).
+
+* **Body size** (413): ``Content-Length`` above the limit of the path (``VBA_MAX_BODY_BYTES`` under
+  ``/vbasoftware/``, ``SPRY_MAX_BODY_BYTES`` under ``/apis/``, ``AUTH_MAX_BODY_BYTES`` on the login and token
+  endpoints, ``OTHER_MAX_BODY_BYTES`` elsewhere). Django's WSGI request never reads past ``Content-Length``
+  (a body without one is empty), so nothing can stream more than the limit into a worker.
+* **Path length** (414): a path longer than ``MAX_PATH_LENGTH`` characters.
+* **NUL characters** (400) in the path or the query string: no record key or filter value may hold one, and
+  PostgreSQL cannot even compare with one.
+
+Each answer is in the envelope of the API the path belongs to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+#: Paths whose bodies are credentials (never more than a few hundred bytes).
+AUTH_PATHS = ("/vbasoftware/user-authentication", "/vbasoftware/user-refresh-tokens", "/apis/v2/oauth/token")
+
+
+def body_limit(path: str) -> int:
+    if path.startswith(AUTH_PATHS):
+        return int(settings.AUTH_MAX_BODY_BYTES)
+    if path.startswith("/vbasoftware/"):
+        return int(settings.VBA_MAX_BODY_BYTES)
+    if path.startswith("/apis/"):
+        return int(settings.SPRY_MAX_BODY_BYTES)
+    return int(settings.OTHER_MAX_BODY_BYTES)
+
+
+def error_response(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    """``message`` in the envelope of the API of ``request.path`` (plain text outside the APIs)."""
+    from config.api.envelope import vba_error_response
+    from config.api.spry import spry_error_response
+    from config.api.tenancy import VBA_API_PREFIX
+
+    if request.path.startswith(VBA_API_PREFIX):
+        return vba_error_response(request, status, message)
+    if request.path.startswith("/apis/"):
+        return spry_error_response(request, status, message)
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+class RequestLimitsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        refusal = self.refusal(request)
+        if refusal is not None:
+            response = error_response(request, *refusal)
+            response["Connection"] = "close"  # the unread body must not be taken for the next request
+            return response
+        return self.get_response(request)
+
+    def refusal(self, request: HttpRequest) -> tuple[int, str] | None:
+        max_path = settings.MAX_PATH_LENGTH
+        if len(request.path) > max_path:
+            return 414, f"The request path is {len(request.path)} characters long; at most {max_path} are allowed."
+        if "\x00" in request.path:
+            return 400, "The request path contains a NUL character (%00)."
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:
+            names = sorted(name for name, values in request.GET.lists() if "\x00" in name + "".join(values))
+            return 400, f"Query parameter {', '.join(names) or 'name'}: may not contain a NUL character (%00)."
+        raw_length = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw_length)
+        except ValueError:
+            return 400, "Content-Length is not a whole number."
+        limit = body_limit(request.path)
+        if length < 0:
+            return 400, "Content-Length is not a whole number."
+        if length > limit:
+            return 413, f"Request body exceeds the limit of {limit} bytes."
+        return None
