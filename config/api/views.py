@@ -94,7 +94,7 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
         if not isinstance(request.data, dict):
             raise exceptions.ValidationError(f"The body must be a JSON object ({self.resource.label}).")
         instance = record_create(self.resource, request.data, user=request.user, context=self.get_context())
-        return self._record_response(instance, status.HTTP_201_CREATED)
+        return self._record_response(instance)  # 200, as VBA's document lists (decisions.md 11)
 
     def retrieve(self, request: Request, **kwargs: Any) -> Response:
         return self._record_response(record_get(self.resource, self._key(kwargs)))
