@@ -20,7 +20,7 @@ from rest_framework.viewsets import ViewSetMixin
 
 from config.api.authentication import BearerAuthentication, ClientRateThrottle, VBAAccess
 from config.api.batch import BatchResource, batch_upsert
-from config.api.envelope import PayloadTooLarge, VBARenderer, vba_exception_handler
+from config.api.envelope import PayloadTooLarge, VBAContentNegotiation, VBARenderer, vba_exception_handler
 from config.api.paging import paginate, pagination_header
 from config.api.parsers import StrictJSONParser
 from config.api.services import record_create, record_delete, record_get, record_replace
@@ -34,6 +34,7 @@ class VBAView(APIView):
     throttle_classes = [ClientRateThrottle]
     parser_classes = [StrictJSONParser]
     renderer_classes = [VBARenderer]
+    content_negotiation_class = VBAContentNegotiation
 
     openapi_security: list[dict[str, list[Any]]] = [{"apiKeyAuth": [], "bearerAuth": []}]
 

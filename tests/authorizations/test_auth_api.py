@@ -146,8 +146,8 @@ def test_list_sorts_by_json_field_names(listed: Any) -> None:
         ("pageSize=1001", "pageSize: may be at most 1000"),
         ("urgent=maybe", "urgent: Select a valid choice"),
         ("closed=1", "closed: Select a valid choice"),
-        ("received_Date_from=yesterday", "received_Date_from: Enter a valid date/time."),
-        ("updated_Since=2026-13-01", "updated_Since: Enter a valid date/time."),
+        ("received_Date_from=yesterday", "received_Date_from: 'yesterday' is not a valid date; use YYYY-MM-DD"),
+        ("updated_Since=2026-13-01", "updated_Since: '2026-13-01' is not a valid calendar date"),
     ],
 )
 def test_bad_list_parameters_are_400s(listed: Any, query: str, detail: str) -> None:
