@@ -54,6 +54,7 @@ def parse_bool_param(params: Any, name: str) -> bool:
 class VBAResourceViewSet(ViewSetMixin, VBAView):
     resource: BatchResource
     filterset_class: Any = None
+    key_kwarg: str = "key"  # the path parameter naming the record, as VBA names it ("authNumber", "caseKey")
 
     # -- hooks -----------------------------------------------------------------------------------------------
     def parse_key(self, raw: str) -> Any:
@@ -74,7 +75,7 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
         )
 
     def _key(self, kwargs: dict[str, Any]) -> Any:
-        key = self.parse_key(kwargs["key"])
+        key = self.parse_key(kwargs[self.key_kwarg])
         if not self.get_queryset().filter(pk=key).exists():
             raise exceptions.NotFound(f"{self.resource.label} {key} was not found")
         return key
