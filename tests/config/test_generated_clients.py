@@ -4,7 +4,8 @@ driven against a live server through every in-scope VBA operation (decisions.md 
 Each answer must deserialize into the generated type with the expected status and values; both clients must have
 the same operations and model fields. The generated code is cached in ``.generated-clients/`` (git-ignored), keyed
 by the document's hash and the generator's version. The generator's jar ships inside the pinned
-``openapi-generator-cli`` wheel and runs on the machine's Java; without Java these tests skip, loudly, and the
+``openapi-generator-cli`` wheel and runs on the machine's Java, offline (its proxy points at a closed port, so any
+download would fail the run); without Java these tests skip, loudly, and the
 PostgreSQL pass (``VBAPI_FORBID_SKIPS``) fails.
 """
 
@@ -62,7 +63,14 @@ def generate(document: bytes, package: str) -> Path:
         spec = work / "openapi.json"
         spec.write_bytes(document)
         jar = importlib.resources.files("openapi_generator_cli") / "openapi-generator.jar"
-        command = [_java(), "-jar", str(jar), "generate", "-g", "python", "-i", str(spec), "-o", str(work / "out")]
+        offline = [
+            "-Dhttp.proxyHost=127.0.0.1",
+            "-Dhttp.proxyPort=9",
+            "-Dhttps.proxyHost=127.0.0.1",
+            "-Dhttps.proxyPort=9",
+        ]
+        command = [_java(), *offline, "-jar", str(jar), "generate", "-g", "python", "-i", str(spec)]
+        command += ["-o", str(work / "out")]
         command += ["--package-name", package, "--skip-validate-spec"]
         command += ["--global-property", "apiTests=false,modelTests=false,apiDocs=false,modelDocs=false"]
         run = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
