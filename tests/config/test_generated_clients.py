@@ -91,9 +91,9 @@ def load(folder: Path, package: str) -> ModuleType:
 
 
 @pytest.fixture(scope="session")
-def generated(live_server: Any) -> dict[str, ModuleType]:
+def generated(live_server: Any, django_db_blocker: Any) -> dict[str, ModuleType]:
     request = urllib.request.Request(f"{live_server.url}/api/schema/", headers={"Accept": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our own live server
+    with django_db_blocker.unblock(), urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
         ours = response.read()
     documents = {"vba": VBA_DOCUMENT.read_bytes(), "ours": ours}
     return {name: load(generate(documents[name], PACKAGES[name]), PACKAGES[name]) for name in PACKAGES}
