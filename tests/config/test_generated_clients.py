@@ -99,6 +99,31 @@ def generated(live_server: Any, django_db_blocker: Any) -> dict[str, ModuleType]
     return {name: load(generate(documents[name], PACKAGES[name]), PACKAGES[name]) for name in PACKAGES}
 
 
+def expected_status(operation: str) -> int:
+    """What each VBA operation answers when it succeeds (decisions.md 11: create 200, delete 204, batches 207)."""
+    if "batch" in operation:
+        return 207
+    return 204 if operation.startswith("delete_") else 200
+
+
+class CheckedApi:
+    """The generated ``DefaultApi``, each call made through its ``*_with_http_info`` twin so that the HTTP status
+    is checked too; returns the deserialized body (the generated type, or None for an empty one)."""
+
+    def __init__(self, api: Any) -> None:
+        self.api = api
+
+    def __getattr__(self, operation: str) -> Any:
+        detailed = getattr(self.api, f"{operation}_with_http_info")
+
+        def call(**kwargs: Any) -> Any:
+            response = detailed(**kwargs)
+            assert response.status_code == expected_status(operation), (operation, response.status_code)
+            return response.data
+
+        return call
+
+
 class Session:
     """One generated client, logged in to ``demo`` with its own operations and models."""
 
@@ -106,7 +131,7 @@ class Session:
         self.m = client
         self.config = client.Configuration(host=host, username="alice", password="alice-password")
         self.config.api_key["apiKeyAuth"] = api_key
-        self.api = client.DefaultApi(client.ApiClient(self.config))
+        self.api = CheckedApi(client.DefaultApi(client.ApiClient(self.config)))
         self.headers = {"vbasoftware_client_id": "tests", "vbasoftware_client_code": "tests-code"}
         login = self.api.user_authentication(**self.headers, vbasoftware_database="demo", vbasoftware_machine_id="m1")
         assert isinstance(login, client.UserAuthenticationResponseVBAResponse)
