@@ -162,10 +162,6 @@ PAGING = (
 CLIENT = (_header("vbasoftware-client-id"), _header("vbasoftware-client-code"))
 
 
-def _one(name: str) -> dict[str, Any]:
-    return _ref(name)
-
-
 def _many(name: str) -> dict[str, Any]:
     return {"type": "array", "items": _ref(name)}
 
@@ -177,13 +173,13 @@ def _crud(prefix: str, name: str, key: tuple[dict[str, Any], ...], ids: dict[str
     """get/update/delete of one record at ``prefix``."""
     return {
         ("get", prefix): Op(ids["get"], (DB, *key), "200", f"{name}VBAResponse"),
-        ("put", prefix): Op(ids["update"], (DB, *key), "200", f"{name}VBAResponse", _one(name)),
+        ("put", prefix): Op(ids["update"], (DB, *key), "200", f"{name}VBAResponse", _ref(name)),
         ("delete", prefix): Op(ids["delete"], (DB, *key), "200", None),
     }
 
 
 VBA_OPERATIONS: dict[tuple[str, str], Op] = {
-    ("post", "/auths"): Op("create_auth", (DB,), "200", "AuthVBAResponse", _one("Auth")),
+    ("post", "/auths"): Op("create_auth", (DB,), "200", "AuthVBAResponse", _ref("Auth")),
     ("put", "/auths"): Op("create_or_update_auth_batch", (DB,), "207", BATCH, _many("Auth")),
     ("get", "/auths"): Op("list_auths_project_extension", (DB, *PAGING), "200", "AuthListVBAResponse"),
     **_crud(
@@ -192,7 +188,7 @@ VBA_OPERATIONS: dict[tuple[str, str], Op] = {
         (AUTH_NUMBER,),
         {"get": "get_auth", "update": "update_auth", "delete": "delete_auth"},
     ),
-    ("post", "/care-plans"): Op("create_care_plan", (DB,), "200", "CarePlanVBAResponse", _one("CarePlan")),
+    ("post", "/care-plans"): Op("create_care_plan", (DB,), "200", "CarePlanVBAResponse", _ref("CarePlan")),
     ("get", "/care-plans"): Op("list_care_plan", (DB, *PAGING), "200", "CarePlanListVBAResponse"),
     **_crud(
         "/care-plans/{carePlanKey}",
@@ -202,7 +198,7 @@ VBA_OPERATIONS: dict[tuple[str, str], Op] = {
     ),
     ("put", "/care-plans-batch"): Op("update_batch_care_plan", (DB,), "207", BATCH, _many("CarePlan")),
     ("post", "/care-plans/{carePlanKey}/cases"): Op(
-        "create_care_case", (DB, PLAN_KEY), "200", "CareCaseVBAResponse", _one("CareCase")
+        "create_care_case", (DB, PLAN_KEY), "200", "CareCaseVBAResponse", _ref("CareCase")
     ),
     ("get", "/care-plans/{carePlanKey}/cases"): Op(
         "list_care_case", (DB, PLAN_KEY, *PAGING), "200", "CareCaseListVBAResponse"
