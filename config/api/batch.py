@@ -60,8 +60,15 @@ class BatchOutcome:
     results: list[ItemResult]
 
     def as_json(self) -> list[dict[str, Any]]:
+        """The 207 body: ``id[].value`` is a JSON string whatever the key's type (VBA's ``KeyValuePair.value``,
+        decisions.md 14), null only for an item that has no key."""
         return [
-            {"id": [{"key": self.key_json, "value": r.key}], "status": r.status, "body": r.body} for r in self.results
+            {
+                "id": [{"key": self.key_json, "value": None if r.key is None else str(r.key)}],
+                "status": r.status,
+                "body": r.body,
+            }
+            for r in self.results
         ]
 
     def counts(self) -> dict[int, int]:

@@ -8,14 +8,12 @@ length, its type, whether it may be null) lives in the model and nowhere else.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Any
 
 from django.db import models
-from django.utils import timezone
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -29,11 +27,10 @@ from pydantic import (
     create_model,
 )
 
+from config.api.dates import parse_datetime, render_datetime  # the one date parser and renderer
 from config.api.parsers import StorableText, Text
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
-RENDER_FORMAT = "%Y-%m-%dT%H:%M:%S"
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})?)?$")
 
 
 def vba_json_name(column: str) -> str:
@@ -48,30 +45,6 @@ def vba_json_name(column: str) -> str:
             break
         chars[i] = ch.lower()
     return "".join(chars)
-
-
-def parse_datetime(value: Any) -> dt.datetime:
-    """Dates accepted by the API (decisions.md 10); naive values are in the server's time zone."""
-    if isinstance(value, dt.datetime):
-        parsed = value
-    else:
-        if not isinstance(value, str):
-            raise ValueError("must be a date string (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM])")
-        if not _DATE_RE.match(value):
-            raise ValueError(f"{value!r} is not a valid date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM]")
-        try:
-            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"{value!r} is not a valid calendar date") from None
-    if parsed.tzinfo is None:  # naive: the server's time zone (zoneinfo: replace() is the right way to attach it)
-        parsed = parsed.replace(tzinfo=timezone.get_default_timezone())
-    return parsed
-
-
-def render_datetime(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return timezone.localtime(value).strftime(RENDER_FORMAT)
 
 
 def _decimal(max_digits: int, places: int) -> Any:
