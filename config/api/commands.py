@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -51,46 +51,50 @@ def progress_bar() -> Progress:
     )
 
 
-class UpsertCommand(BaseCommand):
-    """Subclasses set ``resource`` and may override :meth:`context`."""
+class ImportCommand(BaseCommand):
+    """Records from a file (JSON array, NDJSON or CSV), streamed in chunks through :meth:`import_chunk`; prints
+    counts per status and each failure, and exits non-zero if any record failed. Subclasses set ``label`` and
+    ``key_json`` and implement :meth:`import_chunk`; they may add arguments, a :meth:`target` and CSV types."""
 
-    resource: BatchResource
+    label: str
+    key_json: str
+    file_help = "a file of records: a JSON array, NDJSON or CSV"
+    keep_audit_help = "keep the audit values each record has in the file (staff imports, e.g. copying a database)"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("file", help="a file of records (VBA JSON names): a JSON array, NDJSON or CSV")
-        parser.add_argument("--database", required=True, help="the VBA database to write to")
+        parser.add_argument("file", help=self.file_help)
         parser.add_argument("--format", choices=FORMATS, help="the file's format (default: from its extension)")
         parser.add_argument("--user", help="username stamped on audit fields and history (default: first superuser)")
-        parser.add_argument("--chunk-size", type=int, default=None, help="items per engine call")
-        parser.add_argument("--all-or-none", action="store_true", help="write nothing if any item fails (per chunk)")
-        parser.add_argument(
-            "--keep-audit",
-            action="store_true",
-            help="keep the entry_/update_ Date and User of each record as the file has them (staff imports, e.g. "
-            "copying a database); records without them are stamped as usual",
-        )
+        parser.add_argument("--chunk-size", type=int, default=None, help="records per engine call")
+        parser.add_argument("--keep-audit", action="store_true", help=self.keep_audit_help)
 
-    def context(self, options: dict[str, Any]) -> dict[str, Any]:
+    def import_chunk(self, items: list[Any], user: Any, options: dict[str, Any]) -> list[ItemResult]:
+        """One result per item, in order."""
+        raise NotImplementedError
+
+    def target(self, options: dict[str, Any]) -> AbstractContextManager[Any]:
+        """Where the records go for the whole run (a VBA database)."""
+        return nullcontext()
+
+    def csv_types(self) -> dict[str, Callable[[str], Any]]:
         return {}
 
     def handle(self, *args: Any, **options: Any) -> None:
-        database = vba_database_option(options["database"])
         path = Path(options["file"])
         fmt = file_format(options["file"], options["format"])
         user = self._user(options.get("user"))
         size = options["chunk_size"] or settings.VBA_BATCH_MAX_ITEMS
-        types = csv_types(self.resource.spec.model, self.resource.spec.json_names)
         counts: Counter[int] = Counter()
         failed: list[ItemResult] = []  # counts and failures only: a file of any size takes constant memory
         try:
             stream = path.open("rb")
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}") from None
-        with stream, use_vba_database(database), progress_bar() as progress:
-            task = progress.add_task(f"{self.resource.label} → {database}", total=None)
+        with stream, self.target(options) as where, progress_bar() as progress:
+            task = progress.add_task(f"{self.label} → {where or 'default'}", total=None)
             try:
-                for chunk in _chunks(read_records(stream, fmt, types), size):
-                    for result in self._upsert(chunk, user, options):
+                for chunk in _chunks(read_records(stream, fmt, self.csv_types()), size):
+                    for result in self._import(chunk, user, options):
                         counts[result.status] += 1
                         if not result.ok:
                             failed.append(result)
@@ -99,19 +103,10 @@ class UpsertCommand(BaseCommand):
                 raise CommandError(f"{path} {exc}") from None
         self._report(counts, failed)
 
-    def _upsert(self, chunk: list[Any], user: Any, options: dict[str, Any]) -> list[ItemResult]:
-        """One engine call; lines the file could not read fail alone, in place."""
-        items = [item for item in chunk if not isinstance(item, BadRecord)]
-        outcome = batch_upsert(
-            self.resource,
-            items,
-            user=user,
-            all_or_none=options["all_or_none"],
-            context=self.context(options),
-            keep_audit=options["keep_audit"],
-        )
-        written = iter(outcome.results)
-        return [ItemResult(None, 400, i.message) if isinstance(i, BadRecord) else next(written) for i in chunk]
+    def _import(self, chunk: list[Any], user: Any, options: dict[str, Any]) -> list[ItemResult]:
+        """Lines the file could not read fail alone, in place."""
+        results = iter(self.import_chunk([i for i in chunk if not isinstance(i, BadRecord)], user, options))
+        return [ItemResult(None, 400, i.message) if isinstance(i, BadRecord) else next(results) for i in chunk]
 
     def _user(self, username: str | None) -> Any:
         users = get_user_model().objects
@@ -123,20 +118,54 @@ class UpsertCommand(BaseCommand):
     def _report(self, counts: Counter[int], failed: list[ItemResult]) -> None:
         self.stdout.write(", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "no items")
         for result in failed:
-            self.stdout.write(f"FAILED {self.resource.key_json}={result.key!r} [{result.status}] {result.body}")
+            self.stdout.write(f"FAILED {self.key_json}={result.key!r} [{result.status}] {result.body}")
         if failed:
             raise CommandError(f"{len(failed)} of {sum(counts.values())} item(s) failed")
 
 
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+class UpsertCommand(ImportCommand):
+    """A VBA resource through the batch engine, as its batch endpoint. Subclasses set ``resource`` and may
+    override :meth:`context`."""
+
+    resource: BatchResource
+    file_help = "a file of records (VBA JSON names): a JSON array, NDJSON or CSV"
+    keep_audit_help = (
+        "keep the entry_/update_ Date and User of each record as the file has them (staff imports, e.g. copying a "
+        "database); records without them are stamped as usual"
+    )
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return self.resource.label
+
+    @property
+    def key_json(self) -> str:  # type: ignore[override]
+        return self.resource.key_json
+
+    def add_arguments(self, parser: Any) -> None:
+        super().add_arguments(parser)
+        parser.add_argument("--database", required=True, help="the VBA database to write to")
+        parser.add_argument("--all-or-none", action="store_true", help="write nothing if any item fails (per chunk)")
+
+    def context(self, options: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def target(self, options: dict[str, Any]) -> AbstractContextManager[Any]:
+        return use_vba_database(vba_database_option(options["database"]))
+
+    def csv_types(self) -> dict[str, Callable[[str], Any]]:
+        return csv_types(self.resource.spec.model, self.resource.spec.json_names)
+
+    def import_chunk(self, items: list[Any], user: Any, options: dict[str, Any]) -> list[ItemResult]:
+        outcome = batch_upsert(
+            self.resource,
+            items,
+            user=user,
+            all_or_none=options["all_or_none"],
+            context=self.context(options),
+            keep_audit=options["keep_audit"],
+        )
+        return outcome.results
 
 
 class ExportCommand(BaseCommand):
@@ -233,3 +262,14 @@ class _Unbuffered:
     def write(self, text: str) -> int:
         self._stdout.write(text, ending="")
         return len(text)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -116,31 +116,43 @@ class BadRecord:
         self.message = f"{where}: {reason}"
 
 
+# How a CSV cell becomes a JSON value: a cell that does not parse stays a string, so that the validator names the
+# field and says what it must be.
+
+
+def boolean(cell: str) -> Any:
+    return {"true": True, "false": False}.get(cell, cell)
+
+
+def whole_number(cell: str) -> Any:
+    return int(cell) if _INTEGER.match(cell) else cell
+
+
+def exact_number(cell: str) -> Any:
+    try:
+        number = Decimal(cell)
+    except InvalidOperation:
+        return cell
+    return number if number.is_finite() else cell
+
+
+def json_cell(cell: str) -> Any:
+    try:
+        return loads(cell)
+    except ValueError:
+        return cell
+
+
 def csv_types(model: type[models.Model], json_names: dict[str, str]) -> dict[str, Callable[[str], Any]]:
-    """How each CSV column of a VBA record becomes its JSON value; a cell that does not parse stays a string, so the
-    validator names the field and says what it must be."""
-
-    def boolean(cell: str) -> Any:
-        return {"true": True, "false": False}.get(cell, cell)
-
-    def integer(cell: str) -> Any:
-        return int(cell) if _INTEGER.match(cell) else cell
-
-    def decimal(cell: str) -> Any:
-        try:
-            number = Decimal(cell)
-        except InvalidOperation:
-            return cell
-        return number if number.is_finite() else cell
-
+    """How each CSV column of a VBA record becomes its JSON value."""
     out: dict[str, Callable[[str], Any]] = {}
     for f in model._meta.concrete_fields:
         if isinstance(f, models.BooleanField):
             out[json_names[f.attname]] = boolean
         elif isinstance(f, models.DecimalField):
-            out[json_names[f.attname]] = decimal
+            out[json_names[f.attname]] = exact_number
         elif isinstance(f, (models.IntegerField, models.ForeignKey)):
-            out[json_names[f.attname]] = integer
+            out[json_names[f.attname]] = whole_number
     return out
 
 

@@ -17,8 +17,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import models
 
-from authorizations.models import Auth
+from authorizations.models import Auth, Authorization
 from authorizations.services import AUTH
+from authorizations.spry_services import authorization_delete
 from carecases.models import CareCase, CarePlan
 from carecases.services import CARE_CASE, CARE_PLAN
 from config.api.batch import BatchResource, batch_upsert
@@ -202,3 +203,78 @@ def test_spry_authorizations_export_as_the_api_renders_them(db: Any) -> None:
     assert json.loads(rows[0]["insurance_payer"])["payer_reg_id"] == 2207
     with use_vba_database("demo"):
         assert CareCase.objects.count() == 0  # nothing of the VBA databases is touched
+
+
+@pytest.fixture
+def spry_records(nurse: Any) -> None:
+    """Two organisations' authorizations: one with every field and both lists set, one sparse (nulls, no lists)."""
+    make_authorization(
+        authorization_id="auth_" + "a1" * 12,
+        patient_name='Ann "Quoted", Example',
+        comments="line one\nline two, é",
+        cpt_code_authorization_details=[
+            {"cpt_code": "97110", "description": "Therapeutic exercise", "units_requested": 12, "units_approved": 8}
+        ],
+        created_at="2026-04-01T12:00:00",
+    )
+    make_authorization(
+        authorization_id="auth_" + "b2" * 12,
+        organisation_id=777,
+        insurance_payer=None,
+        icd_codes=[],
+        plan_start_date=None,
+        plan_end_date=None,
+        phone_number=None,
+        fax_number=None,
+        comments="",
+        patient_name=None,
+        case_title=None,
+        authorized_visit_count=None,
+        created_at="2026-05-01T08:30:00",
+    )
+
+
+def _move_spry_records_away() -> None:
+    """What a second installation (the target of a copy) looks like: none of these authorizations."""
+    for authorization in Authorization.objects.all():
+        authorization_delete(authorization=authorization)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_spry_export_then_upsert_keeping_audit_then_export_again_is_byte_identical(
+    tmp_path: Path, spry_records: None, fmt: str
+) -> None:
+    first, second = tmp_path / f"first.{fmt}", tmp_path / f"second.{fmt}"
+    run("export_authorizations", str(first))
+    _move_spry_records_away()
+    out, _ = run("upsert_authorizations", "--keep-audit", str(first))
+    assert out == "201: 2\n"
+    run("export_authorizations", str(second))
+    assert first.read_bytes() == second.read_bytes()
+    out, _ = run("upsert_authorizations", "--keep-audit", str(first))  # again: the same records, replaced
+    assert out == "200: 2\n"
+    run("export_authorizations", str(second))
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_spry_upsert_validates_each_record_as_a_create_and_keeps_organisations_apart(
+    tmp_path: Path, spry_records: None
+) -> None:
+    path = tmp_path / "auths.ndjson"
+    run("export_authorizations", str(path))
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    lines[0]["current_visit_count"] = -1
+    lines[1]["organisation_id"] = 638  # the record exists under organisation 777
+    lines.append({**lines[1], "authorization_id": "bad id!", "organisation_id": 777})
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=r"^3 of 3 item\(s\) failed$"):
+        call_command("upsert_authorizations", str(path), stdout=out)
+    assert out.getvalue().splitlines() == [
+        "400: 3",
+        f"FAILED authorization_id='auth_{'a1' * 12}' [400] current_visit_count: must be 0 or more",
+        f"FAILED authorization_id='auth_{'b2' * 12}' [400] organisation_id: auth_{'b2' * 12} belongs to another "
+        "organisation",
+        "FAILED authorization_id='bad id!' [400] authorization_id: must be 1 to 64 letters, digits or underscores",
+    ]
+    assert Authorization.objects.get(pk="auth_" + "a1" * 12).current_visit_count == 5
