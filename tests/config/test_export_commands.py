@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import re
+import tracemalloc
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from authorizations.spry_services import authorization_delete
 from carecases.models import CareCase, CarePlan
 from carecases.services import CARE_CASE, CARE_PLAN
 from config.api.batch import BatchResource, batch_upsert
+from config.api.commands import ExportCommand
 from config.api.tenancy import use_vba_database
 from tests.authorizations.factories import NOT_NULL
 from tests.authorizations.spry_fixtures import make_authorization
@@ -278,3 +280,25 @@ def test_spry_upsert_validates_each_record_as_a_create_and_keeps_organisations_a
         "FAILED authorization_id='bad id!' [400] authorization_id: must be 1 to 64 letters, digits or underscores",
     ]
     assert Authorization.objects.get(pk="auth_" + "a1" * 12).current_visit_count == 5
+
+
+def _export_peak(path: Path) -> int:
+    tracemalloc.start()
+    try:
+        run("export_auths", "--database", "demo", "--format", "json", str(path))
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_an_export_streams_three_times_the_rows_in_about_the_same_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ExportCommand, "chunk_size", 500)  # the rows read at a time: what the memory is made of
+    call_command("generate_auths", "--count", "2000", "--database", "demo", "--no-history", stdout=io.StringIO())
+    small = _export_peak(tmp_path / "small.json")
+    call_command("generate_auths", "--count", "4000", "--database", "demo", "--no-history", stdout=io.StringIO())
+    large = _export_peak(tmp_path / "large.json")
+    assert len(json.loads((tmp_path / "large.json").read_text())) == 6000
+    print(f"peak Python allocations: 2,000 rows {small / 2**20:.1f} MB, 6,000 rows {large / 2**20:.1f} MB")
+    assert large < small * 1.3, (small, large)  # holding the rows would take three times as much
