@@ -171,7 +171,7 @@ class UpsertCommand(ImportCommand):
 class ExportCommand(BaseCommand):
     """Write records as the API renders them (JSON array, NDJSON or CSV) to a file or standard output, streamed
     from a server-side cursor. Subclasses set ``label``, ``filterset_class`` and ``columns`` and implement
-    :meth:`queryset` and :meth:`render`; ``vba = False`` for records that live outside the VBA databases."""
+    :meth:`queryset` and :meth:`records`; ``vba = False`` for records that live outside the VBA databases."""
 
     label: str
     filterset_class: Any
@@ -182,7 +182,8 @@ class ExportCommand(BaseCommand):
     def queryset(self, options: dict[str, Any]) -> QuerySet:
         raise NotImplementedError
 
-    def render(self, instance: Any) -> dict[str, Any]:
+    def records(self, queryset: QuerySet) -> Iterator[dict[str, Any]]:
+        """The rendered records of ``queryset``, read ``chunk_size`` rows at a time."""
         raise NotImplementedError
 
     def add_arguments(self, parser: Any) -> None:
@@ -209,8 +210,8 @@ class ExportCommand(BaseCommand):
                 task = progress.add_task(f"{self.label} ← {database or 'default'}", total=total)
 
                 def rendered() -> Iterator[dict[str, Any]]:
-                    for instance in queryset.iterator(chunk_size=self.chunk_size):
-                        yield self.render(instance)
+                    for record in self.records(queryset):
+                        yield record
                         progress.advance(task)
 
                 count = write_records(out, rendered(), fmt, self.columns)
@@ -273,3 +274,26 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+class VBAExportCommand(ExportCommand):
+    """A VBA resource's records as its list endpoint renders them, in key order. Subclasses set ``resource`` and
+    ``filterset_class`` and may narrow :meth:`queryset`."""
+
+    resource: BatchResource
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return self.resource.label
+
+    @property
+    def columns(self) -> list[str]:  # type: ignore[override]
+        return list(self.resource.spec.json_names.values())
+
+    def queryset(self, options: dict[str, Any]) -> QuerySet:
+        return self.resource.spec.model._default_manager.order_by("pk")
+
+    def records(self, queryset: QuerySet) -> Iterator[dict[str, Any]]:
+        spec = self.resource.spec
+        for row in queryset.values_list(*spec.attnames).iterator(chunk_size=self.chunk_size):
+            yield spec.render_row(row)

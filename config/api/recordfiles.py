@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import re
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -49,15 +50,38 @@ def _number(value: Decimal) -> str:
     return "0" if text in ("-0", "0") else text
 
 
+_TOKEN = secrets.token_hex(8)  # marks a placeholder no stored text can hold by chance
+_EXACT_PLACEHOLDER = re.compile(rf'"\\u0000{_TOKEN}(\d+)\\u0000"')
+
+
+class RecordEncoder:
+    """Compact JSON of records, one C-encoder pass each. A ``Decimal`` is written as the API writes it (a float)
+    when that float is exactly the same number, else with its own digits (19-digit amounts): never rounded."""
+
+    def __init__(self) -> None:
+        self._exact: list[str] = []
+        self._encode = json.JSONEncoder(ensure_ascii=False, default=self._number).encode
+
+    def _number(self, o: Any) -> Any:
+        if not isinstance(o, Decimal):
+            raise TypeError(f"{type(o).__name__} is not JSON")
+        as_float = float(o)
+        if Decimal(repr(as_float)) == o:
+            return as_float
+        self._exact.append(_number(o))
+        return f"\x00{_TOKEN}{len(self._exact) - 1}\x00"
+
+    def dumps(self, value: Any) -> str:
+        self._exact = []
+        text = self._encode(value)
+        if self._exact:
+            exact = self._exact
+            text = _EXACT_PLACEHOLDER.sub(lambda m: exact[int(m[1])], text)
+        return text
+
+
 def dumps(value: Any) -> str:
-    """Compact JSON of a record, with ``Decimal`` values as their exact digits (no trailing zeros)."""
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(k)}: {dumps(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(dumps(v) for v in value) + "]"
-    if isinstance(value, Decimal):
-        return _number(value)
-    return json.dumps(value, ensure_ascii=False)
+    return RecordEncoder().dumps(value)
 
 
 def csv_cell(value: Any) -> str:
@@ -88,14 +112,15 @@ def write_records(out: TextSink, records: Iterable[dict[str, Any]], fmt: str, co
             writer.writerow([csv_cell(record[c]) for c in columns])
             count += 1
         return count
+    encode = RecordEncoder().dumps
     if fmt == "json":
         out.write("[")
     for record in records:
         if fmt == "json":
             out.write(",\n" if count else "\n")
-            out.write(dumps(record))
+            out.write(encode(record))
         else:
-            out.write(dumps(record) + "\n")
+            out.write(encode(record) + "\n")
         count += 1
     if fmt == "json":
         out.write("\n]\n" if count else "]\n")

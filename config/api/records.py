@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -66,10 +67,11 @@ def parse_datetime(value: Any) -> dt.datetime:
     return parsed
 
 
-def render_datetime(value: dt.datetime | None) -> str | None:
+def render_datetime(value: dt.datetime | None, tz: dt.tzinfo | None = None) -> str | None:
+    """A date as the API renders it: in the server's time zone (``tz``, when the caller already has it)."""
     if value is None:
         return None
-    return timezone.localtime(value).strftime(RENDER_FORMAT)
+    return value.astimezone(tz or timezone.get_current_timezone()).strftime(RENDER_FORMAT)
 
 
 def _decimal(max_digits: int, places: int) -> Any:
@@ -235,6 +237,28 @@ class RecordSpec:
             return model.model_validate(item).model_dump(), None
         except ValidationError as exc:
             return None, "; ".join(_message(e) for e in exc.errors(include_url=False))
+
+    @cached_property
+    def attnames(self) -> list[str]:
+        return [f.attname for f in self.concrete_fields]
+
+    def render_row(self, row: Sequence[Any]) -> dict[str, Any]:
+        """A row of ``values_list(*attnames)`` rendered exactly as :meth:`render` renders the instance (bulk reads
+        skip building model instances)."""
+        values = list(row)
+        tz = timezone.get_current_timezone()
+        for i in self._datetime_positions:
+            if values[i] is not None:
+                values[i] = render_datetime(values[i], tz)
+        return dict(zip(self._rendered_names, values, strict=True))
+
+    @cached_property
+    def _datetime_positions(self) -> list[int]:
+        return [i for i, f in enumerate(self.concrete_fields) if isinstance(f, models.DateTimeField)]
+
+    @cached_property
+    def _rendered_names(self) -> list[str]:
+        return [self.json_names[a] for a in self.attnames]
 
     def render(self, instance: models.Model) -> dict[str, Any]:
         out: dict[str, Any] = {}

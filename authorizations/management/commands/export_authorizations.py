@@ -1,3 +1,4 @@
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
@@ -25,5 +26,6 @@ class Command(ExportCommand):
     def queryset(self, options: dict[str, Any]) -> QuerySet:
         return authorization_queryset(organisation_id=options.get("organisation"))
 
-    def render(self, instance: Any) -> dict[str, Any]:
-        return authorization_json(instance)
+    def records(self, queryset: QuerySet) -> Iterator[dict[str, Any]]:
+        for authorization in queryset.iterator(chunk_size=self.chunk_size):  # each chunk with its lists prefetched
+            yield authorization_json(authorization)

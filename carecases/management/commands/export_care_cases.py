@@ -4,20 +4,19 @@ from django.core.management.base import CommandError
 from django.db.models import QuerySet
 
 from carecases.filters import CareCaseFilter
-from carecases.models import CareCase, CarePlan
+from carecases.models import CarePlan
 from carecases.services import CARE_CASE
-from config.api.commands import ExportCommand
+from config.api.commands import VBAExportCommand
 
 
-class Command(ExportCommand):
+class Command(VBAExportCommand):
     help = (
         "Write the CareCases of one VBA database (as GET /care-plans/{carePlanKey}/cases renders them), or only "
         "those of --care-plan, to FILE or standard output as a JSON array, NDJSON or CSV, in key order; "
         "upsert_care_cases reads the same files back."
     )
-    label = "CareCase"
+    resource = CARE_CASE
     filterset_class = CareCaseFilter
-    columns = list(CARE_CASE.spec.json_names.values())
 
     def add_arguments(self, parser: Any) -> None:
         super().add_arguments(parser)
@@ -26,10 +25,7 @@ class Command(ExportCommand):
     def queryset(self, options: dict[str, Any]) -> QuerySet:
         plan = options.get("care_plan")
         if plan is None:
-            return CareCase.objects.order_by("pk")
+            return super().queryset(options)
         if not CarePlan.objects.filter(pk=plan).exists():
             raise CommandError(f"Care plan {plan} does not exist in the VBA database {options['database']!r}")
-        return CareCase.objects.filter(care_plan_id=plan).order_by("pk")
-
-    def render(self, instance: Any) -> dict[str, Any]:
-        return CARE_CASE.spec.render(instance)
+        return super().queryset(options).filter(care_plan_id=plan)

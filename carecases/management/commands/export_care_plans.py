@@ -1,24 +1,12 @@
-from typing import Any
-
-from django.db.models import QuerySet
-
 from carecases.filters import CarePlanFilter
-from carecases.models import CarePlan
 from carecases.services import CARE_PLAN
-from config.api.commands import ExportCommand
+from config.api.commands import VBAExportCommand
 
 
-class Command(ExportCommand):
+class Command(VBAExportCommand):
     help = (
         "Write the CarePlans of one VBA database (as GET /care-plans renders them) to FILE or standard output as a "
-        "JSON array, NDJSON or CSV, in key order."
+        "JSON array, NDJSON or CSV, in key order; upsert_care_plans reads the same files back."
     )
-    label = "CarePlan"
+    resource = CARE_PLAN
     filterset_class = CarePlanFilter
-    columns = list(CARE_PLAN.spec.json_names.values())
-
-    def queryset(self, options: dict[str, Any]) -> QuerySet:
-        return CarePlan.objects.order_by("pk")
-
-    def render(self, instance: Any) -> dict[str, Any]:
-        return CARE_PLAN.spec.render(instance)
