@@ -45,9 +45,12 @@ test-postgres: install
 		echo "########################################################################################"; \
 	fi
 
-# Batch throughput (issue 5): BENCH_RECORDS records per batch on SQLite (files in data/) and on PostgreSQL.
+# Batch throughput (issue 5): BENCH_RECORDS records per batch on SQLite (files in data/) and on PostgreSQL; then
+# export_auths of BENCH_EXPORT_RECORDS Auths against PostgreSQL's own COPY … TO (issue 12).
 BENCH_RECORDS ?= 1000
 BENCH_ARGS ?=
+BENCH_EXPORT_RECORDS ?= 100000
+BENCH_EXPORT_ARGS ?=
 SQLITE_BENCH_ENV = SECRET_KEY=local-benchmark-only DATABASE_URL=sqlite:///data/bench-default.sqlite3 VBA_DATABASES=demo=sqlite:///data/bench-demo.sqlite3
 PG_BENCH_ENV = SECRET_KEY=local-benchmark-only DATABASE_URL=$(PG_URL)/$(PG_DB)_bench VBA_DATABASES=demo=$(PG_URL)/$(PG_DB)_bench_demo
 bench: install
@@ -64,10 +67,12 @@ bench: install
 		$(PG_BENCH_ENV) REQUEST_LOG_LEVEL=WARNING $(PY) manage.py bench_batch --resource $$r \
 			--records $(BENCH_RECORDS) --database demo $(BENCH_ARGS) || exit 1; \
 	done
+	$(PG_BENCH_ENV) $(PY) manage.py bench_export --database demo --records $(BENCH_EXPORT_RECORDS) $(BENCH_EXPORT_ARGS)
 
 # CI's smoke test of the benchmark: it runs, on both databases; no time is asserted.
 bench-smoke:
-	$(MAKE) bench BENCH_RECORDS=100 BENCH_ARGS="--repeat 2 --naive-repeat 1"
+	$(MAKE) bench BENCH_RECORDS=100 BENCH_ARGS="--repeat 2 --naive-repeat 1" \
+		BENCH_EXPORT_RECORDS=1000 BENCH_EXPORT_ARGS="--repeat 1"
 
 lint: install
 	$(VENV)/bin/ruff check .

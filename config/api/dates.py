@@ -81,11 +81,12 @@ def _text(value: Any) -> str:
     return repr(value) if isinstance(value, str) else repr(value.isoformat())
 
 
-def render_datetime(value: dt.datetime | None) -> str | None:
-    """``YYYY-MM-DDTHH:MM:SS`` in the server's time zone, the year always 4 digits (``0999-06-15T12:00:00``)."""
+def render_datetime(value: dt.datetime | None, tz: dt.tzinfo | None = None) -> str | None:
+    """``YYYY-MM-DDTHH:MM:SS`` in the server's time zone (``tz``, when a caller rendering many already has it), the
+    year always 4 digits (``0999-06-15T12:00:00``)."""
     if value is None:
         return None
-    return timezone.localtime(value).replace(tzinfo=None, microsecond=0).isoformat()
+    return value.astimezone(tz or timezone.get_current_timezone()).replace(tzinfo=None, microsecond=0).isoformat()
 
 
 def render_utc(value: dt.datetime) -> str:

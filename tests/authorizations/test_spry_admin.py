@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from authorizations.models import Authorization, AuthorizationIcdCode
-from config.api.records import render_datetime
+from config.api.dates import render_datetime
 from tests.authorizations.spry_fixtures import *  # noqa: F403
 from tests.authorizations.spry_fixtures import OTHER_ORG, make_authorization
 

@@ -17,7 +17,7 @@ from oauth2_provider.models import get_application_model
 
 from authorizations import spry_demo
 from authorizations.models import Authorization, SpryClient
-from config.api.records import render_datetime
+from config.api.dates import render_datetime
 from tests.authorizations.spry_fixtures import *  # noqa: F403
 from tests.authorizations.spry_fixtures import TOKEN_URL, SpryApi, make_authorization, ok
 
