@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
@@ -116,6 +117,11 @@ def sample_cases(database: str) -> list[Case]:
         Case("admin", "admin filter: status=APPROVED", admin + "?status__exact=APPROVED"),
         Case("admin", "admin filter: urgent=yes", admin + "?urgent__exact=1"),
         Case("admin", "admin filter: closed=no, auth_type=INPT", admin + "?closed__exact=0&auth_type__exact=INPT"),
+        Case(
+            "admin",
+            "admin change form (one Auth)",
+            reverse("admin:authorizations_auth_change", args=[quote(sample.pk)], current_app=site_name(database)),
+        ),
     ]
 
 
