@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from carecases.admin_help import CARE_CASE_COLUMNS, CARE_PLAN_COLUMNS
 from carecases.models import CareCase, CarePlan
 from carecases.services import CARE_CASE, CARE_PLAN
-from config.api.admin import AUDIT_FIELDS, VBAModelAdmin, column_docs, register_vba
+from config.api.admin import AUDIT_FIELDS, VBAModelAdmin, column_docs, member_of, register_vba
 from config.api.batch import allocate_keys
 from config.api.tenancy import current_vba_database
 
@@ -177,7 +177,7 @@ class CareCaseAdmin(KeyedVBAAdmin):
 
     @admin.display(description="member (subscriber-seq)", ordering="subscriber_id")
     def member(self, obj: CareCase) -> str:
-        return f"{obj.subscriber_id or '–'}-{obj.member_seq}" if obj.member_seq else obj.subscriber_id or "–"
+        return member_of(obj)
 
     @admin.display(description="period", ordering="case_start_date")
     def period(self, obj: CareCase) -> str:

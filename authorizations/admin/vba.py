@@ -12,6 +12,7 @@ from config.api.admin import (
     IndexedValuesListFilter,
     VBAModelAdmin,
     column_docs,
+    member_of,
     plain_number,
     register_vba,
 )
@@ -137,7 +138,7 @@ class AuthAdmin(IndexedSearchMixin, VBAModelAdmin):
 
     @admin.display(description="member (subscriber-seq)", ordering="subscriber_id")
     def member(self, obj: Auth) -> str:
-        return f"{obj.subscriber_id or '–'}-{obj.member_seq}" if obj.member_seq else obj.subscriber_id or "–"
+        return member_of(obj)
 
     @admin.display(description="approved period", ordering="approved_thru")
     def approved_period(self, obj: Auth) -> str:

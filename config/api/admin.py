@@ -707,3 +707,8 @@ class RecordsUserAdmin(UserAdmin):
     """Django's user admin, with the user's VBA database grants inline."""
 
     inlines = (*UserAdmin.inlines, DatabaseGrantInline)
+
+
+def member_of(obj: Any) -> str:
+    """A record's subscriber and member sequence as staff read them (``123456789-01``)."""
+    return f"{obj.subscriber_id or '–'}-{obj.member_seq}" if obj.member_seq else obj.subscriber_id or "–"

@@ -15,6 +15,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from authorizations.models import Auth, Authorization
 from config.api.tenancy import use_vba_database
+from tests.authorizations.factories import history_rows, stored
 from tests.browser.conftest import log_in_as
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
@@ -33,16 +34,6 @@ def staff(context: BrowserContext, live_server: Any) -> BrowserContext:
         Auth.objects.filter(pk="DEMO0007").update(status="OTHER")  # setup only
     log_in_as(context, live_server, "demo")
     return context
-
-
-def stored(database: str, key: str = "DEMO0007") -> Auth:
-    with use_vba_database(database):
-        return Auth.objects.get(pk=key)
-
-
-def history_rows(database: str, key: str = "DEMO0007") -> int:
-    with use_vba_database(database):
-        return Auth.history.filter(auth_number=key).count()
 
 
 def contrast(page: Page, selector: str) -> float:

@@ -16,7 +16,7 @@ from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
 from config.api.models import DatabaseGrant
 from config.api.tenancy import use_vba_database
 from tests.admin_forms import submitted
-from tests.authorizations.factories import auth_item
+from tests.authorizations.factories import auth_item, history_rows, stored
 from tests.carecases.conftest import case_item, plan_item
 from tests.conftest import ALL
 
@@ -50,16 +50,6 @@ def same_key_in_both() -> None:
             assert auth_batch_upsert(items=[item], user=None).counts() == {201: 1}
             care_plan_batch_upsert(items=[plan_item(1, care_Type=database.upper())], user=None)
             care_case_batch_upsert(items=[case_item(7, case_ID=f"CM-{database}")], user=None)
-
-
-def stored(database: str, key: str = "DEMO0007") -> Auth:
-    with use_vba_database(database):
-        return Auth.objects.get(pk=key)
-
-
-def history_rows(database: str, key: str = "DEMO0007") -> int:
-    with use_vba_database(database):
-        return Auth.history.filter(auth_number=key).count()
 
 
 def test_two_tabs_each_save_in_the_database_of_their_own_url(same_key_in_both: None) -> None:
