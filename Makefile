@@ -8,7 +8,7 @@ PG_DB ?= vbapi
 PYTEST_ARGS ?=
 PG_ENV = DATABASE_URL=$(PG_URL)/$(PG_DB) VBA_DATABASES=demo=$(PG_URL)/$(PG_DB)_demo,other=$(PG_URL)/$(PG_DB)_other
 
-.PHONY: install run test test-sqlite test-postgres lint bench bench-smoke
+.PHONY: install run serve test test-sqlite test-postgres lint bench bench-smoke bench-load fuzz
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,21 @@ run: install
 	DEBUG=1 $(PY) manage.py migrate_all
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+# Production (README "Production"): gunicorn (gunicorn.conf.py) from a virtualenv holding the runtime dependencies
+# only, static files collected and served by WhiteNoise. Set SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, VBA_DATABASES,
+# CACHE_URL (Redis, required for more than one worker) and, behind TLS, HTTPS=1.
+SERVE_VENV := .venv-serve
+$(SERVE_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(SERVE_VENV)
+	$(SERVE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SERVE_VENV)/bin/python -m pip install --quiet .
+	touch $@
+
+serve: $(SERVE_VENV)/.installed
+	$(SERVE_VENV)/bin/python manage.py migrate_all
+	$(SERVE_VENV)/bin/python manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_VENV)/bin/gunicorn -c gunicorn.conf.py
 
 test: install test-sqlite test-postgres
 
