@@ -58,8 +58,8 @@ test-postgres: install
 # Batch throughput (issue 5): BENCH_RECORDS records per batch on SQLite (files in data/) and on PostgreSQL.
 BENCH_RECORDS ?= 1000
 BENCH_ARGS ?=
-SQLITE_BENCH_ENV = SECRET_KEY=local-benchmark-only DATABASE_URL=sqlite:///data/bench-default.sqlite3 VBA_DATABASES=demo=sqlite:///data/bench-demo.sqlite3
-PG_BENCH_ENV = SECRET_KEY=local-benchmark-only DATABASE_URL=$(PG_URL)/$(PG_DB)_bench VBA_DATABASES=demo=$(PG_URL)/$(PG_DB)_bench_demo
+SQLITE_BENCH_ENV = SECRET_KEY=local-benchmark-only-0123456789-abcdefghijklmnopqrstuvwxyz DATABASE_URL=sqlite:///data/bench-default.sqlite3 VBA_DATABASES=demo=sqlite:///data/bench-demo.sqlite3
+PG_BENCH_ENV = SECRET_KEY=local-benchmark-only-0123456789-abcdefghijklmnopqrstuvwxyz DATABASE_URL=$(PG_URL)/$(PG_DB)_bench VBA_DATABASES=demo=$(PG_URL)/$(PG_DB)_bench_demo
 bench: install
 	$(SQLITE_BENCH_ENV) $(PY) manage.py migrate_all --verbosity 0
 	for r in auths care-cases; do \
@@ -74,6 +74,21 @@ bench: install
 		$(PG_BENCH_ENV) REQUEST_LOG_LEVEL=WARNING $(PY) manage.py bench_batch --resource $$r \
 			--records $(BENCH_RECORDS) --database demo $(BENCH_ARGS) || exit 1; \
 	done
+
+# Load benchmark (issue 9, not a test): gunicorn with 4 workers then 1, on PostgreSQL and Redis, a loopback client mix
+# (config/api/management/commands/bench_load.py). Prints requests/s, p50/p99 per kind, 5xx and the rate limiter's
+# admitted count against its promise (a low limit, 5/s burst 10 per key, so that the loopback clients exceed it).
+REDIS_URL ?= redis://127.0.0.1:6379/0
+LOAD_ARGS ?=
+LOAD_ENV = SECRET_KEY=local-load-benchmark-only-0123456789-abcdefghijklmnopqrstuvwxyz CACHE_URL='$(REDIS_URL)?key_prefix=$(PG_DB)-load' \
+	DATABASE_URL=$(PG_URL)/$(PG_DB)_load VBA_DATABASES=demo=$(PG_URL)/$(PG_DB)_load_demo \
+	VBA_RATE_LIMIT_PER_SECOND=5 VBA_RATE_LIMIT_BURST=10
+bench-load: install
+	$(PY) -c "import psycopg; c = psycopg.connect('$(PG_URL)/postgres', autocommit=True); \
+		[c.execute(f'CREATE DATABASE {n}') for n in ('$(PG_DB)_load', '$(PG_DB)_load_demo') \
+		 if not c.execute('SELECT 1 FROM pg_database WHERE datname = %s', [n]).fetchone()]"
+	$(LOAD_ENV) $(PY) manage.py migrate_all --verbosity 0
+	$(LOAD_ENV) $(PY) manage.py bench_load $(LOAD_ARGS)
 
 # CI's smoke test of the benchmark: it runs, on both databases; no time is asserted.
 bench-smoke:

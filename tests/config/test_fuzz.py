@@ -12,11 +12,14 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis.checks import not_a_server_error
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
 
+from authorizations.spry_services import spry_client_create
 from config.wsgi import application
-from tests.authorizations.spry_fixtures import client_app, make_token  # noqa: F401
+from tests.authorizations.spry_fixtures import ORG, make_token
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 STRICT = os.environ.get("FUZZ_STRICT") == "1"
@@ -27,8 +30,20 @@ schema.config.seed = 9
 schema.config.phases.coverage.enabled = os.environ.get("FUZZ_COVERAGE") == "1"
 
 
+@pytest.fixture(autouse=True)
+def keep_connections() -> Any:
+    """Requests go to the WSGI app directly: keep the test's database connections open across them, as Django's test
+    client does (otherwise each request's end closes the connection holding the test transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
-def credentials(user: Any, api_key: str, token: str, client_app: Any) -> dict[str, dict[str, str]]:
+def credentials(user: Any, api_key: str, token: str) -> dict[str, dict[str, str]]:
+    client_app, _secret = spry_client_create(name="fuzz", organisation_id=ORG, clinic_ids=[44])
     return {
         "vba": {"x-api-key": api_key, "Authorization": f"Bearer {token}", "vbasoftware-database": "demo"},
         "spry": {"Authorization": f"Bearer {make_token(client_app)}"},
