@@ -60,10 +60,13 @@ def credentials(user: Any, api_key: str, token: str) -> dict[str, dict[str, str]
 )
 def test_no_generated_request_gets_a_server_error(case: Any, credentials: dict[str, dict[str, str]]) -> None:
     api = "spry" if case.path.startswith("/apis/") else "vba"
-    headers = dict(credentials[api])
-    if case.headers:
-        headers.update({k: v for k, v in case.headers.items() if k.lower() not in ("authorization", "x-api-key")})
+    # The credentials (and the database they are granted) replace any generated value, so that generated requests
+    # reach the operations instead of stopping at 401/403.
+    credential_names = {name.lower() for name in credentials[api]}
+    headers = {k: v for k, v in (case.headers or {}).items() if k.lower() not in credential_names}
+    headers.update(credentials[api])
+    case.headers = headers
     if STRICT:
-        case.call_and_validate(headers=headers)
+        case.call_and_validate()
     else:
-        case.call_and_validate(headers=headers, checks=[not_a_server_error])
+        case.call_and_validate(checks=[not_a_server_error])
