@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connections
 from rest_framework.test import APIClient as HttpClient
 
@@ -32,6 +33,13 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
         if skipped:
             reporter.write_line(f"VBAPI_FORBID_SKIPS: {skipped} test(s) skipped on PostgreSQL; none may skip.")
             session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Every test starts with empty rate-limit buckets (the login throttle counts per source address, and every test
+    request comes from 127.0.0.1)."""
+    cache.clear()
 
 
 @pytest.fixture

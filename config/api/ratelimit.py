@@ -82,3 +82,13 @@ def parse_rate(text: str) -> tuple[float, int]:
     count, _, period = text.partition("/")
     seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[:1].lower()]
     return int(count) / seconds, int(count)
+
+
+def multi_worker_refusal(workers: int) -> str | None:
+    """Why ``workers`` processes may not serve with the configured cache, or None."""
+    if workers > 1 and not cache_is_shared():
+        return (
+            f"Refusing to start {workers} workers: the cache ({settings.CACHES['default']['BACKEND']}) is per process, "
+            "so each worker would keep its own rate limits. Set CACHE_URL=redis://host:6379/0, or run one worker."
+        )
+    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
@@ -24,6 +25,7 @@ from config.api.envelope import PayloadTooLarge, VBAContentNegotiation, VBARende
 from config.api.paging import paginate, pagination_header
 from config.api.parsers import StrictJSONParser
 from config.api.services import record_create, record_delete, record_get, record_replace
+from config.api.tenancy import current_vba_database
 
 
 class VBAView(APIView):
@@ -95,23 +97,25 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
     def create(self, request: Request, **kwargs: Any) -> Response:
         if not isinstance(request.data, dict):
             raise exceptions.ValidationError(f"The body must be a JSON object ({self.resource.label}).")
-        instance = record_create(self.resource, request.data, user=request.user, context=self.get_context())
-        return self._record_response(instance)  # 200, as VBA's document lists (decisions.md 11)
+        with transaction.atomic(using=current_vba_database()):  # a failure up to the answer writes nothing
+            instance = record_create(self.resource, request.data, user=request.user, context=self.get_context())
+            return self._record_response(instance)  # 200, as VBA's document lists (decisions.md 11)
 
     def retrieve(self, request: Request, **kwargs: Any) -> Response:
         return self._record_response(record_get(self.resource, self._key(kwargs)))
 
     def update(self, request: Request, **kwargs: Any) -> Response:
         key = self._key(kwargs)
-        instance = record_replace(
-            self.resource,
-            key,
-            request.data,
-            user=request.user,
-            if_match=request.headers.get("If-Match"),
-            context=self.get_context(),
-        )
-        return self._record_response(instance)
+        with transaction.atomic(using=current_vba_database()):  # a failure up to the answer writes nothing
+            instance = record_replace(
+                self.resource,
+                key,
+                request.data,
+                user=request.user,
+                if_match=request.headers.get("If-Match"),
+                context=self.get_context(),
+            )
+            return self._record_response(instance)
 
     def destroy(self, request: Request, **kwargs: Any) -> Response:
         key = self._key(kwargs)

@@ -286,6 +286,23 @@ def test_a_spry_update_that_fails_after_writing_commits_nothing(
     assert example.comments == "Prior auth approved for MSK therapy"
 
 
+@pytest.mark.parametrize("method, path", [("POST", "auths"), ("PUT", "auths/V1")])
+def test_a_vba_write_that_fails_after_writing_commits_nothing(
+    method: str, path: str, vba: VBAClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from authorizations.api.vba_views import AuthViewSet
+
+    assert vba.call("PUT", "auths", [auth_item("V1", notes="before")]).status_code == 207
+    before = snapshot()
+
+    def crash(instance: Any) -> Any:
+        raise RuntimeError("rendering failed")
+
+    monkeypatch.setattr(AuthViewSet.resource.spec, "render", crash)
+    assert_problem(vba.call(method, path, auth_item("V1" if "V1" in path else "V2", notes="after")), 500)
+    assert snapshot() == before
+
+
 # -- tokens never travel in URLs, and the log line carries no query string -------------------------------------
 
 
