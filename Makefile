@@ -52,12 +52,20 @@ test-postgres: install
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
 		echo "PostgreSQL is required (REQUIRE_POSTGRES is set) but $(PG_URL) is not reachable."; exit 1; \
 	else \
-		echo "PostgreSQL is not reachable at $(PG_URL): ran the SQLite suite only."; \
+		echo "########################################################################################"; \
+		echo "# WARNING: PostgreSQL is not reachable at $(PG_URL): the PostgreSQL pass did NOT run."; \
+		echo "# Only the SQLite suite ran: the concurrency tests and every other PostgreSQL-only test"; \
+		echo "# were skipped, so this green result does not cover them. CI requires PostgreSQL"; \
+		echo "# (REQUIRE_POSTGRES=1 turns this warning into an error)."; \
+		echo "########################################################################################"; \
 	fi
 
-# Batch throughput (issue 5): BENCH_RECORDS records per batch on SQLite (files in data/) and on PostgreSQL.
+# Batch throughput (issue 5): BENCH_RECORDS records per batch on SQLite (files in data/) and on PostgreSQL; then
+# export_auths of BENCH_EXPORT_RECORDS Auths against PostgreSQL's own COPY … TO (issue 12).
 BENCH_RECORDS ?= 1000
 BENCH_ARGS ?=
+BENCH_EXPORT_RECORDS ?= 100000
+BENCH_EXPORT_ARGS ?=
 SQLITE_BENCH_ENV = SECRET_KEY=local-benchmark-only-0123456789-abcdefghijklmnopqrstuvwxyz DATABASE_URL=sqlite:///data/bench-default.sqlite3 VBA_DATABASES=demo=sqlite:///data/bench-demo.sqlite3
 PG_BENCH_ENV = SECRET_KEY=local-benchmark-only-0123456789-abcdefghijklmnopqrstuvwxyz DATABASE_URL=$(PG_URL)/$(PG_DB)_bench VBA_DATABASES=demo=$(PG_URL)/$(PG_DB)_bench_demo
 bench: install
@@ -74,6 +82,7 @@ bench: install
 		$(PG_BENCH_ENV) REQUEST_LOG_LEVEL=WARNING $(PY) manage.py bench_batch --resource $$r \
 			--records $(BENCH_RECORDS) --database demo $(BENCH_ARGS) || exit 1; \
 	done
+	$(PG_BENCH_ENV) $(PY) manage.py bench_export --database demo --records $(BENCH_EXPORT_RECORDS) $(BENCH_EXPORT_ARGS)
 
 # Load benchmark (issue 9, not a test): gunicorn with 4 workers then 1, on PostgreSQL and Redis, a loopback client mix
 # (config/api/management/commands/bench_load.py). Prints requests/s, p50/p99 per kind, 5xx and the rate limiter's
@@ -92,7 +101,8 @@ bench-load: install
 
 # CI's smoke test of the benchmark: it runs, on both databases; no time is asserted.
 bench-smoke:
-	$(MAKE) bench BENCH_RECORDS=100 BENCH_ARGS="--repeat 2 --naive-repeat 1"
+	$(MAKE) bench BENCH_RECORDS=100 BENCH_ARGS="--repeat 2 --naive-repeat 1" \
+		BENCH_EXPORT_RECORDS=1000 BENCH_EXPORT_ARGS="--repeat 1"
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -2,7 +2,8 @@
 
 import django_filters
 
-from authorizations.models import Auth
+from authorizations.models import Auth, Authorization
+from authorizations.models.spry import AuthorizationStatus
 from config.api.filters import date_range, strict_boolean, updated_since
 
 
@@ -22,4 +23,20 @@ class AuthFilter(django_filters.FilterSet):
 
     class Meta:
         model = Auth
+        fields: list[str] = []
+
+
+class AuthorizationFilter(django_filters.FilterSet):
+    """Filters of Spry authorizations for exports: the search's ``patientName`` (case-insensitive substring) and
+    ``authorization_reference_number`` (exact), and a case and a status."""
+
+    patientName = django_filters.CharFilter(field_name="patient_name", lookup_expr="icontains")
+    authorization_reference_number = django_filters.CharFilter(field_name="authorization_reference_number")
+    spry_case_id = django_filters.CharFilter(field_name="spry_case_id")
+    authorization_status = django_filters.ChoiceFilter(
+        field_name="authorization_status", choices=AuthorizationStatus.choices
+    )
+
+    class Meta:
+        model = Authorization
         fields: list[str] = []

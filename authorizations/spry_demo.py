@@ -15,7 +15,7 @@ from oauth2_provider.models import get_application_model
 from authorizations.api.spry_serializers import AuthorizationCreate, validate_body
 from authorizations.models.spry import Authorization
 from authorizations.spry_services import authorization_create, spry_client_create
-from config.api.records import parse_datetime, render_datetime
+from config.api.dates import parse_datetime, render_datetime
 
 DEMO_CLIENT = "spry demo client"
 DEMO_ORGANISATION = 638

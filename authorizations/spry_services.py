@@ -9,6 +9,7 @@ it would be after the change (decisions.md Spry 7), and raise Django's ``Validat
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,6 +27,7 @@ from authorizations.models.spry import (
     Payer,
     SpryClient,
 )
+from config.api.dates import parse_datetime
 
 #: Fields fixed after create (decisions.md Spry 10); an update may repeat their stored value but not change it.
 FIXED_AFTER_CREATE = ("spry_case_id", "case_title", "patient_id", "patient_name", "organisation_id", "clinic_id")
@@ -133,16 +135,18 @@ def authorization_create(
     reason: str | None = None,
     authorization_id: str | None = None,
     created_at: dt.datetime | None = None,
+    updated_at: dt.datetime | None = None,
 ) -> Authorization:
     """Create an authorization of ``organisation_id`` from validated ``data`` (status ACTIVE unless sent).
 
-    ``authorization_id`` and ``created_at`` are server-owned; only imports and demo data pass them."""
+    ``authorization_id``, ``created_at`` and ``updated_at`` are server-owned; only imports and demo data pass them."""
     fields = {k: v for k, v in data.items() if k not in LISTS and k not in ("insurance_payer", "organisation_id")}
     authorization = Authorization(organisation_id=organisation_id, **fields)
     if authorization_id is not None:
         authorization.authorization_id = authorization_id
     if created_at is not None:
         authorization.created_at = created_at
+    _keep_updated_at(authorization, updated_at)
     _check(authorization)
     payer = data.get("insurance_payer")
     if payer is not None:
@@ -154,9 +158,20 @@ def authorization_create(
     return authorization
 
 
+def _keep_updated_at(authorization: Authorization, updated_at: dt.datetime | None) -> None:
+    if updated_at is not None:
+        authorization.updated_at = updated_at
+        authorization.keep_updated_at = True  # type: ignore[attr-defined]
+
+
 @transaction.atomic
 def authorization_update(
-    *, authorization: Authorization, data: dict[str, Any], user: Any = None, reason: str | None = None
+    *,
+    authorization: Authorization,
+    data: dict[str, Any],
+    user: Any = None,
+    reason: str | None = None,
+    updated_at: dt.datetime | None = None,
 ) -> tuple[Authorization, bool]:
     """Apply a partial update: only the fields in ``data`` change; a list sent replaces the whole list; a payer
     object points at (and updates) its registry entry, ``None`` clears it. Validated on the merged record; on any
@@ -187,6 +202,7 @@ def authorization_update(
         return locked, False
     for name in replaced:
         _replace_list(locked, name, data[name], user=user, reason=reason)
+    _keep_updated_at(locked, updated_at)
     note = f"{reason}: " if reason else ""
     _save(locked, user=user, reason=f"{note}changed {', '.join(changed + replaced)}")
     return locked, True
@@ -240,3 +256,52 @@ def spry_client_create(*, name: str, organisation_id: int, clinic_ids: list[int]
     application.save()
     SpryClient.objects.create(application=application, organisation_id=organisation_id, clinic_ids=clinic_ids or [])
     return application, secret
+
+
+IMPORT_ID = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+
+
+@transaction.atomic
+def authorization_import(
+    *, record: dict[str, Any], data: dict[str, Any], user: Any = None, keep_audit: bool = False
+) -> tuple[Authorization, bool]:
+    """Create or replace one authorization from an exported ``record`` (Spry's response shape) whose fields
+    ``data`` holds validated: the staff path of ``upsert_authorizations``. The record keeps its
+    ``authorization_id`` and organisation; with ``keep_audit`` its ``created_at`` (on create: it is fixed after)
+    and ``updated_at`` too.
+    Returns the authorization and whether it was created. Raises ``ValidationError`` naming the field."""
+    organisation_id = data.pop("organisation_id", None)
+    if organisation_id is None:
+        raise ValidationError({"organisation_id": ["is required"]})
+    authorization_id = record.get("authorization_id")
+    if authorization_id is not None and not (isinstance(authorization_id, str) and IMPORT_ID.match(authorization_id)):
+        raise ValidationError({"authorization_id": ["must be 1 to 64 letters, digits or underscores"]})
+    stamps = {name: _stamp(record, name) for name in ("created_at", "updated_at")} if keep_audit else {}
+    existing = Authorization.objects.select_for_update().filter(pk=authorization_id).first()
+    if existing is None:
+        created = authorization_create(
+            organisation_id=organisation_id,
+            data=data,
+            user=user,
+            reason="imported",
+            authorization_id=authorization_id,
+            created_at=stamps.get("created_at"),
+            updated_at=stamps.get("updated_at"),
+        )
+        return created, True
+    if existing.organisation_id != organisation_id:
+        raise ValidationError({"organisation_id": [f"{authorization_id} belongs to another organisation"]})
+    updated, _changed = authorization_update(
+        authorization=existing, data=data, user=user, reason="imported", updated_at=stamps.get("updated_at")
+    )
+    return updated, False
+
+
+def _stamp(record: dict[str, Any], name: str) -> dt.datetime | None:
+    value = record.get(name)
+    if value is None:
+        return None
+    try:
+        return parse_datetime(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({name: [str(exc)]}) from None

@@ -1,5 +1,5 @@
-"""CarePlans (with their most recent cases inline) and CareCases in the admin, in the database the staff member
-picked (the router sends every query there). Audit fields are read-only and stamped on save."""
+"""CarePlans (with their most recent cases inline) and CareCases in the admin site of each VBA database
+(``/admin/db/<database>/carecases/…``). Audit fields are read-only and stamped on save."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
+from carecases.admin_help import CARE_CASE_COLUMNS, CARE_PLAN_COLUMNS
 from carecases.models import CareCase, CarePlan
 from carecases.services import CARE_CASE, CARE_PLAN
-from config.api.admin import AUDIT_FIELDS, VBAModelAdmin
+from config.api.admin import AUDIT_FIELDS, VBAModelAdmin, column_docs, member_of, register_vba
 from config.api.batch import allocate_keys
 from config.api.tenancy import current_vba_database
 
@@ -23,8 +25,10 @@ INLINE_CASES = 20  # a plan with thousands of cases still opens fast: the rest a
 KEY_HELP = "0 assigns the next free key."
 
 
-def cases_url(plan_key: int) -> str:
-    return reverse("admin:carecases_carecase_changelist") + f"?care_plan__care_plan_key__exact={plan_key}"
+def cases_url(site: admin.AdminSite, plan_key: int | None = None) -> str:
+    """The case list of ``site`` (the plan's cases only, if ``plan_key`` is given)."""
+    url = reverse("admin:carecases_carecase_changelist", current_app=site.name)
+    return url if plan_key is None else f"{url}?care_plan__care_plan_key__exact={plan_key}"
 
 
 class RecentCasesFormSet(BaseInlineFormSet):
@@ -63,7 +67,7 @@ class KeyedVBAAdmin(VBAModelAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         key = self.model._meta.pk.name
         if obj is None and key in form.base_fields:
-            form.base_fields[key].help_text = KEY_HELP
+            form.base_fields[key].help_text = f"{KEY_HELP} {form.base_fields[key].help_text}".strip()
             form.base_fields[key].min_value = 0
         return form
 
@@ -73,9 +77,10 @@ class KeyedVBAAdmin(VBAModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-@admin.register(CarePlan)
+@register_vba(CarePlan)
 class CarePlanAdmin(KeyedVBAAdmin):
     resource = CARE_PLAN
+    field_docs = column_docs(CarePlan, CARE_PLAN_COLUMNS)
     list_display = ("care_plan_key", "care_type", "description", "care_weight", "case_count", "update_date")
     list_filter = ("care_type",)
     search_fields = ("=care_plan_key", "care_type", "description")
@@ -106,14 +111,14 @@ class CarePlanAdmin(KeyedVBAAdmin):
             link = format_html(
                 '{} care case(s) still belong to this plan: <a href="{}">see them</a>',
                 count,
-                cases_url(plans[0]) if len(plans) == 1 else reverse("admin:carecases_carecase_changelist"),
+                cases_url(self.admin_site, plans[0] if len(plans) == 1 else None),
             )
             return [], {}, set(), [link]
         return super().get_deleted_objects(objs, request)
 
     @admin.display(description="cases", ordering="n_cases")
     def case_count(self, obj: CarePlan) -> Any:
-        return format_html('<a href="{}">{}</a>', cases_url(obj.pk), obj.n_cases)  # type: ignore[attr-defined]
+        return format_html('<a href="{}">{}</a>', cases_url(self.admin_site, obj.pk), obj.n_cases)  # type: ignore[attr-defined]
 
     @admin.display(description="all cases")
     def all_cases(self, obj: CarePlan | None) -> Any:
@@ -122,27 +127,15 @@ class CarePlanAdmin(KeyedVBAAdmin):
         count = getattr(obj, "n_cases", None)
         if count is None:
             count = obj.cases.count()
-        return format_html('<a href="{}">All {} case(s) of this plan</a>', cases_url(obj.pk), count)
+        return format_html('<a href="{}">All {} case(s) of this plan</a>', cases_url(self.admin_site, obj.pk), count)
 
 
-@admin.register(CareCase)
+@register_vba(CareCase)
 class CareCaseAdmin(KeyedVBAAdmin):
     resource = CARE_CASE
-    list_display = (
-        "case_key",
-        "case_id",
-        "care_plan",
-        "case_status",
-        "case_priority",
-        "case_reason",
-        "subscriber_id",
-        "member_seq",
-        "provider_id",
-        "case_start_date",
-        "case_end_date",
-        "do_not_contact",
-        "update_date",
-    )
+    field_docs = column_docs(CareCase, CARE_CASE_COLUMNS)
+    # What a person scans first (key, subject, status, period); the rest is in the form.
+    list_display = ("case_key", "case_id", "plan", "case_status", "case_priority", "member", "period")
     list_select_related = ("care_plan",)
     list_filter = ("case_status", "case_priority", "case_reason", "do_not_contact")
     search_fields = ("=case_key", "=case_id", "^subscriber_id", "^provider_id")
@@ -176,3 +169,20 @@ class CareCaseAdmin(KeyedVBAAdmin):
         ),
         ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
     )
+
+    @admin.display(description="care plan", ordering="care_plan")
+    def plan(self, obj: CareCase) -> str:
+        plan = obj.care_plan
+        return f"{plan.pk} · {plan.care_type}" if plan.care_type else str(plan.pk)
+
+    @admin.display(description="member (subscriber-seq)", ordering="subscriber_id")
+    def member(self, obj: CareCase) -> str:
+        return member_of(obj)
+
+    @admin.display(description="period", ordering="case_start_date")
+    def period(self, obj: CareCase) -> str:
+        if not obj.case_start_date and not obj.case_end_date:
+            return "–"
+        start = timezone.localdate(obj.case_start_date).isoformat() if obj.case_start_date else "…"
+        end = timezone.localdate(obj.case_end_date).isoformat() if obj.case_end_date else "…"
+        return f"{start} – {end}"

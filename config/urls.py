@@ -7,7 +7,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config.api.admin import select_database
+from config.api.admin import select_database, vba_sites
 from config.api.auth_views import UserAuthenticationView, UserRefreshTokensView
 from config.api.envelope import INTERNAL_ERROR, vba_error_response
 from config.api.limits import error_response
@@ -27,6 +27,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("admin/vba-database/", select_database, name="admin-select-database"),
+    # One admin site per VBA database: the database of a VBA page is in its URL (config.api.admin.VBAAdminSite).
+    *[path(f"admin/db/{database}/", site.urls) for database, site in vba_sites.items()],
     path("admin/", admin.site.urls),
     path("vbasoftware/", include(vba_patterns)),
     path("apis/", include("authorizations.api.spry_urls")),  # Spry API and its OAuth token endpoint

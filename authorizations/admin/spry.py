@@ -6,20 +6,25 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.utils import update_change_reason
 
 from authorizations.models.spry import (
     Authorization,
     AuthorizationCptCode,
     AuthorizationIcdCode,
+    AuthorizationStatus,
     Payer,
     SpryClient,
 )
-from authorizations.spry_services import authorizations_expire
+from authorizations.spry_services import REASON_MAX_LENGTH, authorizations_expire
+from config.api.admin import FieldDoc, StrictFormAdmin
 
 EXPIRING_DAYS = 14
 FEW_VISITS_LEFT = 2
@@ -88,18 +93,36 @@ class CptCodeInline(admin.TabularInline):
     extra = 0
 
 
+#: Help from spry.md (and decisions.md) for each field of the form.
+AUTHORIZATION_DOCS = {
+    "authorization_id": FieldDoc("Spry's id of the authorization (auth_ + 24 hex digits); assigned on create."),
+    "authorization_reference_number": FieldDoc("Reference number issued by the payer."),
+    "spry_case_id": FieldDoc("The Spry patient case this authorization belongs to; fixed after create."),
+    "case_title": FieldDoc("Title of the patient case; fixed after create."),
+    "plan_start_date": FieldDoc("Start of the insurance plan period."),
+    "plan_end_date": FieldDoc("End of the insurance plan period (on or after its start)."),
+    "effective_start_date": FieldDoc("First day the authorization covers."),
+    "effective_end_date": FieldDoc("Last day the authorization covers (on or after its start)."),
+    "payer": FieldDoc("The payer, from Spry's payer registry (type to search by name or EDI payer id)."),
+    "authorized_visit_count": FieldDoc("Visits the payer authorized; empty when not limited."),
+    "current_visit_count": FieldDoc("Visits used in this authorization's period."),
+    "previous_consumed_visit_count": FieldDoc("Visits used before this period; used = current + previous."),
+    "phone_number": FieldDoc("The payer's phone number for this authorization."),
+    "fax_number": FieldDoc("The payer's fax number for this authorization."),
+    "comments": FieldDoc("Free text shown to clinic staff."),
+    "authorization_status": FieldDoc("ACTIVE, INACTIVE or EXPIRED."),
+    "patient_id": FieldDoc("Spry's id of the patient; fixed after create."),
+    "patient_name": FieldDoc("The patient's name, as Spry shows it; fixed after create."),
+    "organisation_id": FieldDoc("The Spry organisation that owns the authorization; fixed after create."),
+    "clinic_id": FieldDoc("The clinic of the organisation; fixed after create."),
+}
+
+
 @admin.register(Authorization)
-class AuthorizationAdmin(SimpleHistoryAdmin):
-    list_display = (
-        "authorization_id",
-        "patient_name",
-        "spry_case_id",
-        "payer",
-        "authorization_status",
-        "effective_period",
-        "visits",
-        "organisation_id",
-    )
+class AuthorizationAdmin(StrictFormAdmin, SimpleHistoryAdmin):
+    # What a person scans first (key, patient, status, period, visits, payer); case, reference number, organisation
+    # and the rest are in the form (the search finds reference numbers and cases; the organisation is a filter).
+    list_display = ("authorization_id", "patient_name", "status", "effective_period", "visits", "payer_name")
     list_filter = (
         "authorization_status",
         ("payer", admin.RelatedOnlyFieldListFilter),
@@ -109,6 +132,7 @@ class AuthorizationAdmin(SimpleHistoryAdmin):
     )
     search_fields = ("patient_name", "=authorization_reference_number", "=spry_case_id")
     search_help_text = "Patient name (contains), reference number or case id (exact)."
+    field_docs = AUTHORIZATION_DOCS
     list_select_related = ("payer",)
     list_per_page = 50
     date_hierarchy = "effective_end_date"
@@ -154,6 +178,14 @@ class AuthorizationAdmin(SimpleHistoryAdmin):
         end = timezone.localdate(obj.effective_end_date).isoformat() if obj.effective_end_date else "…"
         return f"{start} – {end}"
 
+    @admin.display(description="status", ordering="authorization_status")
+    def status(self, obj: Authorization) -> str:
+        return obj.get_authorization_status_display()
+
+    @admin.display(description="payer", ordering="payer__name")
+    def payer_name(self, obj: Authorization) -> str:
+        return (obj.payer.name or str(obj.payer.pk)) if obj.payer else "–"
+
     @admin.display(description="visits used / authorized")
     def visits(self, obj: Authorization) -> str:
         used, authorized = obj.final_consumed_visit_count, obj.authorized_visit_count
@@ -167,8 +199,12 @@ class AuthorizationAdmin(SimpleHistoryAdmin):
     def visits_used(self, obj: Authorization) -> str:
         return self.visits(obj)
 
-    @admin.action(description="Expire the selected authorizations (status EXPIRED)")
-    def expire_selected(self, request: HttpRequest, queryset: QuerySet[Authorization]) -> None:
+    @admin.action(description="Expire the selected authorizations (status EXPIRED)…")
+    def expire_selected(self, request: HttpRequest, queryset: QuerySet[Authorization]) -> TemplateResponse | None:
+        """First a confirmation page listing the selection (and which are still in their effective period);
+        then, once confirmed, each one not already EXPIRED is expired with a history row."""
+        if request.POST.get("post") != "yes":
+            return self.expire_confirmation(request, queryset)
         expired = authorizations_expire(
             authorizations=queryset, user=request.user, reason="expired by staff in the admin"
         )
@@ -177,10 +213,69 @@ class AuthorizationAdmin(SimpleHistoryAdmin):
         if skipped:
             text += f"; {skipped} already expired"
         self.message_user(request, text, messages.SUCCESS)
+        return None
+
+    def expire_confirmation(self, request: HttpRequest, queryset: QuerySet[Authorization]) -> TemplateResponse:
+        now = timezone.now()
+        rows = []
+        for authorization in queryset.select_related("payer").order_by("effective_end_date", "pk"):
+            start, end = authorization.effective_start_date, authorization.effective_end_date
+            rows.append(
+                {
+                    "authorization": authorization,
+                    "period": self.effective_period(authorization),
+                    "visits": self.visits(authorization),
+                    "already_expired": authorization.authorization_status == AuthorizationStatus.EXPIRED,
+                    "in_period": (start is None or start <= now)
+                    and (end is None or now <= end)
+                    and authorization.authorization_status != AuthorizationStatus.EXPIRED,
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Expire authorizations?",
+            "opts": self.model._meta,
+            "rows": rows,
+            "to_expire": [row for row in rows if not row["already_expired"]],
+            "in_period": [row for row in rows if row["in_period"]],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/authorizations/authorization/expire_confirmation.html", context)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """ICD and CPT edits leave a history row on the authorization too, whose change reason names them (the
+        API's list replacements do the same), so the authorization's history shows every change."""
+        changed = [formset for formset in formsets if formset.has_changed()]
+        super().save_related(request, form, formsets, change)
+        if not change or not changed:
+            return
+        reason = "; ".join(list_change(formset) for formset in changed)[:REASON_MAX_LENGTH]
+        authorization = form.instance
+        if form.has_changed():  # the authorization's own save has just left its history row: name the lists there
+            update_change_reason(authorization, reason)
+        else:
+            authorization._history_user = request.user
+            authorization._change_reason = reason
+            authorization.save(update_fields=["updated_at"])
+
+
+def list_change(formset: Any) -> str:
+    """What a staff member changed in an inline list, in a few words: "ICD codes: added X1; removed M72.1"."""
+    added = [str(obj) for obj in getattr(formset, "new_objects", [])]
+    removed = [str(obj) for obj in getattr(formset, "deleted_objects", [])]
+    edited = [str(obj) for obj, _fields in getattr(formset, "changed_objects", [])]
+    parts = [
+        f"{verb} {', '.join(names)}"
+        for verb, names in (("added", added), ("changed", edited), ("removed", removed))
+        if names
+    ]
+    return f"{formset.model._meta.verbose_name_plural}: {'; '.join(parts) or 'changed'}"
 
 
 @admin.register(Payer)
-class PayerAdmin(SimpleHistoryAdmin):
+class PayerAdmin(StrictFormAdmin, SimpleHistoryAdmin):
     list_display = ("payer_reg_id", "name", "payer_id", "payer_type", "payer_state")
     list_filter = ("payer_type",)
     search_fields = ("name", "payer_id", "=payer_reg_id")

@@ -1,26 +1,35 @@
-"""VBA Auths in the admin, in the database the staff member picked."""
+"""VBA Auths in the admin site of each VBA database (``/admin/db/<database>/authorizations/auth/``)."""
 
 from django.contrib import admin
+from django.utils import timezone
 
+from authorizations.admin.vba_help import AUTH_COLUMNS
 from authorizations.models import Auth
-from config.api.admin import AUDIT_FIELDS, IndexedSearchMixin, IndexedValuesListFilter, VBAModelAdmin
+from config.api.admin import (
+    AUDIT_FIELDS,
+    YES_NO,
+    IndexedSearchMixin,
+    IndexedValuesListFilter,
+    VBAModelAdmin,
+    column_docs,
+    member_of,
+    plain_number,
+    register_vba,
+)
+
+#: One-character flags that VBA's screens show as check boxes: Y or N.
+FLAGS = ("audit_flag", "auto_accident", "ivr_flag", "other_coverage_primary", "work_related", "tplan_printed")
 
 
-@admin.register(Auth)
+def day(value: object) -> str:
+    return timezone.localdate(value).isoformat() if value else "…"  # type: ignore[arg-type]
+
+
+@register_vba(Auth)
 class AuthAdmin(IndexedSearchMixin, VBAModelAdmin):
-    list_display = (
-        "auth_number",
-        "status",
-        "auth_type",
-        "subscriber_id",
-        "member_seq",
-        "provider_id",
-        "case_number",
-        "received_date",
-        "approved_thru",
-        "urgent",
-        "update_date",
-    )
+    field_docs = column_docs(Auth, AUTH_COLUMNS, {name: YES_NO for name in FLAGS})
+    # What a person scans first; everything else is in the form.
+    list_display = ("auth_number", "member", "status", "auth_type", "approved_period", "visits", "urgent")
     # At a million rows every query of the changelist must be answered by an index: the value filters list their
     # values by a loose index scan, the search matches exactly or by prefix (IndexedSearchMixin), the unfiltered
     # count is the planner's estimate (EstimatedCountPaginator), and facet counts (which count every row) are off.
@@ -126,3 +135,21 @@ class AuthAdmin(IndexedSearchMixin, VBAModelAdmin):
         ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
     )
     readonly_fields = AUDIT_FIELDS
+
+    @admin.display(description="member (subscriber-seq)", ordering="subscriber_id")
+    def member(self, obj: Auth) -> str:
+        return member_of(obj)
+
+    @admin.display(description="approved period", ordering="approved_thru")
+    def approved_period(self, obj: Auth) -> str:
+        if not obj.approved_from and not obj.approved_thru:
+            return "–"
+        return f"{day(obj.approved_from)} – {day(obj.approved_thru)}"
+
+    @admin.display(description="visits used / approved")
+    def visits(self, obj: Auth) -> str:
+        if obj.visits_actual is None and obj.visits_approved is None:
+            return "–"
+        used = plain_number(obj.visits_actual) if obj.visits_actual is not None else "–"
+        approved = plain_number(obj.visits_approved) if obj.visits_approved is not None else "–"
+        return f"{used} / {approved}"

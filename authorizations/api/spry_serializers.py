@@ -21,8 +21,8 @@ from authorizations.models.spry import (
     AuthorizationIcdCode,
     Payer,
 )
+from config.api.dates import parse_datetime, render_datetime, render_utc
 from config.api.parsers import StorableText
-from config.api.records import parse_datetime, render_datetime
 from config.api.spry import SpryValidationError
 
 INT32_MAX = 2**31 - 1
@@ -211,10 +211,6 @@ def payer_json(payer: Payer | None) -> dict[str, Any] | None:
     return out
 
 
-def _utc(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def authorization_json(a: Authorization) -> dict[str, Any]:
     """The response object of spry.md (Get, and ``data`` of create/update; lists are arrays of it)."""
     return {
@@ -243,7 +239,7 @@ def authorization_json(a: Authorization) -> dict[str, Any]:
         "cpt_code_authorization_details": [row.as_json() for row in a.cpt_code_authorization_details.all()],
         "created_at": render_datetime(a.created_at),
         "updated_at": render_datetime(a.updated_at),
-        "created_date": _utc(a.created_at),
+        "created_date": render_utc(a.created_at),
     }
 
 

@@ -5,7 +5,7 @@ from authorizations.api.vba_views import AuthViewSet
 urlpatterns = [
     path("auths", AuthViewSet.as_view({"get": "list", "post": "create", "put": "batch"}), name="auths"),
     path(
-        "auths/<str:key>",
+        "auths/<str:authNumber>",
         AuthViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
         name="auth-detail",
     ),

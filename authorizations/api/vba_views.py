@@ -6,7 +6,7 @@ from authorizations.services import AUTH
 from config.api.schema import vba_schema
 from config.api.views import VBAResourceViewSet
 
-AUTH_NUMBER = OpenApiParameter("key", OpenApiTypes.STR, OpenApiParameter.PATH, description="authNumber")
+AUTH_NUMBER = OpenApiParameter("authNumber", OpenApiTypes.STR, OpenApiParameter.PATH)
 
 
 @vba_schema(AUTH, key_param=AUTH_NUMBER)
@@ -14,4 +14,5 @@ class AuthViewSet(VBAResourceViewSet):
     """VBA Auths: ``PUT /auths`` (batch, 207), ``POST|GET /auths``, ``GET|PUT|DELETE /auths/{authNumber}``."""
 
     resource = AUTH
+    key_kwarg = "authNumber"
     filterset_class = AuthFilter

@@ -25,6 +25,16 @@ COMMENTS_MAX_LENGTH = 4000
 LIST_MAX_ITEMS = 200
 
 
+class UpdatedAtField(models.DateTimeField):
+    """``auto_now``, except on an instance whose ``keep_updated_at`` is set: a staff import keeping the value its
+    file holds (decisions.md 9)."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        if getattr(model_instance, "keep_updated_at", False):
+            return getattr(model_instance, self.attname)
+        return super().pre_save(model_instance, add)
+
+
 def new_authorization_id() -> str:
     """``auth_`` + 24 lowercase hex digits (decisions.md Spry 9)."""
     return f"auth_{secrets.token_hex(12)}"
@@ -82,7 +92,7 @@ class Authorization(models.Model):
     organisation_id = models.BigIntegerField(db_index=True)
     clinic_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = UpdatedAtField(auto_now=True)
     history = HistoricalRecords(table_name="spry_authorization_history")
 
     class Meta:

@@ -6,7 +6,7 @@ urlpatterns = [
     path("care-plans", CarePlanViewSet.as_view({"get": "list", "post": "create"}), name="care-plans"),
     path("care-plans-batch", CarePlanViewSet.as_view({"put": "batch"}), name="care-plans-batch"),
     path(
-        "care-plans/<str:key>",
+        "care-plans/<str:carePlanKey>",
         CarePlanViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
         name="care-plan-detail",
     ),
@@ -21,7 +21,7 @@ urlpatterns = [
         name="care-plan-cases-batch",
     ),
     path(
-        "care-plans/<str:carePlanKey>/cases/<str:key>",
+        "care-plans/<str:carePlanKey>/cases/<str:caseKey>",
         PlanCareCaseViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
         name="care-plan-case-detail",
     ),

@@ -22,9 +22,8 @@ from config.api.records import INT32_MAX, INT32_MIN
 from config.api.schema import vba_schema
 from config.api.views import VBAResourceViewSet
 
-CARE_PLAN_KEY = OpenApiParameter("key", OpenApiTypes.INT32, OpenApiParameter.PATH, description="carePlanKey")
-PLAN_OF_CASE = OpenApiParameter("carePlanKey", OpenApiTypes.INT32, OpenApiParameter.PATH, description="CarePlan Key")
-CASE_KEY = OpenApiParameter("key", OpenApiTypes.INT32, OpenApiParameter.PATH, description="caseKey")
+CARE_PLAN_KEY = OpenApiParameter("carePlanKey", OpenApiTypes.INT32, OpenApiParameter.PATH)
+CASE_KEY = OpenApiParameter("caseKey", OpenApiTypes.INT32, OpenApiParameter.PATH)
 
 
 def parse_int32(name: str, raw: str) -> int:
@@ -45,6 +44,7 @@ class CarePlanViewSet(VBAResourceViewSet):
 
     resource = CARE_PLAN
     filterset_class = CarePlanFilter
+    key_kwarg = "carePlanKey"
 
     def parse_key(self, raw: str) -> int:
         return parse_int32("carePlanKey", raw)
@@ -56,13 +56,14 @@ class CarePlanViewSet(VBAResourceViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@vba_schema(PLAN_CARE_CASE, key_param=CASE_KEY, extra_params=[PLAN_OF_CASE])
+@vba_schema(PLAN_CARE_CASE, key_param=CASE_KEY, extra_params=[CARE_PLAN_KEY])
 class PlanCareCaseViewSet(VBAResourceViewSet):
     """The cases of one plan: ``POST|GET /care-plans/{carePlanKey}/cases``,
     ``GET|PUT|DELETE /care-plans/{carePlanKey}/cases/{caseKey}``, ``PUT /care-plans/{carePlanKey}/cases-batch``."""
 
     resource = PLAN_CARE_CASE
     filterset_class = CareCaseFilter
+    key_kwarg = "caseKey"
     care_plan_key: int
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -87,6 +88,7 @@ class CareCaseViewSet(VBAResourceViewSet):
 
     resource = CARE_CASE
     filterset_class = CareCaseFilter
+    key_kwarg = "caseKey"
 
     def parse_key(self, raw: str) -> int:
         return parse_int32("caseKey", raw)

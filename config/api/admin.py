@@ -1,44 +1,460 @@
-"""Admin plumbing for VBA models: the staff member's database choice and the server-owned audit fields."""
+"""Admin plumbing: one admin site per VBA database, the database switch, the form rules every admin form follows
+(no silent change), field labels and help, and the server-owned audit fields.
+
+A VBA page's database is in its URL, ``/admin/db/<alias>/…``, exactly as an API request's is in its header: the site
+of that URL checks the staff member's grant and selects the database through the tenancy helpers
+(:func:`config.api.tenancy.select_for_request`), so a page reads and writes that database whatever another tab does.
+The default site (``/admin/``) carries no database: users, grants, API clients and Spry.
+"""
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import Any
+import datetime as dt
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from functools import cached_property, update_wrapper
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.filters import AllValuesFieldListFilter
+from django.contrib.admin.utils import quote
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.admin.widgets import AdminSplitDateTime, AdminTextareaWidget, AdminTextInputWidget
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.text import smart_split, unescape_string_literal
-from django.views.decorators.http import require_POST
+from django.utils.text import capfirst, smart_split, unescape_string_literal
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from config.api.batch import stamp_audit
 from config.api.models import APIClient, DatabaseGrant
-from config.api.tenancy import ADMIN_SESSION_KEY, granted_databases, selected_vba_database
+from config.api.tenancy import granted_databases, select_for_request, selected_vba_database, vba_database_names
 
 AUDIT_FIELDS = ("entry_date", "entry_user", "update_date", "update_user")
+SITE_HEADER = "Records admin"
+
+
+def granted(request: HttpRequest) -> list[str]:
+    """The VBA databases the request's user is granted (asked once per request)."""
+    if not hasattr(request, "_vba_granted"):
+        request._vba_granted = granted_databases(getattr(request, "user", None))  # type: ignore[attr-defined]
+    return request._vba_granted  # type: ignore[attr-defined]
+
+
+# -- the sites -------------------------------------------------------------------------------------------------
+
+
+def site_name(database: str) -> str:
+    return f"db-{database}"
+
+
+class VBAAdminSite(admin.AdminSite):
+    """The admin of one VBA database, mounted at ``/admin/db/<database>/``. Only staff granted the database may open
+    it (anyone else gets the admin's usual "not authorized" login page); every view of it works in that database."""
+
+    site_header = SITE_HEADER
+    site_title = SITE_HEADER
+    site_url = None  # no "View site" link: there is no public site
+    enable_nav_sidebar = False  # the header and breadcrumbs name the database; the lists get the width
+    index_template = "admin/records_index.html"
+
+    def __init__(self, database: str) -> None:
+        super().__init__(name=site_name(database))
+        self.database = database
+        self.index_title = f"Database {database}"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return super().has_permission(request) and self.database in granted(request)
+
+    def admin_view(self, view: Any, cacheable: bool = False) -> Any:
+        """Every view of the site, once ``has_permission`` has passed, works in the site's database (for the rest of
+        the request, so that the template rendered after the view returns reads the same database)."""
+
+        def in_database(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            select_for_request(self.database)
+            return view(request, *args, **kwargs)
+
+        return super().admin_view(update_wrapper(in_database, view), cacheable)
+
+
+#: The admin site of each configured VBA database, by database name.
+vba_sites: dict[str, VBAAdminSite] = {name: VBAAdminSite(name) for name in vba_database_names()}
+
+admin.site.site_header = admin.site.site_title = SITE_HEADER
+admin.site.site_url = None  # type: ignore[assignment]
+admin.site.enable_nav_sidebar = False
+admin.site.index_template = "admin/records_index.html"
+
+
+def register_vba(*models_: type[models.Model]) -> Callable[[type[admin.ModelAdmin]], type[admin.ModelAdmin]]:
+    """``@register_vba(Model)``: register a VBA model's admin in the site of every VBA database."""
+
+    def register(admin_class: type[admin.ModelAdmin]) -> type[admin.ModelAdmin]:
+        for site in vba_sites.values():
+            site.register(models_, admin_class)
+        return admin_class
+
+    return register
+
+
+def switch_target(path: str, database: str) -> str:
+    """Where "switch to ``database``" leads from the page ``path``: from a VBA model's page (list, record, history,
+    delete) to that model's list in the other database — never the same key, which is another record there — from
+    a VBA app's page to that app, and from anywhere else to the database's home page."""
+    site = vba_sites[database]
+    try:
+        match = resolve(urlsplit(path).path)
+    except Resolver404:
+        match = None
+    if match is not None and match.namespace.startswith("db-") and match.url_name:
+        if match.url_name == "app_list":
+            return reverse("admin:app_list", kwargs=match.kwargs, current_app=site.name)
+        for model in site._registry:
+            prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+            if match.url_name.startswith(prefix):
+                return reverse(f"admin:{prefix}changelist", current_app=site.name)
+    return reverse("admin:index", current_app=site.name)
 
 
 @staff_member_required
-@require_POST
 def select_database(request: HttpRequest) -> HttpResponse:
-    """Switch the VBA database the staff member works in (only one they are granted)."""
-    chosen = request.POST.get("database", "")
-    if chosen in granted_databases(request.user):
-        request.session[ADMIN_SESSION_KEY] = chosen
-        messages.success(request, f"You are now working in the VBA database {chosen!r}.")
-    else:
+    """The header's database picker: go to the chosen (granted) database's counterpart of the page ``next``. Nothing
+    is remembered: the database is in the URL of the page it leads to."""
+    chosen = request.GET.get("database", "")
+    back = request.GET.get("next") or reverse("admin:index")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("admin:index")
+    if chosen not in granted(request):
         messages.error(request, "Unknown or unauthorized database")
-    target = request.POST.get("next") or "/admin/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/admin/"
-    return HttpResponseRedirect(target)
+        return HttpResponseRedirect(back)
+    return HttpResponseRedirect(switch_target(back, chosen))
+
+
+def log_entry_database(entry: Any) -> str | None:
+    """The VBA database an admin log entry was written in (kept in its change message), or None."""
+    text = entry.change_message or ""
+    if not text.startswith("["):
+        return None
+    try:
+        parts = json.loads(text)
+    except ValueError:
+        return None
+    for part in parts:
+        if isinstance(part, dict) and isinstance(part.get("database"), str):
+            return part["database"]
+    return None
+
+
+def log_entry_url(entry: Any) -> str | None:
+    """The admin page of a log entry's object, in the database it was written in."""
+    database = log_entry_database(entry)
+    if database is None:
+        return entry.get_admin_url()
+    if database not in vba_sites or entry.content_type is None or not entry.object_id:
+        return None
+    content_type = entry.content_type
+    try:
+        return reverse(
+            f"admin:{content_type.app_label}_{content_type.model}_change",
+            args=(quote(entry.object_id),),
+            current_app=site_name(database),
+        )
+    except NoReverseMatch:
+        return None
+
+
+# -- form rules ------------------------------------------------------------------------------------------------
+
+
+def plain_number(value: Any) -> Any:
+    """A decimal as a person writes it: ``16.0000`` → ``16``, ``4004.7700`` → ``4004.77`` (never ``1E+2``)."""
+    if isinstance(value, Decimal) and value.is_finite():
+        text = format(value.normalize(), "f")
+        return "0" if text in ("-0", "") else text
+    return value
+
+
+class NumberInput(forms.TextInput):
+    """A number typed as text. A browser's ``type=number`` input submits "" for what it cannot parse (say
+    ``4004.7700e``), which would erase the stored value, and shows an empty box after a server-side error; as text,
+    what was typed reaches the form, is refused with an error, and stays in the box. Stored decimals are shown
+    without trailing zeros."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None, decimal: bool = True) -> None:
+        base = {"inputmode": "decimal" if decimal else "numeric", "class": "vNumberInput", "size": 12}
+        super().__init__({**base, **(attrs or {})})
+
+    def format_value(self, value: Any) -> Any:
+        return super().format_value(plain_number(value))
+
+
+class _NamesField:
+    """Errors of a typed value name the field and repeat what was typed."""
+
+    label: Any
+    kind = "number"
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)  # type: ignore[misc]
+        except ValidationError as error:
+            if error.code != "invalid":
+                raise
+            raise ValidationError(
+                "%(field)s: “%(value)s” is not a valid %(kind)s.",
+                code="invalid",
+                params={"field": self.label or "This field", "value": value, "kind": self.kind},
+            ) from None
+
+
+class DecimalField(_NamesField, forms.DecimalField):
+    pass
+
+
+class IntegerField(_NamesField, forms.IntegerField):
+    kind = "whole number"
+
+
+class SplitDateTimeField(forms.SplitDateTimeField):
+    """Date and time; a date without a time means midnight. A malformed date or time is an error naming the field,
+    and what was typed stays in the boxes."""
+
+    def __init__(self, *args: Any, label: Any = None, **kwargs: Any) -> None:
+        name = label or "This field"
+        kwargs["error_messages"] = {
+            "invalid_date": f"{name}: enter a valid date (YYYY-MM-DD).",
+            "invalid_time": f"{name}: enter a valid time (HH:MM or HH:MM:SS).",
+            **kwargs.get("error_messages", {}),
+        }
+        super().__init__(*args, label=label, **kwargs)
+
+    def compress(self, data_list: Any) -> Any:
+        if data_list and data_list[0] not in self.empty_values and data_list[1] in self.empty_values:
+            data_list = [data_list[0], dt.time(0)]
+        return super().compress(data_list)
+
+
+def field_label(name: str) -> str:
+    """A snake_case field name as a label: ``subscriber_id`` → "Subscriber ID", ``drg_category`` → "DRG category"."""
+    words = [LABEL_WORDS.get(word, word) for word in name.split("_")]
+    return capfirst(" ".join(words))
+
+
+LABEL_WORDS = {
+    "id": "ID",
+    "ids": "IDs",
+    "drg": "DRG",
+    "ivr": "IVR",
+    "icd": "ICD",
+    "cpt": "CPT",
+    "edi": "EDI",
+    "tplan": "treatment plan",
+    "reins": "reinsurance",
+    "seq": "sequence",
+    "thru": "through",
+}
+
+YES_NO = [("Y", "Y – yes"), ("N", "N – no")]
+
+
+class FieldDoc:
+    """What a staff member needs beside a field: a label, the help text, and for a flag its choices."""
+
+    def __init__(self, help_text: str = "", label: str | None = None, choices: list[tuple[str, str]] | None = None):
+        self.help_text, self.label, self.choices = help_text, label, choices
+
+
+class TextField(forms.CharField):
+    """Text as typed. Line ends are stored as ``\\n`` (a browser sends a text area's as CRLF); a field counts as
+    changed only if its text differs from the stored one as typed — not because the form would strip it, or because
+    NULL shows as an empty box."""
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        def text(value: Any) -> str:
+            return "" if value is None else str(value).replace("\r\n", "\n")
+
+        return text(initial) != text(data)
+
+
+class StrictModelForm(forms.ModelForm):
+    """Only what the person changed is written to an existing record. A model form otherwise writes every field
+    back as it cleaned it — stripped text, "" for NULL, a time without its microseconds — so saving an untouched
+    form, or changing one field, would silently rewrite others."""
+
+    def _post_clean(self) -> None:
+        if self.instance._state.adding:
+            return super()._post_clean()  # type: ignore[misc]
+        cleaned, changed = self.cleaned_data, set(self.changed_data)
+        self.cleaned_data = {name: value for name, value in cleaned.items() if name in changed}
+        try:
+            super()._post_clean()  # type: ignore[misc]
+        finally:
+            self.cleaned_data = cleaned
+
+
+def column_docs(
+    model: type[models.Model], meanings: dict[str, str], choices: dict[str, list[tuple[str, str]]] | None = None
+) -> dict[str, FieldDoc]:
+    """``field_docs`` of a VBA model: each field's meaning by its column name (``meanings``) and, for flags, their
+    choices (by field name)."""
+    docs = {}
+    for field in model._meta.concrete_fields:
+        column = str(field.db_column or field.column)
+        docs[field.name] = FieldDoc(meanings.get(column, ""), choices=(choices or {}).get(field.name))
+    return docs
+
+
+class StaffTermsHistory(HistoricalRecordContextHelper):
+    """A history row's changes as staff read them: the form's labels, numbers without trailing zeros, dates in the
+    server's time zone, Yes/No, the label of a choice, "—" for empty."""
+
+    def __init__(self, model: Any, record: Any, label: Callable[[Any], str]) -> None:
+        super().__init__(model, record)
+        self.label = label
+
+    def context_for_delta_changes(self, delta: Any) -> list[dict[str, Any]]:
+        changes = []
+        for change in delta.changes:
+            formatted = self.format_delta_change(change)
+            label = self.label(self.model._meta.get_field(change.field))
+            changes.append({"field": label, "old": formatted.old, "new": formatted.new})
+        return changes
+
+    def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        if isinstance(value, Decimal):
+            return plain_number(value)
+        if isinstance(value, dt.datetime):
+            local = timezone.localtime(value) if timezone.is_aware(value) else value
+            return local.strftime("%Y-%m-%d") if local.time() == dt.time(0) else local.strftime("%Y-%m-%d %H:%M")
+        if getattr(field, "choices", None):
+            return dict(field.flatchoices).get(value, value)
+        return super().prepare_delta_change_value(change, value)
+
+
+class StrictFormAdmin(admin.ModelAdmin):
+    """Form rules of every records admin: nothing changes that the person did not change.
+
+    - Numbers are typed as text (:class:`NumberInput`): a malformed one is refused with the field named and what was
+      typed kept, never stored as empty; stored decimals are shown without trailing zeros.
+    - An empty optional text box stays NULL (not "") when the column allows NULL.
+    - A form saved untouched writes nothing: no save, no audit stamp, no history row, no log entry.
+    - Labels are human; ``field_docs`` adds help text and choices (a value outside the choices is kept as a choice,
+      so an untouched form never rewrites it).
+    """
+
+    field_docs: dict[str, FieldDoc] = {}
+    form = StrictModelForm
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        doc = self.field_docs.get(str(db_field.name))
+        label = (doc.label if doc and doc.label else None) or self.default_label(db_field)
+        if doc and doc.choices and not db_field.choices:
+            formfield: Any = forms.TypedChoiceField(
+                choices=[("", "—")] + doc.choices if (db_field.null or db_field.blank) else doc.choices,
+                coerce=str,
+                empty_value=None if db_field.null else "",
+                required=not db_field.blank,
+                label=label,
+            )
+        elif isinstance(db_field, models.DecimalField) and not db_field.choices:
+            formfield = db_field.formfield(form_class=DecimalField, widget=NumberInput(), **kwargs)
+        elif isinstance(db_field, models.IntegerField) and not db_field.choices and not db_field.is_relation:
+            formfield = db_field.formfield(form_class=IntegerField, widget=NumberInput(decimal=False), **kwargs)
+        elif isinstance(db_field, models.TextField) and not db_field.choices:
+            formfield = db_field.formfield(form_class=TextField, widget=AdminTextareaWidget, **kwargs)
+        elif isinstance(db_field, models.CharField) and not db_field.choices:
+            formfield = db_field.formfield(form_class=TextField, widget=AdminTextInputWidget, **kwargs)
+        elif isinstance(db_field, models.DateTimeField) and not db_field.choices:
+            formfield = db_field.formfield(form_class=SplitDateTimeField, widget=AdminSplitDateTime, **kwargs)
+        else:
+            formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is None:
+            return None
+        if isinstance(db_field, models.TextField) and db_field.null and hasattr(formfield, "empty_value"):
+            formfield.empty_value = None  # an empty box keeps NULL, as CharField(null=True) already does
+        if not db_field.is_relation:
+            formfield.label = label
+        help_text = self.help_text(db_field, doc)
+        if help_text:
+            formfield.help_text = help_text
+        return formfield
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
+        def label(db_field: Any) -> str:
+            doc = self.field_docs.get(str(db_field.name))
+            return doc.label if doc and doc.label else self.default_label(db_field)
+
+        return StaffTermsHistory(self.model, historical_record, label)
+
+    def default_label(self, db_field: Any) -> str:
+        if db_field.verbose_name and db_field.verbose_name != db_field.name.replace("_", " "):
+            return capfirst(db_field.verbose_name)
+        return field_label(db_field.name)
+
+    def help_text(self, db_field: Any, doc: FieldDoc | None) -> str:
+        return " ".join(filter(None, [doc.help_text if doc else "", str(db_field.help_text or "")]))
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None:
+            keep_stored_choices(form, obj)
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change and not form.has_changed():
+            return  # untouched: nothing to write
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if change and not form.has_changed() and not any(formset.has_changed() for formset in formsets):
+            request._nothing_changed = True  # type: ignore[attr-defined]
+            return
+        super().save_related(request, form, formsets, change)
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if getattr(request, "_nothing_changed", False):
+            return None
+        return super().log_change(request, obj, message)
+
+    def message_user(
+        self, request: HttpRequest, message: Any, level: Any = messages.INFO, *args: Any, **kw: Any
+    ) -> None:
+        if getattr(request, "_nothing_changed", False) and level == messages.SUCCESS:
+            message, level = "Nothing was changed, so nothing was saved.", messages.INFO
+        return super().message_user(request, message, level, *args, **kw)
+
+
+def keep_stored_choices(form: Any, obj: Any) -> None:
+    """A stored value outside a choice field's choices (legacy data) is offered as a choice of its own, so the form
+    shows it and an untouched save keeps it."""
+    for name, field in form.base_fields.items():
+        if not isinstance(field, forms.TypedChoiceField) or not hasattr(obj, name):
+            continue
+        value = getattr(obj, name)
+        choices: list[Any] = list(field.choices)  # type: ignore[arg-type]
+        if value not in (None, "") and value not in {str(key) for key, _label in choices}:
+            field.choices = [*choices, (value, f"{value} (stored value)")]
 
 
 class EstimatedCountPaginator(Paginator):
@@ -130,7 +546,7 @@ class IndexedSearchMixin:
     tried with the term as typed and upper-cased. Django's own ``iexact``/``istartswith`` compare ``UPPER(column)``,
     which no plain index serves, so on a big table each search read every row."""
 
-    search_fields: Any
+    search_fields: ClassVar[Any]
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         for term in smart_split(search_term):
@@ -150,37 +566,40 @@ class IndexedSearchMixin:
         return queryset, False
 
 
-class VBAModelAdmin(SimpleHistoryAdmin):
-    """A VBA model in the admin: visible only with a database selected; audit fields read-only, stamped on save
-    from the staff user and the clock (the same rule as the batch engine's)."""
+class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
+    """A VBA model in the admin site of one database (register it with :func:`register_vba`): it works only in that
+    site's database; audit fields are read-only, stamped on save from the staff user and the clock (the batch
+    engine's rule); each admin log entry records its database, so recent actions link to the right one."""
 
-    readonly_fields: Any = AUDIT_FIELDS
+    readonly_fields: ClassVar[list[str] | tuple[str, ...]] = AUDIT_FIELDS
     paginator = EstimatedCountPaginator
 
-    def _has_database(self) -> bool:
-        return selected_vba_database() is not None
+    def _in_site_database(self) -> bool:
+        database = getattr(self.admin_site, "database", None)
+        return database is not None and selected_vba_database() == database
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return self._has_database() and super().has_module_permission(request)
+        return self._in_site_database() and super().has_module_permission(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._has_database() and super().has_view_permission(request, obj)
+        return self._in_site_database() and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return self._has_database() and super().has_add_permission(request, *args)
+        return self._in_site_database() and super().has_add_permission(request, *args)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._has_database() and super().has_change_permission(request, obj)
+        return self._in_site_database() and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._has_database() and super().has_delete_permission(request, obj)
+        return self._in_site_database() and super().has_delete_permission(request, obj)
 
-    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        """Label each field by VBA's column name ("Subscriber ID", "DRG Category"), as staff know them."""
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if formfield is not None and getattr(db_field, "column", None) and not db_field.is_relation:
-            formfield.label = str(db_field.column).replace("_", " ")
-        return formfield
+    def help_text(self, db_field: Any, doc: FieldDoc | None) -> str:
+        """The spec's meaning of the column, then VBA's column name, which staff know from VBA's own screens."""
+        text = super().help_text(db_field, doc)
+        column = getattr(db_field, "db_column", None)
+        if column and not db_field.is_relation:
+            text = f"{text} VBA column: {column}." if text else f"VBA column: {column}."
+        return text
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = tuple(super().get_readonly_fields(request, obj))
@@ -189,8 +608,43 @@ class VBAModelAdmin(SimpleHistoryAdmin):
         return fields
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change and not form.has_changed():
+            return  # untouched: no audit stamp, no history row
         stamp_audit(obj, user=request.user, created=not change)
         super().save_model(request, obj, form, change)
+
+    def get_history_queryset(self, request: HttpRequest, history_manager: Any, pk_name: str, object_id: Any) -> Any:
+        """The record's history rows; their users are read from ``default`` (where users live) in one query, not
+        joined: a join would look for the user table in the VBA database."""
+        rows = history_manager.filter(**{pk_name: object_id})
+        tracked = [f.name for f in history_manager.model.tracked_fields if isinstance(f, models.ForeignKey)]
+        return (
+            rows.select_related(*tracked).prefetch_related("history_user")
+            if tracked
+            else rows.prefetch_related("history_user")
+        )
+
+    def _with_database(self, message: Any) -> Any:
+        database = {"database": getattr(self.admin_site, "database", None)}
+        if isinstance(message, list):
+            return [*message, database]
+        return message or [database]
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return super().log_addition(request, obj, self._with_database(message))
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return super().log_change(request, obj, self._with_database(message))
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        from django.contrib.admin.models import DELETION, LogEntry
+
+        return LogEntry.objects.log_actions(
+            user_id=request.user.pk,  # type: ignore[arg-type]
+            queryset=queryset,
+            action_flag=DELETION,
+            change_message=[{"database": getattr(self.admin_site, "database", None)}],
+        )
 
 
 if admin.site.is_registered(APIKey):  # the library's own key model is not used: API clients replace it
@@ -208,8 +662,53 @@ class APIClientAdmin(admin.ModelAdmin):
         return False  # keys are created with `manage.py create_api_client`, which shows the key once
 
 
+class DatabaseGrantForm(forms.ModelForm):
+    """A grant names one configured VBA database, picked from the list (a typed "Demo" would grant nothing)."""
+
+    database = forms.ChoiceField(
+        choices=[],
+        help_text="The VBA database this user may work in (through the API and the admin).",
+    )
+
+    class Meta:
+        model = DatabaseGrant
+        fields = ("user", "database")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(name, name) for name in vba_database_names()]
+        stored = self.instance.database if self.instance and self.instance.pk else None
+        if stored and stored not in vba_database_names():
+            choices.append((stored, f"{stored} (not configured: grants nothing)"))
+        self.fields["database"].choices = choices  # type: ignore[attr-defined]
+
+
 @admin.register(DatabaseGrant)
 class DatabaseGrantAdmin(admin.ModelAdmin):
+    form = DatabaseGrantForm
     list_display = ("user", "database")
     list_filter = ("database",)
     search_fields = ("user__username",)
+
+
+class DatabaseGrantInline(admin.TabularInline):
+    model = DatabaseGrant
+    form = DatabaseGrantForm
+    extra = 0
+    verbose_name = "VBA database grant"
+    verbose_name_plural = "VBA database grants (superusers may work in every database)"
+
+
+admin.site.unregister(get_user_model())  # registered by django.contrib.auth.admin (imported above)
+
+
+@admin.register(get_user_model())
+class RecordsUserAdmin(UserAdmin):
+    """Django's user admin, with the user's VBA database grants inline."""
+
+    inlines = (*UserAdmin.inlines, DatabaseGrantInline)
+
+
+def member_of(obj: Any) -> str:
+    """A record's subscriber and member sequence as staff read them (``123456789-01``)."""
+    return f"{obj.subscriber_id or '–'}-{obj.member_seq}" if obj.member_seq else obj.subscriber_id or "–"

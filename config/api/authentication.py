@@ -78,7 +78,6 @@ def issue_tokens(user: Any, database: str) -> dict[str, Any]:
             "accessToken": str(access),
             "refreshToken": str(refresh),
             "expiresIn": int(lifetime.total_seconds()),
-            "tokenType": "Bearer",
         }
     }
 

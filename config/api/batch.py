@@ -60,8 +60,15 @@ class BatchOutcome:
     results: list[ItemResult]
 
     def as_json(self) -> list[dict[str, Any]]:
+        """The 207 body: ``id[].value`` is a JSON string whatever the key's type (VBA's ``KeyValuePair.value``,
+        decisions.md 14), null only for an item that has no key."""
         return [
-            {"id": [{"key": self.key_json, "value": r.key}], "status": r.status, "body": r.body} for r in self.results
+            {
+                "id": [{"key": self.key_json, "value": None if r.key is None else str(r.key)}],
+                "status": r.status,
+                "body": r.body,
+            }
+            for r in self.results
         ]
 
     def counts(self) -> dict[int, int]:
@@ -76,9 +83,12 @@ class Writer:
     (``BatchResource.writer``) to change how rows reach the database; the engine has already decided which keys are
     new and which exist, and hands over complete rows (attname → value) sorted by key."""
 
-    def write(self, resource: BatchResource, using: str, rows: list[dict[str, Any]]) -> set[Any]:
-        """Insert or update ``rows``; return the keys inserted or actually changed."""
-        return upsert_rows(resource.spec.model, using, rows)
+    def write(
+        self, resource: BatchResource, using: str, rows: list[dict[str, Any]], *, keep_audit: bool = False
+    ) -> set[Any]:
+        """Insert or update ``rows``; return the keys inserted or actually changed. With ``keep_audit`` an update
+        takes every audit value from the row, ``entry_*`` included, and a change of audit values alone counts."""
+        return upsert_rows(resource.spec.model, using, rows, keep_audit=keep_audit)
 
     def write_history(
         self, resource: BatchResource, using: str, created: list[Any], updated: list[Any], user: Any, when: Any
@@ -196,17 +206,19 @@ def batch_upsert(
     mode: Mode = Mode.UPSERT,
     all_or_none: bool = False,
     context: dict[str, Any] | None = None,
+    keep_audit: bool = False,
 ) -> BatchOutcome:
     """Create or replace ``items`` (decoded JSON) in the selected VBA database; one result per item, in order.
 
-    ``user`` is the authenticated user: it is stamped on the audit fields and the history rows.
+    ``user`` is the authenticated user: it is stamped on the audit fields and the history rows. ``keep_audit``
+    (staff imports only, never the API: decisions.md 9) keeps each item's own audit values where it has them.
     """
     using = current_vba_database()
     spec, context = resource.spec, context or {}
     results: list[ItemResult | None] = [None] * len(items)
     pending: list[tuple[int, dict[str, Any]]] = []
     for i, item in enumerate(items):
-        attrs, error = spec.validate(item)
+        attrs, error = spec.validate(item, keep_audit=keep_audit)
         if attrs is not None:
             error = resource.prepare(attrs, context)
         if error is not None or attrs is None:
@@ -263,8 +275,11 @@ def batch_upsert(
         audit = {"entry_date": now, "entry_user": user_name, "update_date": now, "update_user": user_name}
         rows = [final[key] for key in sorted(final)]
         for row in rows:  # in place: a 10,000-item batch should not hold a second copy of every row
-            row.update(audit)  # entry_* are kept on update by the writer
-        written, refused = _write(resource, using, rows)
+            if keep_audit:
+                row.update({name: value for name, value in audit.items() if row.get(name) is None})
+            else:
+                row.update(audit)  # entry_* are kept on update by the writer
+        written, refused = _write(resource, using, rows, keep_audit=keep_audit)
         if refused:
             if all_or_none:
                 transaction.set_rollback(True, using=using)
@@ -308,13 +323,13 @@ def _replace_taken_generated_keys(
 
 
 def _write(
-    resource: BatchResource, using: str, rows: list[dict[str, Any]]
+    resource: BatchResource, using: str, rows: list[dict[str, Any]], *, keep_audit: bool = False
 ) -> tuple[set[Any], dict[Any, tuple[int, str]]]:
     """Write in bulk; if the database refuses, write row by row in savepoints so that only the refused rows fail.
     Returns the keys written and ``{key: (status, message)}`` of the refused ones."""
     try:
         with transaction.atomic(using=using):
-            return resource.writer.write(resource, using, rows), {}
+            return resource.writer.write(resource, using, rows, keep_audit=keep_audit), {}
     except DatabaseError:
         pass
     written: set[Any] = set()
@@ -323,7 +338,7 @@ def _write(
         key = row[resource.key]
         try:
             with transaction.atomic(using=using):
-                written |= resource.writer.write(resource, using, [row])
+                written |= resource.writer.write(resource, using, [row], keep_audit=keep_audit)
         except IntegrityError:
             refused[key] = (409, f"The database refused this {resource.label}: it conflicts with another record")
         except DatabaseError:

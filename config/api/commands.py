@@ -1,18 +1,34 @@
-"""Shared body of the ``upsert_*`` management commands: a JSON file through the batch engine, in chunks."""
+"""Shared bodies of the management commands: ``upsert_*`` (a record file through the batch engine, in chunks) and
+``export_*`` (records out, in the same shapes)."""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import QuerySet
+from django.http import QueryDict
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from config.api.batch import BatchOutcome, BatchResource, ItemResult, batch_upsert
-from config.api.parsers import loads
+from config.api.batch import BatchResource, ItemResult, batch_upsert
+from config.api.recordfiles import (
+    FORMATS,
+    BadRecord,
+    RecordFileError,
+    TextSink,
+    csv_types,
+    file_format,
+    read_records,
+    write_records,
+)
 from config.api.tenancy import is_vba_database, use_vba_database, vba_database_names
 
 
@@ -23,52 +39,74 @@ def vba_database_option(name: str) -> str:
     return name
 
 
-class UpsertCommand(BaseCommand):
-    """Subclasses set ``resource`` and may override :meth:`context`."""
+def progress_bar() -> Progress:
+    """A progress bar on standard error when it is a terminal (silent in pipes, cron and tests)."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=not sys.stderr.isatty(),
+        transient=False,
+    )
 
-    resource: BatchResource
+
+class ImportCommand(BaseCommand):
+    """Records from a file (JSON array, NDJSON or CSV), streamed in chunks through :meth:`import_chunk`; prints
+    counts per status and each failure, and exits non-zero if any record failed. Subclasses set ``label`` and
+    ``key_json`` and implement :meth:`import_chunk`; they may add arguments, a :meth:`target` and CSV types."""
+
+    label: str
+    key_json: str
+    file_help = "a file of records: a JSON array, NDJSON or CSV"
+    keep_audit_help = "keep the audit values each record has in the file (staff imports, e.g. copying a database)"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("file", help="a JSON file holding an array of records (VBA JSON names)")
-        parser.add_argument("--database", required=True, help="the VBA database to write to")
+        parser.add_argument("file", help=self.file_help)
+        parser.add_argument("--format", choices=FORMATS, help="the file's format (default: from its extension)")
         parser.add_argument("--user", help="username stamped on audit fields and history (default: first superuser)")
-        parser.add_argument("--chunk-size", type=int, default=None, help="items per engine call")
-        parser.add_argument("--all-or-none", action="store_true", help="write nothing if any item fails (per chunk)")
+        parser.add_argument("--chunk-size", type=int, default=None, help="records per engine call")
+        parser.add_argument("--keep-audit", action="store_true", help=self.keep_audit_help)
 
-    def context(self, options: dict[str, Any]) -> dict[str, Any]:
+    def import_chunk(self, items: list[Any], user: Any, options: dict[str, Any]) -> list[ItemResult]:
+        """One result per item, in order."""
+        raise NotImplementedError
+
+    def target(self, options: dict[str, Any]) -> AbstractContextManager[Any]:
+        """Where the records go for the whole run (a VBA database)."""
+        return nullcontext()
+
+    def csv_types(self) -> dict[str, Callable[[str], Any]]:
         return {}
 
     def handle(self, *args: Any, **options: Any) -> None:
-        database = vba_database_option(options["database"])
-        items = self._read(Path(options["file"]))
+        path = Path(options["file"])
+        fmt = file_format(options["file"], options["format"])
         user = self._user(options.get("user"))
         size = options["chunk_size"] or settings.VBA_BATCH_MAX_ITEMS
-        results: list[ItemResult] = []
-        with use_vba_database(database), self._progress() as progress:
-            task = progress.add_task(f"{self.resource.label} → {database}", total=len(items))
-            for start in range(0, len(items), size):
-                chunk = items[start : start + size]
-                outcome = batch_upsert(
-                    self.resource,
-                    chunk,
-                    user=user,
-                    all_or_none=options["all_or_none"],
-                    context=self.context(options),
-                )
-                results += outcome.results
-                progress.advance(task, len(chunk))
-        self._report(results)
-
-    def _read(self, path: Path) -> list[Any]:
+        counts: Counter[int] = Counter()
+        failed: list[ItemResult] = []  # counts and failures only: a file of any size takes constant memory
         try:
-            data = loads(path.read_bytes())
+            stream = path.open("rb")
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}") from None
-        except ValueError as exc:
-            raise CommandError(f"{path} is not valid JSON: {exc}") from None
-        if not isinstance(data, list):
-            raise CommandError(f"{path} must hold a JSON array of {self.resource.label} objects")
-        return data
+        with stream, self.target(options) as where, progress_bar() as progress:
+            task = progress.add_task(f"{self.label} → {where or 'default'}", total=None)
+            try:
+                for chunk in _chunks(read_records(stream, fmt, self.csv_types()), size):
+                    for result in self._import(chunk, user, options):
+                        counts[result.status] += 1
+                        if not result.ok:
+                            failed.append(result)
+                    progress.advance(task, len(chunk))
+            except RecordFileError as exc:  # a JSON file that is not an array of records: nothing was written
+                raise CommandError(f"{path} {exc}") from None
+        self._report(counts, failed)
+
+    def _import(self, chunk: list[Any], user: Any, options: dict[str, Any]) -> list[ItemResult]:
+        """Lines the file could not read fail alone, in place."""
+        results = iter(self.import_chunk([i for i in chunk if not isinstance(i, BadRecord)], user, options))
+        return [ItemResult(None, 400, i.message) if isinstance(i, BadRecord) else next(results) for i in chunk]
 
     def _user(self, username: str | None) -> Any:
         users = get_user_model().objects
@@ -77,21 +115,185 @@ class UpsertCommand(BaseCommand):
             raise CommandError(f"No user {username!r}" if username else "No superuser exists; pass --user")
         return user
 
-    def _progress(self) -> Progress:
-        return Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            disable=not sys.stderr.isatty(),
-            transient=False,
+    def _report(self, counts: Counter[int], failed: list[ItemResult]) -> None:
+        self.stdout.write(", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "no items")
+        for result in failed:
+            self.stdout.write(f"FAILED {self.key_json}={result.key!r} [{result.status}] {result.body}")
+        if failed:
+            raise CommandError(f"{len(failed)} of {sum(counts.values())} item(s) failed")
+
+
+class UpsertCommand(ImportCommand):
+    """A VBA resource through the batch engine, as its batch endpoint. Subclasses set ``resource`` and may
+    override :meth:`context`."""
+
+    resource: BatchResource
+    file_help = "a file of records (VBA JSON names): a JSON array, NDJSON or CSV"
+    keep_audit_help = (
+        "keep the entry_/update_ Date and User of each record as the file has them (staff imports, e.g. copying a "
+        "database); records without them are stamped as usual"
+    )
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return self.resource.label
+
+    @property
+    def key_json(self) -> str:  # type: ignore[override]
+        return self.resource.key_json
+
+    def add_arguments(self, parser: Any) -> None:
+        super().add_arguments(parser)
+        parser.add_argument("--database", required=True, help="the VBA database to write to")
+        parser.add_argument("--all-or-none", action="store_true", help="write nothing if any item fails (per chunk)")
+
+    def context(self, options: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def target(self, options: dict[str, Any]) -> AbstractContextManager[Any]:
+        return use_vba_database(vba_database_option(options["database"]))
+
+    def csv_types(self) -> dict[str, Callable[[str], Any]]:
+        return csv_types(self.resource.spec.model, self.resource.spec.json_names)
+
+    def import_chunk(self, items: list[Any], user: Any, options: dict[str, Any]) -> list[ItemResult]:
+        outcome = batch_upsert(
+            self.resource,
+            items,
+            user=user,
+            all_or_none=options["all_or_none"],
+            context=self.context(options),
+            keep_audit=options["keep_audit"],
+        )
+        return outcome.results
+
+
+class ExportCommand(BaseCommand):
+    """Write records as the API renders them (JSON array, NDJSON or CSV) to a file or standard output, streamed
+    from a server-side cursor. Subclasses set ``label``, ``filterset_class`` and ``columns`` and implement
+    :meth:`queryset` and :meth:`records`; ``vba = False`` for records that live outside the VBA databases."""
+
+    label: str
+    filterset_class: Any
+    columns: list[str]
+    vba = True
+    chunk_size = 2000
+
+    def queryset(self, options: dict[str, Any]) -> QuerySet:
+        raise NotImplementedError
+
+    def records(self, queryset: QuerySet) -> Iterator[dict[str, Any]]:
+        """The rendered records of ``queryset``, read ``chunk_size`` rows at a time."""
+        raise NotImplementedError
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("file", nargs="?", help="the file to write (default: standard output)")
+        if self.vba:
+            parser.add_argument("--database", required=True, help="the VBA database to read")
+        parser.add_argument("--format", choices=FORMATS, help="json (default), ndjson or csv; else from FILE's name")
+        names = ", ".join(self.filterset_class.base_filters)
+        parser.add_argument(
+            "--filter",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help=f"only the records this filter of the API's list keeps (repeat to combine): {names}",
         )
 
-    def _report(self, results: list[ItemResult]) -> None:
-        counts = BatchOutcome(self.resource.key_json, results).counts()
-        self.stdout.write(", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "no items")
-        failed = [r for r in results if not r.ok]
-        for result in failed:
-            self.stdout.write(f"FAILED {self.resource.key_json}={result.key!r} [{result.status}] {result.body}")
-        if failed:
-            raise CommandError(f"{len(failed)} of {len(results)} item(s) failed")
+    def handle(self, *args: Any, **options: Any) -> None:
+        fmt = file_format(options["file"], options["format"])
+        database = vba_database_option(options["database"]) if self.vba else None
+        with use_vba_database(database) if database else nullcontext():
+            queryset = self._filtered(self.queryset(options), options["filter"])
+            with progress_bar() as progress, _target(options["file"], self.stdout) as out:
+                total = queryset.count() if not progress.disable else None
+                task = progress.add_task(f"{self.label} ← {database or 'default'}", total=total)
+
+                def rendered() -> Iterator[dict[str, Any]]:
+                    for record in self.records(queryset):
+                        yield record
+                        progress.advance(task)
+
+                count = write_records(out, rendered(), fmt, self.columns)
+        self.stderr.write(f"{count} {self.label} record(s) exported")
+
+    def _filtered(self, queryset: QuerySet, filters: list[str]) -> QuerySet:
+        data = QueryDict(mutable=True)
+        for text in filters:
+            name, sep, value = text.partition("=")
+            if not sep:
+                raise CommandError(f"--filter {text!r}: expected NAME=VALUE")
+            if name not in self.filterset_class.base_filters:
+                known = ", ".join(self.filterset_class.base_filters)
+                raise CommandError(f"--filter {name!r}: no such filter (filters: {known})")
+            data.appendlist(name, value)
+        filterset = self.filterset_class(data, queryset=queryset)
+        if not filterset.is_valid():
+            problems = "; ".join(
+                f"{name}={data.get(name)!r}: {' '.join(errors)}" for name, errors in filterset.errors.items()
+            )
+            raise CommandError(f"--filter {problems}")
+        return filterset.qs
+
+
+@contextmanager
+def _target(path: str | None, stdout: Any) -> Iterator[TextSink]:
+    """Standard output, or ``path`` written whole or not at all (a temporary file renamed when complete)."""
+    if path is None:
+        yield _Unbuffered(stdout)
+        return
+    final = Path(path)
+    partial = final.with_name(final.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            yield out
+        os.replace(partial, final)
+    except OSError as exc:
+        raise CommandError(f"Cannot write {path}: {exc.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+class _Unbuffered:
+    """A text stream over a command's ``stdout`` (which would add a newline to every write)."""
+
+    def __init__(self, stdout: Any) -> None:
+        self._stdout = stdout
+
+    def write(self, text: str) -> int:
+        self._stdout.write(text, ending="")
+        return len(text)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class VBAExportCommand(ExportCommand):
+    """A VBA resource's records as its list endpoint renders them, in key order. Subclasses set ``resource`` and
+    ``filterset_class`` and may narrow :meth:`queryset`."""
+
+    resource: BatchResource
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return self.resource.label
+
+    @property
+    def columns(self) -> list[str]:  # type: ignore[override]
+        return list(self.resource.spec.json_names.values())
+
+    def queryset(self, options: dict[str, Any]) -> QuerySet:
+        return self.resource.spec.model._default_manager.order_by("pk")
+
+    def records(self, queryset: QuerySet) -> Iterator[dict[str, Any]]:
+        spec = self.resource.spec
+        for row in queryset.values_list(*spec.attnames).iterator(chunk_size=self.chunk_size):
+            yield spec.render_row(row)

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from rest_framework import exceptions, status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
@@ -48,6 +50,37 @@ class VBARenderer(SafeJSONRenderer):
         failed = response is not None and response.exception
         body = envelope(error=data) if failed else envelope(data=data)
         return super().render(body, accepted_media_type, renderer_context)
+
+
+#: What VBA's document declares for every response (and what .NET clients send): all answered with JSON.
+JSON_ACCEPTS = frozenset({"text/plain", "application/json", "text/json", "*/*", "application/*", "text/*"})
+
+
+def _media_type(text: str) -> str:
+    return text.split(";", 1)[0].strip().lower()
+
+
+def is_json_body(content_type: str) -> bool:
+    """``application/json``, ``text/json`` or ``application/*+json`` (VBA's request types, decisions.md 14)."""
+    media = _media_type(content_type)
+    return media in ("application/json", "text/json") or (media.startswith("application/") and media.endswith("+json"))
+
+
+class VBAContentNegotiation(DefaultContentNegotiation):
+    """Request bodies in any of VBA's JSON media types; a JSON answer whenever the client accepts one of the types
+    VBA's document lists (``text/plain`` first), with ``Content-Type: application/json``. Anything else: 406/415."""
+
+    def select_parser(self, request: Any, parsers: Any) -> Any:
+        parser = super().select_parser(request, parsers)
+        if parser is None and is_json_body(request.content_type):
+            return next((p for p in parsers if p.media_type == "application/json"), None)
+        return parser
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> tuple[BaseRenderer, str]:
+        accepted = {_media_type(part) for part in request.META.get("HTTP_ACCEPT", "").split(",")}
+        if accepted & JSON_ACCEPTS or any(is_json_body(media) for media in accepted):
+            return renderers[0], renderers[0].media_type
+        return super().select_renderer(request, renderers, format_suffix)
 
 
 def _flatten(detail: Any, prefix: str = "") -> list[str]:

@@ -1,7 +1,11 @@
 """django-filter helpers shared by the VBA list endpoints: a bad value is a 400, never an ignored filter."""
 
-import django_filters
+from typing import Any
 
+import django_filters
+from django import forms
+
+from config.api.dates import parse_datetime
 from config.api.records import INT32_MAX, INT32_MIN
 
 BOOLEAN_CHOICES = (("true", "true"), ("false", "false"))
@@ -18,13 +22,29 @@ def int32_filter(field_name: str) -> django_filters.NumberFilter:
     return django_filters.NumberFilter(field_name=field_name, min_value=INT32_MIN, max_value=INT32_MAX, step_size=1)
 
 
-def date_range(field_name: str) -> tuple[django_filters.IsoDateTimeFilter, django_filters.IsoDateTimeFilter]:
-    """``<name>_from`` / ``<name>_to`` (inclusive), ISO 8601."""
+class APIDateTimeField(forms.Field):
+    """A date-time query parameter read by the API's one date parser (the forms a record accepts)."""
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_datetime(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class APIDateTimeFilter(django_filters.Filter):
+    field_class = APIDateTimeField
+
+
+def date_range(field_name: str) -> tuple[APIDateTimeFilter, APIDateTimeFilter]:
+    """``<name>_from`` / ``<name>_to`` (inclusive), any date form the records accept."""
     return (
-        django_filters.IsoDateTimeFilter(field_name=field_name, lookup_expr="gte"),
-        django_filters.IsoDateTimeFilter(field_name=field_name, lookup_expr="lte"),
+        APIDateTimeFilter(field_name=field_name, lookup_expr="gte"),
+        APIDateTimeFilter(field_name=field_name, lookup_expr="lte"),
     )
 
 
-def updated_since() -> django_filters.IsoDateTimeFilter:
-    return django_filters.IsoDateTimeFilter(field_name="update_date", lookup_expr="gte")
+def updated_since() -> APIDateTimeFilter:
+    return APIDateTimeFilter(field_name="update_date", lookup_expr="gte")

@@ -8,7 +8,7 @@ length, its type, whether it may be null) lives in the model and nowhere else.
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -29,11 +29,10 @@ from pydantic import (
     create_model,
 )
 
+from config.api.dates import parse_datetime, render_datetime  # the one date parser and renderer
 from config.api.parsers import StorableText, Text
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
-RENDER_FORMAT = "%Y-%m-%dT%H:%M:%S"
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})?)?$")
 
 
 def vba_json_name(column: str) -> str:
@@ -48,30 +47,6 @@ def vba_json_name(column: str) -> str:
             break
         chars[i] = ch.lower()
     return "".join(chars)
-
-
-def parse_datetime(value: Any) -> dt.datetime:
-    """Dates accepted by the API (decisions.md 10); naive values are in the server's time zone."""
-    if isinstance(value, dt.datetime):
-        parsed = value
-    else:
-        if not isinstance(value, str):
-            raise ValueError("must be a date string (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM])")
-        if not _DATE_RE.match(value):
-            raise ValueError(f"{value!r} is not a valid date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM]")
-        try:
-            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"{value!r} is not a valid calendar date") from None
-    if parsed.tzinfo is None:  # naive: the server's time zone (zoneinfo: replace() is the right way to attach it)
-        parsed = parsed.replace(tzinfo=timezone.get_default_timezone())
-    return parsed
-
-
-def render_datetime(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return timezone.localtime(value).strftime(RENDER_FORMAT)
 
 
 def _decimal(max_digits: int, places: int) -> Any:
@@ -191,6 +166,21 @@ class RecordSpec:
         )
 
     @cached_property
+    def import_model(self) -> type[BaseModel]:
+        """:attr:`input_model` plus the four audit fields, each optional: what a staff import that keeps a file's
+        audit values (decisions.md 9) validates."""
+        definitions: dict[str, Any] = {}
+        for f in self.concrete_fields:
+            required = f.attname not in self.server_fields and not f.null and f.attname not in self.optional_inputs
+            ann, default = _input_annotation(f, required=required)
+            definitions[f.attname] = (ann, Field(default, alias=self.json_names[f.attname]))
+        return create_model(  # type: ignore[call-overload,no-any-return]
+            f"{self.model.__name__}Import",
+            __config__=ConfigDict(extra="ignore", populate_by_name=False, str_strip_whitespace=False),
+            **definitions,
+        )
+
+    @cached_property
     def output_model(self) -> type[BaseModel]:
         """The record as the API renders it (for the OpenAPI schema)."""
         definitions = {
@@ -211,14 +201,39 @@ class RecordSpec:
             )
         return create_model(self.model.__name__, **definitions)  # type: ignore[call-overload,no-any-return]
 
-    def validate(self, item: Any) -> tuple[dict[str, Any] | None, str | None]:
-        """``(attributes by attname, None)`` for a valid item, ``(None, message naming the JSON fields)`` if not."""
+    def validate(self, item: Any, *, keep_audit: bool = False) -> tuple[dict[str, Any] | None, str | None]:
+        """``(attributes by attname, None)`` for a valid item, ``(None, message naming the JSON fields)`` if not.
+
+        With ``keep_audit`` the item's audit fields are validated and kept (a staff import); otherwise ignored."""
         if not isinstance(item, dict):
             return None, f"Each item must be a JSON object, not {_json_type(item)}"
+        model = self.import_model if keep_audit else self.input_model
         try:
-            return self.input_model.model_validate(item).model_dump(), None
+            return model.model_validate(item).model_dump(), None
         except ValidationError as exc:
             return None, "; ".join(_message(e) for e in exc.errors(include_url=False))
+
+    @cached_property
+    def attnames(self) -> list[str]:
+        return [f.attname for f in self.concrete_fields]
+
+    def render_row(self, row: Sequence[Any]) -> dict[str, Any]:
+        """A row of ``values_list(*attnames)`` rendered exactly as :meth:`render` renders the instance (bulk reads
+        skip building model instances)."""
+        values = list(row)
+        tz = timezone.get_current_timezone()
+        for i in self._datetime_positions:
+            if values[i] is not None:
+                values[i] = render_datetime(values[i], tz)
+        return dict(zip(self._rendered_names, values, strict=True))
+
+    @cached_property
+    def _datetime_positions(self) -> list[int]:
+        return [i for i, f in enumerate(self.concrete_fields) if isinstance(f, models.DateTimeField)]
+
+    @cached_property
+    def _rendered_names(self) -> list[str]:
+        return [self.json_names[a] for a in self.attnames]
 
     def render(self, instance: models.Model) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -124,7 +124,7 @@ def vba_schema(resource: BatchResource, *, key_param: OpenApiParameter, extra_pa
             summary=f"Create one {label}",
             parameters=params,
             request=spec.request_model,
-            responses={201: record, 409: ErrorEnvelope, **ERRORS},
+            responses={200: record, 409: ErrorEnvelope, **ERRORS},
         ),
         retrieve=extend_schema(summary=f"Get one {label}", parameters=keyed, responses={200: record, **ERRORS}),
         update=extend_schema(
@@ -165,7 +165,6 @@ class AuthenticationResult(BaseModel):
     accessToken: str  # noqa: N815
     refreshToken: str  # noqa: N815
     expiresIn: int  # noqa: N815
-    tokenType: str = "Bearer"  # noqa: N815
 
 
 class AuthenticationData(BaseModel):

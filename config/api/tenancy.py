@@ -1,7 +1,8 @@
 """Database tenancy for the VBA models.
 
-The ``vbasoftware-database`` header (API) or the staff member's choice (admin) names a Django database alias. It is
-held in a context variable for the duration of the request; :class:`VBADatabaseRouter` sends every read and write of
+The ``vbasoftware-database`` header (API) or the admin page's URL (``/admin/db/<alias>/…``) names a Django database
+alias. Once the user is known to be granted it, it is selected (:func:`select_for_request`) and held in a context
+variable for the rest of the request; :class:`VBADatabaseRouter` sends every read and write of
 a VBA model there and refuses one made without a selected database, so no code path can silently fall back to
 ``default``. Commands and tests select a database with :func:`use_vba_database`.
 """
@@ -17,7 +18,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 DATABASE_HEADER = "vbasoftware-database"
-ADMIN_SESSION_KEY = "vba_database"
 VBA_API_PREFIX = "/vbasoftware/"
 
 _current: ContextVar[str | None] = ContextVar("vba_database", default=None)
@@ -105,11 +105,12 @@ def granted_databases(user: Any) -> list[str]:
 
 
 class VBADatabaseMiddleware:
-    """Selects the VBA database for the request.
+    """Scopes the VBA database selection to the request.
 
-    API paths: the header value is stored on the request as ``vba_database_requested``; the API view checks it
-    (after authentication, decisions.md 1-2) and only then selects it. Admin paths: the database the staff member
-    picked (kept in the session), or the first one granted.
+    Nothing is selected when a request starts. API paths: the header value is stored on the request as
+    ``vba_database_requested``; the API view checks it (after authentication, decisions.md 1-2) and only then
+    selects it. Admin paths: the per-database admin site of the URL checks the grant and selects its database
+    (``config.api.admin.VBAAdminSite``). Either selection ends with the request.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -117,33 +118,22 @@ class VBADatabaseMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.vba_database_requested = request.headers.get(DATABASE_HEADER)  # type: ignore[attr-defined]
-        alias = None
-        if request.path.startswith("/admin/"):
-            alias = admin_database(request)
-        token = _current.set(alias)
+        token = _current.set(None)
         try:
             return self.get_response(request)
         finally:
             _current.reset(token)
 
 
-def admin_database(request: HttpRequest) -> str | None:
-    user = getattr(request, "user", None)
-    if user is None or not getattr(user, "is_staff", False):
-        return None
-    granted = granted_databases(user)
-    chosen = request.session.get(ADMIN_SESSION_KEY)
-    if chosen in granted:
-        return chosen
-    return granted[0] if granted else None
-
-
 def select_for_request(alias: str) -> None:
-    """Select ``alias`` for the rest of the current request (called by the API view once checks have passed)."""
+    """Select ``alias`` for the rest of the current request (called by the API view or the admin site of the URL
+    once its checks have passed)."""
     _current.set(alias)
 
 
 def admin_database_context(request: HttpRequest) -> dict[str, Any]:
+    """Admin templates: the databases the staff member may switch to and the one this page works in (None on
+    pages that carry no database: users, grants, Spry)."""
     if not request.path.startswith("/admin/") or not getattr(request.user, "is_staff", False):
         return {}
     return {

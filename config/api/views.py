@@ -21,7 +21,7 @@ from rest_framework.viewsets import ViewSetMixin
 
 from config.api.authentication import BearerAuthentication, ClientRateThrottle, VBAAccess
 from config.api.batch import BatchResource, batch_upsert
-from config.api.envelope import PayloadTooLarge, VBARenderer, vba_exception_handler
+from config.api.envelope import PayloadTooLarge, VBAContentNegotiation, VBARenderer, vba_exception_handler
 from config.api.paging import paginate, pagination_header
 from config.api.parsers import StrictJSONParser
 from config.api.services import record_create, record_delete, record_get, record_replace
@@ -36,6 +36,7 @@ class VBAView(APIView):
     throttle_classes = [ClientRateThrottle]
     parser_classes = [StrictJSONParser]
     renderer_classes = [VBARenderer]
+    content_negotiation_class = VBAContentNegotiation
 
     openapi_security: list[dict[str, list[Any]]] = [{"apiKeyAuth": [], "bearerAuth": []}]
 
@@ -55,6 +56,7 @@ def parse_bool_param(params: Any, name: str) -> bool:
 class VBAResourceViewSet(ViewSetMixin, VBAView):
     resource: BatchResource
     filterset_class: Any = None
+    key_kwarg: str = "key"  # the path parameter naming the record, as VBA names it ("authNumber", "caseKey")
 
     # -- hooks -----------------------------------------------------------------------------------------------
     def parse_key(self, raw: str) -> Any:
@@ -75,7 +77,7 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
         )
 
     def _key(self, kwargs: dict[str, Any]) -> Any:
-        key = self.parse_key(kwargs["key"])
+        key = self.parse_key(kwargs[self.key_kwarg])
         if not self.get_queryset().filter(pk=key).exists():
             raise exceptions.NotFound(f"{self.resource.label} {key} was not found")
         return key
@@ -97,7 +99,7 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
             raise exceptions.ValidationError(f"The body must be a JSON object ({self.resource.label}).")
         with transaction.atomic(using=current_vba_database()):  # a failure up to the answer writes nothing
             instance = record_create(self.resource, request.data, user=request.user, context=self.get_context())
-            return self._record_response(instance, status.HTTP_201_CREATED)
+            return self._record_response(instance)  # 200, as VBA's document lists (decisions.md 11)
 
     def retrieve(self, request: Request, **kwargs: Any) -> Response:
         return self._record_response(record_get(self.resource, self._key(kwargs)))

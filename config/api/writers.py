@@ -29,6 +29,7 @@ class TableSQL:
 
     model: type[models.Model]
     vendor: str
+    keep_audit: bool = False  # a staff import: every audit column is written and compared
 
     @cached_property
     def fields(self) -> list[models.Field]:
@@ -56,8 +57,9 @@ class TableSQL:
     @cached_property
     def conflict_clause(self) -> str:
         pk = self.model._meta.pk.attname
-        updated = [f for f in self.fields if f.attname != pk and f.attname not in AUDIT_COLUMNS_KEPT_ON_UPDATE]
-        compared = [f for f in updated if f.attname not in AUDIT_COLUMNS_NOT_COMPARED]
+        kept, not_compared = ((), ()) if self.keep_audit else (AUDIT_COLUMNS_KEPT_ON_UPDATE, AUDIT_COLUMNS_NOT_COMPARED)
+        updated = [f for f in self.fields if f.attname != pk and f.attname not in kept]
+        compared = [f for f in updated if f.attname not in not_compared]
         assignments = ", ".join(f"{self.q(str(f.column))} = excluded.{self.q(str(f.column))}" for f in updated)
         left = ", ".join(f"t.{self.q(str(f.column))}" for f in compared)
         right = ", ".join(f"excluded.{self.q(str(f.column))}" for f in compared)
@@ -120,23 +122,25 @@ def _sqlite_datetime(value: dt.datetime | None) -> str | None:
     return str(value)
 
 
-_SQL: dict[tuple[type[models.Model], str], TableSQL] = {}
+_SQL: dict[tuple[type[models.Model], str, bool], TableSQL] = {}
 
 
-def table_sql(model: type[models.Model], vendor: str) -> TableSQL:
-    key = (model, vendor)
+def table_sql(model: type[models.Model], vendor: str, keep_audit: bool = False) -> TableSQL:
+    key = (model, vendor, keep_audit)
     if key not in _SQL:
-        _SQL[key] = TableSQL(model, vendor)
+        _SQL[key] = TableSQL(model, vendor, keep_audit)
     return _SQL[key]
 
 
-def upsert_rows(model: type[models.Model], using: str, rows: Sequence[dict[str, Any]]) -> set[Any]:
+def upsert_rows(
+    model: type[models.Model], using: str, rows: Sequence[dict[str, Any]], *, keep_audit: bool = False
+) -> set[Any]:
     """Insert or update ``rows`` (attname → value, every concrete field, sorted by key); return the keys of the rows
     inserted or actually changed."""
     if not rows:
         return set()
     connection = connections[using]
-    sql = table_sql(model, connection.vendor)
+    sql = table_sql(model, connection.vendor, keep_audit)
     if connection.vendor == "postgresql":
         return _upsert_postgresql(connection, sql, rows)
     return _upsert_sqlite(connection, sql, rows)

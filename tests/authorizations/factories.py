@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from authorizations.models import Auth
+from config.api.tenancy import use_vba_database
+
 NOT_NULL = {
     "closed": False,
     "new_Or_Extended": False,
@@ -113,3 +116,14 @@ def full_auth(number: str = "FULL1") -> dict[str, Any]:
         "visits_To_Date": 4,
         "work_Related": "N",
     }
+
+
+def stored(database: str, key: str = "DEMO0007") -> Auth:
+    """The Auth ``key`` as stored in one VBA database."""
+    with use_vba_database(database):
+        return Auth.objects.get(pk=key)
+
+
+def history_rows(database: str, key: str = "DEMO0007") -> int:
+    with use_vba_database(database):
+        return Auth.history.filter(auth_number=key).count()

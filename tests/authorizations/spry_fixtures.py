@@ -19,7 +19,7 @@ from rest_framework.test import APIClient as HttpClient
 from authorizations.api.spry_serializers import AuthorizationCreate, validate_body
 from authorizations.models import Authorization
 from authorizations.spry_services import authorization_create, spry_client_create
-from config.api.records import parse_datetime
+from config.api.dates import parse_datetime
 
 BASE = "/apis/soap-enrichment/v1/authorization"
 TOKEN_URL = "/apis/v2/oauth/token"

@@ -1,4 +1,4 @@
-"""Staff pick a granted database and browse, search, filter and edit Auths there."""
+"""Staff open a granted database's admin (its name is in the URL) and browse, search, filter and edit Auths there."""
 
 from typing import Any
 
@@ -15,6 +15,9 @@ from config.api.tenancy import use_vba_database
 from tests.authorizations.factories import auth_item, full_auth
 
 pytestmark = pytest.mark.django_db(databases="__all__")
+
+DEMO = "/admin/db/demo/authorizations/auth/"
+OTHER = "/admin/db/other/authorizations/auth/"
 
 
 @pytest.fixture
@@ -41,34 +44,38 @@ def records(staff: Any) -> None:
             assert auth_batch_upsert(items=items, user=None).counts() == {201: 2}
 
 
-def switch(client: Client, database: str) -> Any:
-    return client.post("/admin/vba-database/", {"database": database, "next": "/admin/authorizations/auth/"})
+def switch(client: Client, database: str, page: str = DEMO) -> Any:
+    return client.get("/admin/vba-database/", {"database": database, "next": page})
 
 
 def test_staff_see_the_database_picker_with_only_granted_databases(staff: Any) -> None:
-    page = staff.get("/admin/").content.decode()
+    page = staff.get(DEMO).content.decode()
     assert 'id="vba-database"' in page and '<option value="demo" selected>' in page
     assert '<option value="other">' in page
 
 
-def test_the_changelist_shows_the_chosen_database(staff: Any, records: None) -> None:
-    assert "IN-DEMO" in staff.get("/admin/authorizations/auth/").content.decode()
-    assert switch(staff, "other").status_code == 302
-    page = staff.get("/admin/authorizations/auth/").content.decode()
+def test_the_changelist_shows_the_database_of_its_url(staff: Any, records: None) -> None:
+    assert "IN-DEMO" in staff.get(DEMO).content.decode()
+    page = staff.get(OTHER).content.decode()
     assert "IN-OTHR" in page and "IN-DEMO" not in page
+    response = switch(staff, "other")
+    assert (response.status_code, response["Location"]) == (302, OTHER)
 
 
 def test_switching_to_an_ungranted_database_is_refused(staff: Any, records: None) -> None:
     DatabaseGrant.objects.filter(database="other").delete()
-    switch(staff, "other")
-    assert "IN-DEMO" in staff.get("/admin/authorizations/auth/").content.decode()
+    response = switch(staff, "other")
+    assert (response.status_code, response["Location"]) == (302, DEMO)
+    assert "Unknown or unauthorized database" in staff.get(DEMO).content.decode()
 
 
 def test_staff_without_any_grant_do_not_see_auths(db: Any) -> None:
     person = get_user_model().objects.create_user("nogrant", password="pw", is_staff=True)
     client = Client()
     client.force_login(person)
-    assert client.get("/admin/authorizations/auth/").status_code == 403
+    response = client.get(DEMO, follow=True)
+    assert response.redirect_chain[0][0].startswith("/admin/db/demo/login/")
+    assert "not authorized to access this page" in response.content.decode()
     assert "No VBA database granted" in client.get("/admin/").content.decode()
 
 
@@ -84,7 +91,7 @@ def test_staff_without_any_grant_do_not_see_auths(db: Any) -> None:
     ],
 )
 def test_search_and_filters(staff: Any, records: None, query: str, present: str, absent: str) -> None:
-    page = staff.get(f"/admin/authorizations/auth/?{query}").content.decode()
+    page = staff.get(f"{DEMO}?{query}").content.decode()
     assert f">{present}<" in page and f">{absent}<" not in page
 
 
@@ -102,29 +109,38 @@ def test_the_form_groups_every_field_once_with_audit_read_only() -> None:
 
 
 def test_saving_the_form_stamps_the_audit_fields_and_leaves_history(staff: Any, records: None) -> None:
-    page = staff.get("/admin/authorizations/auth/A100/change/")
+    page = staff.get(f"{DEMO}A100/change/")
     assert page.status_code == 200
     form = page.context["adminform"].form
     data = {name: form[name].value() for name in form.fields}
     data = {k: ("" if v is None else v) for k, v in data.items() if not isinstance(v, bool) or v}
     data["status"] = "EDITED"
-    response = staff.post("/admin/authorizations/auth/A100/change/", data)
+    response = staff.post(f"{DEMO}A100/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     with use_vba_database("demo"):
         auth = Auth.objects.get(pk="A100")
         assert (auth.status, auth.update_user) == ("EDITED", "staffer")
         latest = Auth.history.filter(auth_number="A100").latest("history_id")
         assert latest.history_type == "~" and latest.history_user_id is not None and latest.activity_id
-    assert "EDITED" in staff.get("/admin/authorizations/auth/A100/history/").content.decode()
+    assert "EDITED" in staff.get(f"{DEMO}A100/history/").content.decode()
 
 
 def test_a_full_record_opens_in_the_form(staff: Any) -> None:
     with use_vba_database("demo"):
         auth_batch_upsert(items=[full_auth("FULL")], user=None)
-    page = staff.get("/admin/authorizations/auth/FULL/change/")
+    page = staff.get(f"{DEMO}FULL/change/")
     html = page.content.decode()
     assert page.status_code == 200 and "Treatment plan" in html
-    assert ">Subscriber ID:</label>" in html and ">DRG Category:</label>" in html  # VBA's column names
+    assert ">Subscriber ID:</label>" in html and ">DRG category:</label>" in html  # human labels
+    form = page.context["adminform"].form
+    assert form.fields["reins_notification_date"].label == "Reinsurance notification date"
+    assert form.fields["tplan_downloaded"].label == "Treatment plan downloaded"
+    help_text = form.fields["reins_notification_date"].help_text  # the spec's meaning, then VBA's column name
+    assert help_text.startswith("Date when the Reinsurance Notification report was run.")
+    assert help_text.endswith("VBA column: ReinsNotification_Date.")
+    assert all(form.fields[name].help_text for name in form.fields)  # every field has help
+    assert [key for key, _label in form.fields["tplan_printed"].choices] == ["Y", "N"]  # a flag is a choice
+    assert [key for key, _label in form.fields["auto_accident"].choices] == ["", "Y", "N"]
 
 
 def test_the_unused_library_api_key_model_is_not_in_the_admin(db: Any) -> None:

@@ -20,7 +20,7 @@ from tests.authorizations.factories import auth_item
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
-CHANGELIST = "/admin/authorizations/auth/"
+CHANGELIST = "/admin/db/demo/authorizations/auth/"
 FULL_COUNT = re.compile(r'SELECT COUNT\(\*\) AS "__count" FROM "Auth"\s*$')
 
 

@@ -1,17 +1,23 @@
 """PUT /vbasoftware/auths: the batch create-or-update of decisions.md 4-10 and 12."""
 
+import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connections
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from authorizations.models import Auth
-from config.api.batch import NOT_APPLIED
+from config.api.authentication import issue_tokens
+from config.api.models import DatabaseGrant
 from tests.authorizations.factories import auth_item, full_auth
-from tests.conftest import ALL, assert_problem
+from tests.conftest import ALL, VBAClient, assert_problem
+
+#: decisions.md 4: the body of every other item of a failed all-or-none batch, as the client reads it.
+NOT_APPLIED = "Not applied: another item of this all-or-none batch failed"
 
 pytestmark = pytest.mark.django_db(databases=ALL)
 
@@ -301,3 +307,30 @@ def test_postgresql_keeps_all_19_digits(vba: Any, in_demo: str) -> None:
     assert results(vba.call("PUT", "auths", None, data=body, content_type="application/json"))[0][1] == 201
     assert Auth.objects.get(pk="N2").amount_actual == Decimal("123456789012345.1234")
     assert vba.call("GET", "auths/N2").json()["data"]["amount_Actual"] == 123456789012345.1234
+
+
+def test_a_user_name_longer_than_20_characters_is_cut_to_20_in_the_audit_fields(api_key: str, in_demo: str) -> None:
+    long_name = "frederick.longfellow.jnr2"  # 25 characters; VBA's audit user columns hold 20
+    account = get_user_model().objects.create_user(long_name, password="pw")
+    DatabaseGrant.objects.create(user=account, database="demo")
+    client = VBAClient(api_key, issue_tokens(account, "demo")["authenticationResult"]["idToken"])
+    assert results(client.call("PUT", "auths", [auth_item("LONG")])) == [("LONG", 201, "Created")]
+    got = client.call("GET", "auths/LONG").json()["data"]
+    assert (got["entry_User"], got["update_User"]) == ("frederick.longfellow", "frederick.longfellow")
+
+
+@override_settings(TIME_ZONE="America/New_York")
+def test_dates_are_read_and_rendered_in_the_configured_time_zone(vba: Any, in_demo: str) -> None:
+    dates = {
+        "received_Date": "2026-03-01T15:00:00Z",  # an instant: shown in New York time (UTC-5 in March)
+        "approved_Date": "2026-07-01T10:00:00",  # no offset: read in the server's time zone (UTC-4 in July)
+        "injury_Date": "2026-07-01",
+    }
+    vba.call("PUT", "auths", [auth_item("TZ", **dates)])
+    got = vba.call("GET", "auths/TZ").json()["data"]
+    assert got["received_Date"] == "2026-03-01T10:00:00"
+    assert got["approved_Date"] == "2026-07-01T10:00:00"
+    assert got["injury_Date"] == "2026-07-01T00:00:00"
+    stored = Auth.objects.get(pk="TZ")
+    assert stored.approved_date == dt.datetime(2026, 7, 1, 14, 0, tzinfo=dt.UTC)
+    assert stored.injury_date == dt.datetime(2026, 7, 1, 4, 0, tzinfo=dt.UTC)

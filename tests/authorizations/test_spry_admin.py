@@ -7,18 +7,25 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from authorizations.models import Authorization, AuthorizationIcdCode
-from config.api.records import render_datetime
+from config.api.dates import render_datetime
 from tests.authorizations.spry_fixtures import *  # noqa: F403
 from tests.authorizations.spry_fixtures import OTHER_ORG, make_authorization
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 CHANGELIST = "/admin/authorizations/authorization/"
+
+
+def page(view: str, authorization: Authorization) -> str:
+    """The admin URL of one authorization's ``view`` page ("change", "history", "delete"), its key escaped."""
+    return reverse(f"admin:authorizations_authorization_{view}", args=[quote(authorization.pk)])
 
 
 def day(offset: int) -> str | None:
@@ -107,7 +114,7 @@ def test_each_filter_and_search(
 def test_the_change_form_has_payer_autocomplete_and_the_lists_inline(
     staff: Client, rows: dict[str, Authorization]
 ) -> None:
-    response = staff.get(f"{CHANGELIST}{rows['soon'].pk}/change/")
+    response = staff.get(page("change", rows["soon"]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "admin-autocomplete" in html
@@ -122,7 +129,7 @@ def test_the_change_form_has_payer_autocomplete_and_the_lists_inline(
 
 
 def test_the_history_page_loads(staff: Client, rows: dict[str, Authorization]) -> None:
-    assert staff.get(f"{CHANGELIST}{rows['soon'].pk}/history/").status_code == 200
+    assert staff.get(page("history", rows["soon"])).status_code == 200
 
 
 def test_the_payer_changelist_loads(staff: Client, rows: dict[str, Authorization]) -> None:
@@ -134,8 +141,14 @@ def test_the_expire_action_expires_the_selected_ones_with_history(
     staff: Client, rows: dict[str, Authorization]
 ) -> None:
     selected = [rows["soon"].pk, rows["plenty"].pk]
+    response = staff.post(CHANGELIST, {"action": "expire_selected", "_selected_action": selected, "index": 0})
+    assert response.status_code == 200  # first a confirmation page, which changes nothing
+    page = response.content.decode()
+    assert "Set these 2 authorization(s) to <strong>EXPIRED</strong>?" in page
+    assert "1 of them is still in its effective period today" in page  # "soon" ends in 5 days
+    assert {a.authorization_status for a in Authorization.objects.all()} == {"ACTIVE", "INACTIVE"}
     response = staff.post(
-        CHANGELIST, {"action": "expire_selected", "_selected_action": selected, "index": 0}, follow=True
+        CHANGELIST, {"action": "expire_selected", "_selected_action": selected, "post": "yes"}, follow=True
     )
     assert response.status_code == 200
     assert "2 authorization(s) set to EXPIRED" in response.content.decode()
@@ -148,7 +161,7 @@ def test_the_expire_action_expires_the_selected_ones_with_history(
 
 def test_saving_the_form_with_an_end_before_the_start_is_refused(staff: Client, rows: dict[str, Authorization]) -> None:
     authorization = rows["used_up"]
-    url = f"{CHANGELIST}{authorization.pk}/change/"
+    url = page("change", authorization)
     form = {
         "authorization_status": "ACTIVE",
         "spry_case_id": authorization.spry_case_id,
@@ -178,3 +191,23 @@ def test_saving_the_form_with_an_end_before_the_start_is_refused(staff: Client, 
     icd_ids = set(AuthorizationIcdCode.objects.filter(authorization=authorization).values_list("icd_id", flat=True))
     assert icd_ids == {9676, 77}
     assert AuthorizationIcdCode.history.filter(icd_id=77, history_type="+").count() == 1
+    latest = Authorization.history.filter(authorization_id=authorization.pk).latest("history_id")
+    assert latest.history_change_reason == "ICD codes: added X1"  # the list edit is in the authorization's history
+    assert "ICD codes: added X1" in staff.get(page("history", authorization)).content.decode()
+
+
+#: Authorization ids are "auth_" + 24 hex digits; the admin reads "_22", "_23", "_24", "_25", "_26" and "_40" in a
+#: URL as an escaped '"', "#", "$", "%", "&" and "@", so an id whose hex starts with one of them must be escaped.
+ESCAPED_PAIRS = ["22", "23", "24", "25", "26", "40"]
+
+
+@pytest.mark.parametrize("pair", ESCAPED_PAIRS)
+@pytest.mark.parametrize("view", ["change", "history", "delete"])
+def test_a_record_whose_id_looks_escaped_opens_on_every_page(staff: Client, pair: str, view: str) -> None:
+    authorization = make_authorization(authorization_id=f"auth_{pair}" + "0" * 22)
+    url = page(view, authorization)
+    assert f"auth_5F{pair}" in url
+    response = staff.get(url)
+    assert response.status_code == 200
+    shown = response.context["original" if view == "change" else "object"]
+    assert shown.pk == f"auth_{pair}" + "0" * 22

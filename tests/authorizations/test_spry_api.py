@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from authorizations.models import Authorization, AuthorizationCptCode, AuthorizationIcdCode, Payer
-from config.api.records import render_datetime
+from config.api.dates import render_datetime
 from tests.authorizations.spry_fixtures import *  # noqa: F403
 from tests.authorizations.spry_fixtures import (
     EXAMPLE_ID,

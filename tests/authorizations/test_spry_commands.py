@@ -8,15 +8,16 @@ import re
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import get_application_model
 
 from authorizations import spry_demo
 from authorizations.models import Authorization, SpryClient
-from config.api.records import render_datetime
+from config.api.dates import render_datetime
 from tests.authorizations.spry_fixtures import *  # noqa: F403
 from tests.authorizations.spry_fixtures import TOKEN_URL, SpryApi, make_authorization, ok
 
@@ -57,7 +58,7 @@ def test_create_oauth_client_prints_the_id_and_secret_once_and_they_work() -> No
 
 
 def test_create_oauth_client_requires_an_organisation() -> None:
-    with pytest.raises(Exception, match="organisation"):
+    with pytest.raises(CommandError, match=r"^Error: the following arguments are required: --organisation$"):
         call_command("create_oauth_client", "No org", stdout=io.StringIO(), stderr=io.StringIO())
     assert not get_application_model().objects.exists()
 
@@ -98,6 +99,17 @@ def test_expire_authorizations_expires_active_ones_past_their_end_leaving_histor
     assert (row.history_type, row.authorization_status) == ("~", "EXPIRED")
     assert row.history_change_reason == "expired by expire_authorizations"
     assert "0 authorization(s) expired." in run("expire_authorizations")
+
+
+def test_an_authorization_ending_exactly_now_has_not_passed_its_end_and_stays_active() -> None:
+    end = timezone.now().replace(microsecond=0) + dt.timedelta(minutes=5)
+    ending = make_authorization(effective_start_date=day(-30), effective_end_date=render_datetime(end))
+    with time_machine.travel(end, tick=False):
+        assert run("expire_authorizations") == "0 authorization(s) expired.\n"
+    assert Authorization.objects.get(pk=ending.pk).authorization_status == "ACTIVE"
+    with time_machine.travel(end + dt.timedelta(microseconds=1), tick=False):
+        assert "1 authorization(s) expired." in run("expire_authorizations")
+    assert Authorization.objects.get(pk=ending.pk).authorization_status == "EXPIRED"
 
 
 # -- demo data --------------------------------------------------------------------------------------------------

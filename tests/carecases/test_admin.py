@@ -1,4 +1,4 @@
-"""Care plans and cases in the admin, in the staff member's database."""
+"""Care plans and cases in the admin, in the database of the page's URL."""
 
 from typing import Any
 
@@ -8,11 +8,14 @@ from django.test import Client
 from carecases.admin import INLINE_CASES
 from carecases.models import CareCase, CarePlan
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
-from config.api.tenancy import ADMIN_SESSION_KEY, use_vba_database
+from config.api.tenancy import use_vba_database
 from tests.carecases.conftest import case_item, plan_item
 from tests.conftest import ALL
 
 pytestmark = pytest.mark.django_db(databases=ALL)
+
+DEMO = "/admin/db/demo/carecases"
+OTHER = "/admin/db/other/carecases"
 
 CASE_FORM = {
     "case_key": "0",
@@ -66,18 +69,18 @@ def result_keys(response: Any) -> list[int]:
 
 
 def test_a_plan_opens_with_only_its_most_recent_cases_inline(staff: Client, seeded: None) -> None:
-    response = staff.get("/admin/carecases/careplan/1/change/")
+    response = staff.get(f"{DEMO}/careplan/1/change/")
     assert response.status_code == 200
     inline = response.context["inline_admin_formsets"][0]
     shown = [form.instance.pk for form in inline.formset]
     assert len(shown) == INLINE_CASES
     assert set(shown) <= set(range(1, 31))
     assert "All 30 case(s) of this plan" in response.content.decode()
-    assert "?care_plan__care_plan_key__exact=1" in response.content.decode()
+    assert f"{DEMO}/carecase/?care_plan__care_plan_key__exact=1" in response.content.decode()
 
 
 def test_the_plan_list_shows_case_counts(staff: Client, seeded: None) -> None:
-    response = staff.get("/admin/carecases/careplan/")
+    response = staff.get(f"{DEMO}/careplan/")
     counts = {plan.pk: plan.n_cases for plan in response.context["cl"].result_list}
     assert counts == {1: 30, 2: 1}
 
@@ -94,21 +97,19 @@ def test_the_plan_list_shows_case_counts(staff: Client, seeded: None) -> None:
     ],
 )
 def test_cases_are_searchable_and_filterable(staff: Client, seeded: None, query: str, expected: list[int]) -> None:
-    assert result_keys(staff.get(f"/admin/carecases/carecase/?{query}")) == expected
+    assert result_keys(staff.get(f"{DEMO}/carecase/?{query}")) == expected
 
 
 def test_the_admin_works_in_the_chosen_database(staff: Client, seeded: None) -> None:
-    session = staff.session
-    session[ADMIN_SESSION_KEY] = "other"
-    session.save()
-    assert result_keys(staff.get("/admin/carecases/carecase/")) == [500]
-    assert staff.get("/admin/carecases/carecase/7/change/").status_code == 302  # not in this database
+    assert result_keys(staff.get(f"{OTHER}/carecase/")) == [500]
+    assert staff.get(f"{OTHER}/carecase/7/change/").status_code == 302  # not in this database
+    assert result_keys(staff.get(f"{DEMO}/carecase/?q=CM-7")) == [7]
 
 
 def test_adding_a_case_with_key_0_assigns_a_key_and_stamps_the_audit_fields(
     staff: Client, admin_user: Any, seeded: None
 ) -> None:
-    response = staff.post("/admin/carecases/carecase/add/", CASE_FORM)
+    response = staff.post(f"{DEMO}/carecase/add/", CASE_FORM)
     assert response.status_code == 302, response.context["adminform"].form.errors
     with use_vba_database("demo"):
         case = CareCase.objects.get(case_id="CM-NEW")
@@ -126,7 +127,7 @@ def test_changing_a_case_stamps_update_fields_and_keeps_entry_fields(
         CareCase.objects.filter(pk=5).update(entry_user="someone")  # setup only: not an audited write
     form = {**CASE_FORM, "case_status": "CHANGED", "do_not_contact": "on"}
     del form["case_key"]
-    response = staff.post("/admin/carecases/carecase/5/change/", form)
+    response = staff.post(f"{DEMO}/carecase/5/change/", form)
     assert response.status_code == 302, response.context["adminform"].form.errors
     with use_vba_database("demo"):
         case = CareCase.objects.get(pk=5)
@@ -136,13 +137,13 @@ def test_changing_a_case_stamps_update_fields_and_keeps_entry_fields(
 
 
 def test_the_case_form_refuses_overlong_values(staff: Client, seeded: None) -> None:
-    response = staff.post("/admin/carecases/carecase/add/", {**CASE_FORM, "subscriber_id": "1234567890"})
+    response = staff.post(f"{DEMO}/carecase/add/", {**CASE_FORM, "subscriber_id": "1234567890"})
     assert response.status_code == 200
     assert "subscriber_id" in response.context["adminform"].form.errors
 
 
 def test_a_plan_with_cases_cannot_be_deleted_from_the_admin(staff: Client, seeded: None) -> None:
-    response = staff.post("/admin/carecases/careplan/2/delete/", {"post": "yes"})
+    response = staff.post(f"{DEMO}/careplan/2/delete/", {"post": "yes"})
     assert response.status_code == 200
     page = response.content.decode()
     assert "protected" in page.lower()
@@ -163,7 +164,7 @@ def test_adding_a_plan_through_the_admin(staff: Client, admin_user: Any, seeded:
         "cases-MIN_NUM_FORMS": "0",
         "cases-MAX_NUM_FORMS": "0",
     }
-    response = staff.post("/admin/carecases/careplan/add/", form)
+    response = staff.post(f"{DEMO}/careplan/add/", form)
     assert response.status_code == 302, response.context["adminform"].form.errors
     with use_vba_database("demo"):
         plan = CarePlan.objects.get(care_type="RENAL")

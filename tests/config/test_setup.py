@@ -45,16 +45,26 @@ def test_the_openapi_schema_describes_the_vba_endpoints_with_vba_names() -> None
     response = HttpClient().get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     schema: dict[str, Any] = response.json()
+    assert schema["openapi"] == "3.0.3"
     paths = schema["paths"]
     assert {"put", "get", "post"} <= set(paths["/vbasoftware/auths"])
-    assert {"get", "put", "delete"} <= set(paths["/vbasoftware/auths/{key}"])
+    assert {"get", "put", "delete"} <= set(paths["/vbasoftware/auths/{authNumber}"])
     batch = paths["/vbasoftware/auths"]["put"]
+    assert batch["operationId"] == "create_or_update_auth_batch"
+    assert batch["requestBody"]["content"]["application/json"]["schema"] == {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/Auth"},
+    }
     assert "207" in batch["responses"]
-    assert any(p["name"] == "vbasoftware-database" and p["in"] == "header" for p in batch["parameters"])
+    assert batch["parameters"][0] == {
+        "name": "vbasoftware-database",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+    }
     components = schema["components"]["schemas"]
     assert {"drG_Category", "tPlan_Printed", "auth_Number"} <= set(components["Auth"]["properties"])
-    assert set(components["Auth"]["properties"]) >= set(components["AuthRequest"]["properties"])
-    assert set(components["AuthRequest"]["required"]) == {
+    assert set(components["Auth"]["required"]) == {
         "closed",
         "new_Or_Extended",
         "previous_Treatment",
@@ -62,15 +72,16 @@ def test_the_openapi_schema_describes_the_vba_endpoints_with_vba_names() -> None
         "urgent",
         "tPlan_Printed",
     }
-    assert {"data", "error", "debug"} <= set(components["AuthBatchEnvelope"]["properties"])
-    assert set(components["ProblemDetails"]["properties"]) == {"type", "title", "status", "detail", "instance"}
+    assert components["Auth"]["properties"]["auth_Number"] == {"type": "string", "maxLength": 20, "nullable": True}
+    assert set(components["VBAProblemDetails"]["properties"]) == {"type", "title", "status", "detail", "instance"}
     assert {"apiKeyAuth", "bearerAuth"} <= set(schema["components"]["securitySchemes"])
     listing = paths["/vbasoftware/auths"]["get"]
     assert listing["responses"]["200"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/AuthListEnvelope"
+        "$ref": "#/components/schemas/AuthListVBAResponse"
     }
-    names = {p["name"] for p in listing["parameters"]}
-    assert {"page", "pageSize", "sortBy", "status", "subscriber_ID", "urgent", "received_Date_from"} <= names
+    names = [p["name"] for p in listing["parameters"]]
+    assert names[:4] == ["vbasoftware-database", "page", "pageSize", "sortBy"]  # VBA's, in VBA's order
+    assert {"status", "subscriber_ID", "urgent", "received_Date_from"} <= set(names[4:])  # ours, on top
 
 
 def test_swagger_ui_is_served_without_a_cdn() -> None:

@@ -18,13 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from authorizations.models import Auth
+from config.api.admin import site_name
 from config.api.bench import bench_headers, no_rate_limit
 from config.api.commands import vba_database_option
 from config.api.tenancy import use_vba_database
@@ -71,7 +74,7 @@ def sample_cases(database: str) -> list[Case]:
     assert received is not None
     month = {"received_Date_from": _iso(received - dt.timedelta(days=15)), "received_Date_to": _iso(received)}
     api = "/vbasoftware/auths?"
-    admin = "/admin/authorizations/auth/"
+    admin = reverse("admin:authorizations_auth_changelist", current_app=site_name(database))
     prefix = (sample.subscriber_id or "")[:5]
     return [
         Case(
@@ -114,6 +117,11 @@ def sample_cases(database: str) -> list[Case]:
         Case("admin", "admin filter: status=APPROVED", admin + "?status__exact=APPROVED"),
         Case("admin", "admin filter: urgent=yes", admin + "?urgent__exact=1"),
         Case("admin", "admin filter: closed=no, auth_type=INPT", admin + "?closed__exact=0&auth_type__exact=INPT"),
+        Case(
+            "admin",
+            "admin change form (one Auth)",
+            reverse("admin:authorizations_auth_change", args=[quote(sample.pk)], current_app=site_name(database)),
+        ),
     ]
 
 
@@ -192,8 +200,6 @@ class Command(BaseCommand):
     def _run(self, cases: list[Case], database: str, repeat: int, headers: dict[str, str], user: Any) -> None:
         api, admin = Client(), Client()
         admin.force_login(user)
-        chosen = admin.post("/admin/vba-database/", {"database": database, "next": "/admin/"})
-        assert chosen.status_code == 302, chosen
         for case in cases:
             client, extra = (api, headers) if case.kind == "api" else (admin, {})
             with CaptureQueriesContext(connections[database]) as captured:

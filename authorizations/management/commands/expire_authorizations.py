@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from authorizations.spry_selectors import authorizations_due_to_expire
 from authorizations.spry_services import authorizations_expire
-from config.api.records import render_datetime
+from config.api.dates import render_datetime
 
 
 class Command(BaseCommand):

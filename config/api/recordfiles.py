@@ -1,0 +1,223 @@
+"""Record files: what the ``export_*`` commands write and the ``upsert_*`` commands read, streamed one record at a
+time so that a file of any size takes constant memory.
+
+Three formats, one record shape (the API's JSON names and values):
+
+- ``json``: a JSON array, one record per line (what the API's lists hold in ``data``);
+- ``ndjson``: one JSON record per line;
+- ``csv``: a header of JSON names, then one row per record. An empty cell is ``null``; an empty string is written
+  as ``""`` (two double quotes in the cell); ``true``/``false`` for booleans; numbers as their exact digits; a list
+  or an object (Spry's ICD and CPT lists, the payer) as its JSON text.
+
+Numbers are written exactly (``Decimal`` digits, never a binary float), so export → import → export is
+byte-identical.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from django.db import models
+
+from config.api.parsers import loads
+
+FORMATS = ("json", "ndjson", "csv")
+EMPTY_STRING_CELL = '""'
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def file_format(path: str | None, given: str | None) -> str:
+    """``given``, else the file's extension (``.ndjson``/``.jsonl``, ``.csv``), else ``json``."""
+    if given:
+        return given
+    suffix = Path(path).suffix.lower() if path else ""
+    return {".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}.get(suffix, "json")
+
+
+# -- writing ----------------------------------------------------------------------------------------------------
+
+
+def _number(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+_TOKEN = secrets.token_hex(8)  # marks a placeholder no stored text can hold by chance
+_EXACT_PLACEHOLDER = re.compile(rf'"\\u0000{_TOKEN}(\d+)\\u0000"')
+
+
+class RecordEncoder:
+    """Compact JSON of records, one C-encoder pass each. A ``Decimal`` is written as the API writes it (a float)
+    when that float is exactly the same number, else with its own digits (19-digit amounts): never rounded."""
+
+    def __init__(self) -> None:
+        self._exact: list[str] = []
+        self._encode = json.JSONEncoder(ensure_ascii=False, default=self._number).encode
+
+    def _number(self, o: Any) -> Any:
+        if not isinstance(o, Decimal):
+            raise TypeError(f"{type(o).__name__} is not JSON")
+        as_float = float(o)
+        if Decimal(repr(as_float)) == o:
+            return as_float
+        self._exact.append(_number(o))
+        return f"\x00{_TOKEN}{len(self._exact) - 1}\x00"
+
+    def dumps(self, value: Any) -> str:
+        self._exact = []
+        text = self._encode(value)
+        if self._exact:
+            exact = self._exact
+            text = _EXACT_PLACEHOLDER.sub(lambda m: exact[int(m[1])], text)
+        return text
+
+
+def dumps(value: Any) -> str:
+    return RecordEncoder().dumps(value)
+
+
+def csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value or EMPTY_STRING_CELL
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return _number(value)
+    if isinstance(value, (dict, list)):
+        return dumps(value)
+    return str(value)
+
+
+class TextSink(Protocol):
+    def write(self, text: str, /) -> int: ...
+
+
+def write_records(out: TextSink, records: Iterable[dict[str, Any]], fmt: str, columns: list[str]) -> int:
+    """Write ``records`` to ``out`` in ``fmt``; return how many were written."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for record in records:
+            writer.writerow([csv_cell(record[c]) for c in columns])
+            count += 1
+        return count
+    encode = RecordEncoder().dumps
+    if fmt == "json":
+        out.write("[")
+    for record in records:
+        if fmt == "json":
+            out.write(",\n" if count else "\n")
+            out.write(encode(record))
+        else:
+            out.write(encode(record) + "\n")
+        count += 1
+    if fmt == "json":
+        out.write("\n]\n" if count else "]\n")
+    return count
+
+
+# -- reading ----------------------------------------------------------------------------------------------------
+
+
+class RecordFileError(ValueError):
+    """The file as a whole cannot be read (a ``json`` file that is not an array): nothing of it is written."""
+
+
+class BadRecord:
+    """A line or row of a file that could not be read as a record: it fails alone, like a bad batch item."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.message = f"{where}: {reason}"
+
+
+# How a CSV cell becomes a JSON value: a cell that does not parse stays a string, so that the validator names the
+# field and says what it must be.
+
+
+def boolean(cell: str) -> Any:
+    return {"true": True, "false": False}.get(cell, cell)
+
+
+def whole_number(cell: str) -> Any:
+    return int(cell) if _INTEGER.match(cell) else cell
+
+
+def exact_number(cell: str) -> Any:
+    try:
+        number = Decimal(cell)
+    except InvalidOperation:
+        return cell
+    return number if number.is_finite() else cell
+
+
+def json_cell(cell: str) -> Any:
+    try:
+        return loads(cell)
+    except ValueError:
+        return cell
+
+
+def csv_types(model: type[models.Model], json_names: dict[str, str]) -> dict[str, Callable[[str], Any]]:
+    """How each CSV column of a VBA record becomes its JSON value."""
+    out: dict[str, Callable[[str], Any]] = {}
+    for f in model._meta.concrete_fields:
+        if isinstance(f, models.BooleanField):
+            out[json_names[f.attname]] = boolean
+        elif isinstance(f, models.DecimalField):
+            out[json_names[f.attname]] = exact_number
+        elif isinstance(f, (models.IntegerField, models.ForeignKey)):
+            out[json_names[f.attname]] = whole_number
+    return out
+
+
+def read_records(
+    stream: IO[bytes], fmt: str, types: dict[str, Callable[[str], Any]] | None = None
+) -> Iterator[Any | BadRecord]:
+    """The records of a file, one at a time (a ``json`` array is read whole; ``ndjson`` and ``csv`` stream)."""
+    if fmt == "json":
+        try:
+            data = loads(stream.read())
+        except ValueError as exc:
+            raise RecordFileError(f"is not valid JSON: {exc}") from None
+        if not isinstance(data, list):
+            raise RecordFileError("must hold a JSON array of records")
+        yield from data
+    elif fmt == "ndjson":
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield loads(line)
+            except ValueError as exc:
+                yield BadRecord(f"line {number}", f"not valid JSON: {exc}")
+    else:
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        reader = csv.reader(text)
+        header = next(reader, None)
+        if header is None:
+            return
+        convert = types or {}
+        for row in reader:
+            if len(row) != len(header):
+                yield BadRecord(f"line {reader.line_num}", f"has {len(row)} cells; the header has {len(header)}")
+                continue
+            yield {name: _csv_value(cell, convert.get(name)) for name, cell in zip(header, row, strict=True)}
+
+
+def _csv_value(cell: str, convert: Callable[[str], Any] | None) -> Any:
+    if cell == "":
+        return None
+    if cell == EMPTY_STRING_CELL:
+        return ""
+    return convert(cell) if convert else cell

@@ -1,0 +1,206 @@
+"""The admin as staff use it, in Chromium at 1440×900 against the live server with the demo data (``seed_demo``):
+log in, pick a database, search, edit, history, two tabs in two databases, bad input, untouched saves, care plans,
+the Spry list and its expire confirmation."""
+
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import BrowserContext, Page, expect
+
+from authorizations.models import Auth, Authorization
+from config.api.tenancy import use_vba_database
+from tests.authorizations.factories import history_rows, stored
+from tests.browser.conftest import log_in_as
+
+pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+
+AUTHS = "/admin/db/{}/authorizations/auth/"
+SAVE = "input[name=_save]"
+
+
+@pytest.fixture
+def staff(context: BrowserContext, live_server: Any) -> BrowserContext:
+    """The demo data in both databases (DEMO0007 told apart: its status in ``other`` is OTHER), the demo login."""
+    call_command("seed_demo", stdout=io.StringIO())
+    with use_vba_database("demo"):
+        Auth.objects.filter(pk="DEMO0007").update(amount_approved=Decimal("4004.7700"), visits_approved=16)  # setup
+    with use_vba_database("other"):
+        Auth.objects.filter(pk="DEMO0007").update(status="OTHER")  # setup only
+    log_in_as(context, live_server, "demo")
+    return context
+
+
+def contrast(page: Page, selector: str) -> float:
+    """WCAG contrast ratio of the text of ``selector`` against the first opaque background behind it."""
+    colours = page.eval_on_selector(
+        selector,
+        """element => {
+            const parse = c => c.match(/[\\d.]+/g).map(Number);
+            let node = element, background = null;
+            while (node && node.nodeType === 1) {
+                const value = parse(getComputedStyle(node).backgroundColor);
+                if (value.length < 4 || value[3] > 0) { background = value; break; }
+                node = node.parentElement;
+            }
+            return [parse(getComputedStyle(element).color), background || [255, 255, 255]];
+        }""",
+    )
+
+    def luminance(rgb: list[float]) -> float:
+        def channel(v: float) -> float:
+            v /= 255
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (channel(v) for v in rgb[:3])
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lighter, darker = sorted((luminance(colours[0]), luminance(colours[1])), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_log_in_and_pick_a_database(live_server: Any, page: Page) -> None:
+    call_command("seed_demo", stdout=io.StringIO())
+    page.goto("/admin/")
+    expect(page).to_have_url(re.compile(r"/admin/login/"))
+    page.fill("#id_username", "demo")
+    page.fill("#id_password", "demo-password")
+    page.click("input[type=submit]")
+    expect(page.locator("#vba-databases-module")).to_contain_text("Database other")
+    expect(page.locator("#vba-database-name")).to_have_count(0)  # the home page carries no database
+    page.select_option("#vba-database", "other")
+    expect(page).to_have_url(re.compile(r"/admin/db/other/$"))
+    expect(page.locator("#vba-database-name")).to_have_text("Database: other")
+    expect(page).to_have_title(re.compile(r"\| Database other \| Records admin$"))
+    page.goto(AUTHS.format("other") + "DEMO0007/change/")
+    expect(page.locator(".vba-database-crumb")).to_have_text("Database other")
+    for selector in ("#vba-database-name", ".vba-database-crumb a", "#vba-database-form label"):
+        assert contrast(page, selector) >= 4.5, selector  # WCAG AA, on a form page too
+    page.select_option("#vba-database", "demo")  # from a record: to demo's list, not demo's DEMO0007
+    expect(page).to_have_url(re.compile(r"/admin/db/demo/authorizations/auth/$"))
+
+
+def test_search_edit_and_save_with_the_audit_stamp_then_history(staff: BrowserContext, page: Page) -> None:
+    before = stored("demo")
+    page.goto(AUTHS.format("demo"))
+    page.fill("#searchbar", "demo0007")  # typed in lower case: found in capitals
+    page.press("#searchbar", "Enter")
+    expect(page.locator("#result_list tbody tr")).to_have_count(1)
+    page.click("#result_list th.field-auth_number a")
+    expect(page).to_have_url(re.compile(r"/admin/db/demo/authorizations/auth/DEMO0007/change/"))
+    page.fill("#id_status", "EDITED")
+    page.click(SAVE)
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    after = stored("demo")
+    assert (after.status, after.update_user) == ("EDITED", "demo")
+    assert after.update_date > before.update_date
+    assert stored("other").status == "OTHER"
+    page.goto(AUTHS.format("demo") + "DEMO0007/change/")
+    page.click("a.historylink")
+    expect(page.locator("#change-history")).to_contain_text("EDITED")
+    expect(page.locator("#change-history")).to_contain_text("demo")
+
+
+def test_two_tabs_each_write_the_database_of_their_own_page(staff: BrowserContext) -> None:
+    tab_a = staff.new_page()
+    tab_a.goto(AUTHS.format("demo") + "DEMO0007/change/")
+    tab_b = staff.new_page()
+    tab_b.goto(AUTHS.format("demo") + "DEMO0007/change/")
+    tab_b.select_option("#vba-database", "other")  # tab B switches database while tab A stays on demo's record
+    expect(tab_b).to_have_url(re.compile(r"/admin/db/other/authorizations/auth/$"))
+    tab_b.click("#result_list th.field-auth_number a:text-is('DEMO0007')")
+    expect(tab_b.locator("#id_status")).to_have_value("OTHER")
+    tab_a.fill("#id_status", "TAB-A")
+    tab_a.click(SAVE)
+    expect(tab_a.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(tab_a.locator("#vba-database-name")).to_have_text("Database: demo")
+    tab_b.fill("#id_status", "TAB-B")
+    tab_b.click(SAVE)
+    expect(tab_b.locator(".messagelist")).to_contain_text("was changed successfully")
+    demo, other = stored("demo"), stored("other")
+    assert (demo.status, other.status) == ("TAB-A", "TAB-B")
+    assert demo.amount_approved == Decimal("4004.7700") and other.amount_approved != demo.amount_approved
+
+
+def test_a_malformed_amount_is_refused_with_what_was_typed_kept(staff: BrowserContext, page: Page) -> None:
+    before, rows = stored("demo"), history_rows("demo")
+    page.goto(AUTHS.format("demo") + "DEMO0007/change/")
+    expect(page.locator("#id_amount_approved")).to_have_value("4004.77")  # no trailing zeros
+    expect(page.locator("#id_visits_approved")).to_have_value("16")
+    page.fill("#id_amount_approved", "4004.7700e")
+    page.click(SAVE)
+    expect(page.locator(".errornote")).to_be_visible()
+    expect(page.locator(".errorlist")).to_contain_text("Amount approved: “4004.7700e” is not a valid number.")
+    expect(page.locator("#id_amount_approved")).to_have_value("4004.7700e")
+    expect(page.locator("#id_visits_approved")).to_have_value("16")  # the other numbers are still there
+    after = stored("demo")
+    assert (after.amount_approved, after.update_date, history_rows("demo")) == (
+        before.amount_approved,
+        before.update_date,
+        rows,
+    )
+
+
+def test_an_untouched_save_changes_nothing(staff: BrowserContext, page: Page) -> None:
+    before, rows = stored("demo"), history_rows("demo")
+    assert before.narrative is None
+    page.goto(AUTHS.format("demo") + "DEMO0007/change/")
+    page.click(SAVE)
+    expect(page.locator(".messagelist")).to_contain_text("Nothing was changed, so nothing was saved.")
+    after = stored("demo")
+    assert (after.narrative, after.notes, after.update_date, after.update_user) == (
+        before.narrative,
+        before.notes,
+        before.update_date,
+        before.update_user,
+    )
+    assert history_rows("demo") == rows
+
+
+def test_the_care_plan_page_with_its_cases(staff: BrowserContext, page: Page) -> None:
+    page.goto("/admin/db/demo/carecases/careplan/")
+    page.click("#result_list th.field-care_plan_key a >> nth=0")
+    inline = page.locator(".inline-group tbody tr.has_original")
+    expect(inline.first).to_be_visible()
+    cases = inline.count()
+    assert cases > 0
+    link = page.locator("a:has-text('case(s) of this plan')")
+    total = int(re.search(r"All (\d+) case", link.inner_text()).group(1))  # type: ignore[union-attr]
+    assert total >= cases
+    link.click()
+    expect(page).to_have_url(re.compile(r"/admin/db/demo/carecases/carecase/\?care_plan__care_plan_key__exact="))
+    expect(page.locator("#result_list tbody tr")).to_have_count(total)
+    page.click("#result_list th.field-case_key a >> nth=0")
+    page.click("a.historylink")
+    expect(page.locator("#content h1")).to_contain_text("history")  # the care case History page opens
+
+
+def test_the_spry_list_filters_and_expire_confirmation(staff: BrowserContext, page: Page) -> None:
+    page.goto("/admin/authorizations/authorization/")
+    expect(page.locator("#vba-database-name")).to_have_count(0)  # Spry carries no database
+    all_rows = page.locator("#result_list tbody tr").count()
+    assert all_rows >= 3
+    page.click("#changelist-filter a:has-text('Used up')")
+    expect(page.locator("#result_list tbody tr")).to_have_count(1)
+    expect(page.locator("#result_list")).to_contain_text("⚠")
+    page.click("#changelist-filter a:has-text('All') >> nth=0")
+    page.goto("/admin/authorizations/authorization/?authorization_status__exact=ACTIVE")
+    active = page.locator("#result_list tbody tr").count()
+    assert active >= 1
+    page.check("#action-toggle")
+    page.select_option("select[name=action]", "expire_selected")
+    page.click("button[name=index]")
+    expect(page.locator("#content h1")).to_have_text("Expire authorizations?")
+    expect(page.locator("#expire-list tbody tr")).to_have_count(active)
+    assert Authorization.objects.filter(authorization_status="EXPIRED").count() == 0  # nothing yet
+    in_period = page.locator("#expire-list tr.in-period").count()
+    if in_period:
+        expect(page.locator("#still-in-period")).to_contain_text("still in")
+    page.click("input[type=submit][value^='Yes, expire']")
+    expect(page.locator(".messagelist")).to_contain_text(f"{active} authorization(s) set to EXPIRED")
+    assert Authorization.objects.filter(authorization_status="EXPIRED").count() == active

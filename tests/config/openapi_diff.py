@@ -1,0 +1,79 @@
+"""Operation-by-operation comparison of our OpenAPI document with VBA's (what a generated client would see)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Keys that change documentation only, never generated code.
+PROSE = frozenset({"description", "summary", "example", "examples", "title"})
+PREFIX = "/vbasoftware"
+
+
+def _strip(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _strip(v) for k, v in node.items() if k not in PROSE}
+    if isinstance(node, list):
+        return [_strip(v) for v in node]
+    return node
+
+
+def _params(op: dict[str, Any]) -> list[dict[str, Any]]:
+    return [_strip(p) for p in op.get("parameters", [])]
+
+
+def differences(ours: dict[str, Any], vba: dict[str, Any]) -> list[str]:
+    """Every difference a client generated from ``ours`` would show against one generated from ``vba``."""
+    out: list[str] = []
+    if not ours["openapi"].startswith("3.0."):
+        out.append(f"openapi {ours['openapi']} (VBA's: {vba['openapi']})")
+    for path, item in vba["paths"].items():
+        our_item = ours["paths"].get(PREFIX + path)
+        if our_item is None:
+            out.append(f"{path}: missing")
+            continue
+        for method, op in item.items():
+            where = f"{method.upper()} {path}"
+            mine = our_item.get(method)
+            if mine is None:
+                out.append(f"{where}: missing")
+                continue
+            if mine.get("operationId") != op["operationId"]:
+                out.append(f"{where}: operationId {mine.get('operationId')!r} != {op['operationId']!r}")
+            if mine.get("tags") != op.get("tags"):  # tags name the generated API class
+                out.append(f"{where}: tags {mine.get('tags')} != {op.get('tags')}")
+            theirs, own = _params(op), _params(mine)
+            if own[: len(theirs)] != theirs:
+                out.append(f"{where}: parameters {own[: len(theirs)]} != {theirs}")
+            for extra in own[len(theirs) :]:
+                if extra.get("required") or extra["in"] == "path":
+                    out.append(f"{where}: added parameter {extra['name']} is required")
+            if _strip(mine.get("requestBody")) != _strip(op.get("requestBody")):
+                out.append(f"{where}: requestBody {mine.get('requestBody')} != {op.get('requestBody')}")
+            if mine.get("security") != op.get("security"):
+                out.append(f"{where}: security {mine.get('security')} != {op.get('security')}")
+            for code, response in op["responses"].items():
+                got = mine["responses"].get(code)
+                if got is None or _strip(got).get("content") != _strip(response).get("content"):
+                    out.append(f"{where}: response {code} {got} != {response}")
+    our_components = ours["components"]["schemas"]
+    for name, schema in vba["components"]["schemas"].items():
+        if name not in our_components:
+            out.append(f"component {name}: missing")
+            continue
+        mine, theirs = _strip(our_components[name]), _strip(schema)
+        for prop in sorted(set(mine.get("properties", {})) | set(theirs.get("properties", {}))):
+            a, b = mine.get("properties", {}).get(prop), theirs.get("properties", {}).get(prop)
+            if a != b:
+                out.append(f"component {name}.{prop}: {a} != {b}")
+        rest_mine = {k: v for k, v in mine.items() if k != "properties"}
+        rest_theirs = {k: v for k, v in theirs.items() if k != "properties"}
+        if "required" in rest_mine:
+            rest_mine["required"] = sorted(rest_mine["required"])
+        if "required" in rest_theirs:
+            rest_theirs["required"] = sorted(rest_theirs["required"])
+        if rest_mine != rest_theirs:
+            out.append(f"component {name}: {rest_mine} != {rest_theirs}")
+    for name, scheme in vba["components"].get("securitySchemes", {}).items():
+        if ours["components"].get("securitySchemes", {}).get(name) != scheme:
+            out.append(f"securityScheme {name} differs")
+    return out

@@ -1,0 +1,222 @@
+"""Drop-in for VBA's generated clients at the HTTP level (decisions.md 14): media types, login headers, and the one
+date parser (every form real clients send; every accepted date can be read back on both databases)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from rest_framework.test import APIClient as HttpClient
+
+from authorizations.models import Auth, Authorization
+from carecases.models import CareCase
+from config.api.tenancy import use_vba_database
+from tests.authorizations.factories import auth_item
+from tests.authorizations.spry_fixtures import *  # noqa: F403
+from tests.authorizations.spry_fixtures import SpryApi, create_body, failed, ok
+from tests.conftest import ALL, VBAClient, assert_problem
+
+pytestmark = pytest.mark.django_db(databases=ALL)
+
+
+def put_auths(vba: VBAClient, *items: dict[str, Any]) -> list[tuple[str | None, int, str]]:
+    response = vba.call("PUT", "auths", list(items))
+    assert response.status_code == 207, response.json()
+    return [(r["id"][0]["value"], r["status"], r["body"]) for r in response.json()["data"]]
+
+
+# -- media types ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "text/json",
+        "application/*+json",
+        "application/merge-patch+json",
+        "application/json; charset=utf-8",
+    ],
+)
+def test_request_bodies_are_read_in_every_json_media_type_vba_declares(vba: Any, content_type: str) -> None:
+    body = json.dumps([auth_item("M1")])
+    response = vba.call("PUT", "auths", None, data=body, content_type=content_type)
+    assert response.status_code == 207, response.json()
+    assert response.json()["data"] == [
+        {"id": [{"key": "auth_Number", "value": "M1"}], "status": 201, "body": "Created"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "accept", ["text/plain", "application/json", "text/json", "*/*", "text/plain, application/json, text/json"]
+)
+def test_every_accept_type_vba_declares_gets_json(vba: Any, accept: str) -> None:
+    put_auths(vba, auth_item("M2"))
+    response = vba.call("GET", "auths/M2", HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["data"]["auth_Number"] == "M2"
+
+
+def test_an_accept_type_that_is_not_json_is_still_a_406(vba: Any) -> None:
+    assert_problem(vba.call("GET", "auths", HTTP_ACCEPT="text/html"), 406)
+    assert_problem(vba.call("GET", "auths", HTTP_ACCEPT="application/xml"), 406)
+
+
+# -- login ---------------------------------------------------------------------------------------------------------
+def test_login_accepts_vbas_client_headers_and_answers_exactly_vbas_authentication_result(
+    user: Any, api_key: str
+) -> None:
+    response = HttpClient().post(
+        "/vbasoftware/user-authentication",
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"alice:alice-password").decode(),
+        HTTP_X_API_KEY=api_key,
+        HTTP_VBASOFTWARE_DATABASE="demo",
+        HTTP_VBASOFTWARE_CLIENT_ID="acme",
+        HTTP_VBASOFTWARE_CLIENT_CODE="acme-code",
+        HTTP_VBASOFTWARE_MACHINE_ID="laptop-7",
+    )
+    assert response.status_code == 200, response.json()
+    result = response.json()["data"]["authenticationResult"]
+    assert sorted(result) == ["accessToken", "expiresIn", "idToken", "refreshToken"]
+    assert result["expiresIn"] == 86400
+
+
+# -- dates: accepted forms -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("sent", "rendered"),
+    [
+        ("2026-11-20", "2026-11-20T00:00:00"),
+        ("2026-11-20T10:15:00", "2026-11-20T10:15:00"),
+        ("2026-11-20 10:15:00", "2026-11-20T10:15:00"),  # space for T
+        ("2026-11-20 10:15:00 +0000", "2026-11-20T10:15:00"),  # Ruby's Time#to_s
+        ("2026-11-20T10:15:00+0130", "2026-11-20T08:45:00"),  # offset without a colon
+        ("2026-11-20T10:15:00-05:00", "2026-11-20T15:15:00"),
+        ("2026-11-20 10:15:00 UTC", "2026-11-20T10:15:00"),  # trailing UTC
+        ("2026-11-20T10:15:00.1234567", "2026-11-20T10:15:00"),  # .NET: 7 fractional digits
+        ("2026-11-20T10:15:00.123Z", "2026-11-20T10:15:00"),  # JavaScript's toISOString()
+        ("2026-11-20T10:15:00+15:59", "2026-11-19T18:16:00"),  # the largest offset PostgreSQL keeps
+        ("0999-06-15T12:00:00", "0999-06-15T12:00:00"),  # years before 1000: 4 digits
+        ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00"),
+        ("9999-12-31T23:59:59.9999999Z", "9999-12-31T23:59:59"),
+    ],
+)
+def test_every_date_form_clients_send_is_stored_and_read_back(vba: Any, sent: str, rendered: str) -> None:
+    assert put_auths(vba, auth_item("D1", received_Date=sent)) == [("D1", 201, "Created")]
+    record = vba.call("GET", "auths/D1").json()["data"]
+    assert record["received_Date"] == rendered
+    listed = vba.call("GET", "auths?sortBy=received_Date:asc").json()["data"]
+    assert [a["received_Date"] for a in listed] == [rendered]
+    assert vba.call("PUT", "auths/D1", record).status_code == 200  # what we render is accepted back
+    assert vba.call("GET", "auths/D1").json()["data"]["received_Date"] == rendered
+
+
+BAD_DATES = [
+    ("9999-12-31T23:59:59-01:00", "is out of range"),  # year 10000 in UTC
+    ("0001-01-01T00:00:00+01:00", "is out of range"),  # year 0 in UTC
+    ("2026-01-01T00:00:00+16:00", "the offset must be between -15:59 and +15:59"),
+    ("2026-01-01T00:00:00-23:59", "the offset must be between -15:59 and +15:59"),
+    ("2026-01-01T00:00:00+01:60", "has an invalid offset"),
+    ("2026-11-20T10:15:00.12345678", "is not a valid date"),
+    ("2026-11-20T10:15", "is not a valid date"),
+    ("999-06-15T12:00:00", "is not a valid date"),
+    ("2026-11-20 10:15:00 CET", "is not a valid date"),
+]
+
+
+@pytest.mark.parametrize(("sent", "message"), BAD_DATES)
+def test_a_date_that_could_not_be_read_back_is_a_400_naming_the_field_and_nothing_is_stored(
+    vba: Any, in_demo: str, sent: str, message: str
+) -> None:
+    [(key, status, body)] = put_auths(vba, auth_item("B1", received_Date=sent))
+    assert (key, status) == ("B1", 400)
+    assert body.startswith(f"received_Date: '{sent}'") and message in body
+    assert_problem(vba.call("POST", "auths", auth_item("B2", approved_Date=sent)), 400, "approved_Date: ")
+    put_auths(vba, auth_item("B3"))
+    assert_problem(vba.call("PUT", "auths/B3", auth_item("B3", injury_Date=sent)), 400, "injury_Date: ")
+    assert list(Auth.objects.values_list("pk", "injury_date")) == [("B3", None)]
+    assert vba.call("GET", "auths").status_code == 200
+
+
+def test_one_bad_date_does_not_fail_its_batch(vba: Any, in_demo: str) -> None:
+    out = put_auths(
+        vba,
+        auth_item("G1", received_Date="2026-11-20 10:15:00 +0000"),
+        auth_item("G2", received_Date="9999-12-31T23:59:59-01:00"),
+        auth_item("G3"),
+    )
+    assert [(k, s) for k, s, _ in out] == [("G1", 201), ("G2", 400), ("G3", 201)]
+    assert sorted(Auth.objects.values_list("pk", flat=True)) == ["G1", "G3"]
+
+
+def test_a_ruby_sdk_round_trip_get_modify_put(vba: Any) -> None:
+    """VBA's Ruby SDK writes times with Time#to_s."""
+    put_auths(vba, auth_item("R1", approved_Date="2026-11-01T09:00:00"))
+    record = vba.call("GET", "auths/R1").json()["data"]
+    record["approved_Date"] = "2026-11-20 10:15:00 +0000"
+    record["received_Date"] = "2026-11-19 08:00:00 -0200"
+    response = vba.call("PUT", "auths/R1", record)
+    assert response.status_code == 200, response.json()
+    data = response.json()["data"]
+    assert (data["approved_Date"], data["received_Date"]) == ("2026-11-20T10:15:00", "2026-11-19T10:00:00")
+
+
+def test_a_care_case_round_trip_with_ruby_times(user: Any, api_key: str, token: str) -> None:
+    vba = VBAClient(api_key, token)
+    assert vba.call("POST", "care-plans", {"carePlan_Key": 3}).status_code == 200
+    created = vba.call("POST", "care-plans/3/cases", {"case_Key": 0, "carePlan_Key": 3, "do_Not_Contact": False})
+    case = created.json()["data"]
+    case["case_Start_Date"] = "2026-11-20 10:15:00 +0000"
+    response = vba.call("PUT", f"care-plans/3/cases/{case['case_Key']}", case)
+    assert response.status_code == 200, response.json()
+    assert response.json()["data"]["case_Start_Date"] == "2026-11-20T10:15:00"
+    with use_vba_database("demo"):
+        assert str(CareCase.objects.get().case_start_date) == "2026-11-20 10:15:00+00:00"
+
+
+def test_list_filters_take_the_same_date_forms_and_early_years_sort_first(vba: Any) -> None:
+    put_auths(
+        vba,
+        auth_item("F1", received_Date="0999-06-15T12:00:00"),
+        auth_item("F2", received_Date="2026-11-20 10:15:00 +0000"),
+    )
+    numbers = [a["auth_Number"] for a in vba.call("GET", "auths?sortBy=received_Date:asc").json()["data"]]
+    assert numbers == ["F1", "F2"]
+    found = vba.call(
+        "GET", "auths", HTTP_ACCEPT="application/json", data={"received_Date_from": "2026-11-20 10:15:00 +0000"}
+    )
+    assert [a["auth_Number"] for a in found.json()["data"]] == ["F2"]
+    found = vba.call("GET", "auths", data={"received_Date_to": "1000-01-01"})
+    assert [a["auth_Number"] for a in found.json()["data"]] == ["F1"]
+    response = vba.call("GET", "auths", data={"received_Date_to": "9999-12-31T23:59:59-01:00"})
+    assert_problem(response, 400, "received_Date_to: '9999-12-31T23:59:59-01:00' is out of range")
+
+
+# -- the same parser in the upsert command and in Spry -------------------------------------------------------------
+def test_the_upsert_command_reads_dates_with_the_same_parser(tmp_path: Path, django_user_model: Any) -> None:
+    django_user_model.objects.create_superuser("importer", password="pw")
+    path = tmp_path / "auths.json"
+    items = [
+        auth_item("U1", received_Date="2026-11-20 10:15:00 +0000"),
+        auth_item("U2", received_Date="0001-01-01T00:00:00+01:00"),
+    ]
+    path.write_text(json.dumps(items))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 of 2 item"):
+        call_command("upsert_auths", str(path), "--database", "demo", stdout=out)
+    assert "FAILED auth_Number='U2' [400] received_Date: '0001-01-01T00:00:00+01:00' is out of range" in out.getvalue()
+    with use_vba_database("demo"):
+        assert str(Auth.objects.get().received_date) == "2026-11-20 10:15:00+00:00"
+
+
+def test_spry_reads_dates_with_the_same_parser(api: SpryApi) -> None:
+    data = ok(api.call("POST", "", create_body(effective_start_date="2026-03-01 10:15:00 +0000")))
+    assert data["effective_start_date"] == "2026-03-01T10:15:00"
+    before = Authorization.objects.count()
+    body = failed(api.call("POST", "", create_body(effective_start_date="9999-12-31T23:59:59-01:00")), 4000)
+    assert "is out of range" in body["errors"]["effective_start_date"][0]
+    assert Authorization.objects.count() == before

@@ -1,0 +1,65 @@
+"""/api/schema/ describes the in-scope VBA operations exactly as VBA's OpenAPI document does (decisions.md 14)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient as HttpClient
+
+from tests.config.openapi_diff import differences
+
+VBA_DOCUMENT = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "vba-openapi.json"
+
+
+@pytest.fixture(scope="module")
+def vba() -> dict[str, Any]:
+    return json.loads(VBA_DOCUMENT.read_text())
+
+
+@pytest.fixture
+def ours(db: Any) -> dict[str, Any]:
+    response = HttpClient().get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_our_schema_has_no_difference_a_generated_client_would_see(ours: dict[str, Any], vba: dict[str, Any]) -> None:
+    assert differences(ours, vba) == []
+
+
+def test_the_diff_finds_what_a_generated_client_would_see(ours: dict[str, Any], vba: dict[str, Any]) -> None:
+    changed = copy.deepcopy(ours)
+    auths = changed["paths"]["/vbasoftware/auths"]
+    auths["post"]["operationId"] = "vbasoftware_auths_create"
+    auths["put"]["parameters"].insert(0, {"name": "allOrNone", "in": "query", "required": True, "schema": {}})
+    changed["components"]["schemas"]["Auth"]["properties"]["status"]["maxLength"] = 9
+    changed["components"]["schemas"]["KeyValuePair"]["properties"]["value"] = {"type": "integer"}
+    changed["openapi"] = "3.1.0"
+    found = differences(changed, vba)
+    assert "openapi 3.1.0 (VBA's: 3.0.1)" in found
+    assert "POST /auths: operationId 'vbasoftware_auths_create' != 'create_auth'" in found
+    assert any(d.startswith("PUT /auths: parameters") for d in found)
+    assert "component Auth.status: {'type': 'string', 'maxLength': 9, 'nullable': True} != " in "\n".join(found)
+    assert any(d.startswith("component KeyValuePair.value:") for d in found)
+
+
+def test_our_additions_are_optional_and_on_top(ours: dict[str, Any]) -> None:
+    listing = ours["paths"]["/vbasoftware/auths"]["get"]
+    added = {p["name"]: p["required"] for p in listing["parameters"][4:]}
+    assert added["received_Date_from"] is False and added["urgent"] is False
+    batch = ours["paths"]["/vbasoftware/auths"]["put"]
+    assert [p["name"] for p in batch["parameters"]] == ["vbasoftware-database", "allOrNone"]
+    assert {"400", "403", "413", "429"} <= set(batch["responses"])
+
+
+def test_spry_operations_keep_their_names(ours: dict[str, Any]) -> None:
+    spry = ours["paths"]["/apis/soap-enrichment/v1/authorization/{authorizationId}"]
+    assert [spry[m]["operationId"] for m in ("get", "post", "delete")] == [
+        "spry_authorization_get",
+        "spry_authorization_update",
+        "spry_authorization_delete",
+    ]
