@@ -36,10 +36,12 @@ PRODUCTION_ENV = {
 }
 
 
+#: Variables of the test process that a production process would not have (the browser tests set the last one).
+TEST_ONLY = ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+
+
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    # a production shell: none of the test run's own settings (the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE included)
-    test_only = ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
-    clean = {k: v for k, v in os.environ.items() if k not in test_only}
+    clean = {k: v for k, v in os.environ.items() if k not in TEST_ONLY}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -181,7 +183,7 @@ def test_gunicorn_serves_the_app_static_files_and_envelopes(tmp_path: Path) -> N
     port = free_port()
     workers = "2" if redis_available() else "1"
     env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG")},
+        **{k: v for k, v in os.environ.items() if k not in TEST_ONLY},
         **PRODUCTION_ENV,
         "HTTPS": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
