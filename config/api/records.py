@@ -56,6 +56,8 @@ def _decimal(max_digits: int, places: int) -> Any:
     limit = 10**whole_digits
 
     def check(value: Any) -> Any:
+        if value.__class__ is int and -limit < value < limit:  # the common case first: one comparison
+            return value
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             raise ValueError("must be a JSON number")
         if isinstance(value, int):
@@ -218,7 +220,7 @@ class RecordSpec:
         except ValueError:
             model = self.import_model if keep_audit else self.input_model
         try:
-            return dict(model.model_validate(item).__dict__), None  # a flat model: its fields, as model_dump()
+            return model.model_validate(item).__dict__, None  # a flat model: its fields, as model_dump() gives them
         except ValidationError as exc:
             return None, "; ".join(_message(e) for e in exc.errors(include_url=False))
 
