@@ -125,5 +125,6 @@ BENCHES = {
         new_key=lambda n: f"{PREFIX}{n:012d}",
         setup=cleanup,
         cleanup=cleanup,
+        command="upsert_auths",
     )
 }

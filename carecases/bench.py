@@ -66,5 +66,6 @@ BENCHES = {
         new_key=lambda n: FIRST_KEY + n,
         setup=setup,
         cleanup=cleanup,
+        command="upsert_care_cases",
     )
 }

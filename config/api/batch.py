@@ -31,7 +31,7 @@ from config.api.middleware import current_activity_id
 from config.api.models import KeySequence
 from config.api.records import RecordSpec
 from config.api.tenancy import current_vba_database
-from config.api.writers import insert_history, upsert_rows
+from config.api.writers import History, existing_keys, upsert_rows
 
 NOT_APPLIED = "Not applied: another item of this all-or-none batch failed"
 AUDIT_USER_LENGTH = 20
@@ -79,28 +79,23 @@ class BatchOutcome:
 
 
 class Writer:
-    """Writes validated rows and their history (:mod:`config.api.writers`: raw-SQL bulk upserts). Replace it
+    """Writes validated rows and their history rows (:mod:`config.api.writers`: raw-SQL bulk upserts). Replace it
     (``BatchResource.writer``) to change how rows reach the database; the engine has already decided which keys are
     new and which exist, and hands over complete rows (attname → value) sorted by key."""
 
     def write(
-        self, resource: BatchResource, using: str, rows: list[dict[str, Any]], *, keep_audit: bool = False
+        self,
+        resource: BatchResource,
+        using: str,
+        rows: list[dict[str, Any]],
+        *,
+        history: History,
+        keep_audit: bool = False,
     ) -> set[Any]:
-        """Insert or update ``rows``; return the keys inserted or actually changed. With ``keep_audit`` an update
+        """Insert or update ``rows`` with a history row each ('+' new, '~' for the keys in ``history.existing``);
+        return the keys inserted or actually changed (only they get a history row). With ``keep_audit`` an update
         takes every audit value from the row, ``entry_*`` included, and a change of audit values alone counts."""
-        return upsert_rows(resource.spec.model, using, rows, keep_audit=keep_audit)
-
-    def write_history(
-        self, resource: BatchResource, using: str, created: list[Any], updated: list[Any], user: Any, when: Any
-    ) -> None:
-        insert_history(
-            resource.spec.model,
-            using,
-            [("+", created), ("~", updated)],
-            user_id=getattr(user, "pk", None),
-            when=when,
-            activity_id=current_activity_id(),
-        )
+        return upsert_rows(resource.spec.model, using, rows, keep_audit=keep_audit, history=history)
 
 
 class BatchResource:
@@ -195,7 +190,7 @@ def _lock_keys(resource: BatchResource, using: str, keys: Iterable[Any]) -> None
 
 
 def _existing(resource: BatchResource, using: str, keys: Sequence[Any]) -> set[Any]:
-    return set(resource.spec.model._default_manager.using(using).filter(pk__in=keys).values_list("pk", flat=True))
+    return existing_keys(resource.spec.model, using, keys)
 
 
 def batch_upsert(
@@ -279,7 +274,8 @@ def batch_upsert(
                 row.update({name: value for name, value in audit.items() if row.get(name) is None})
             else:
                 row.update(audit)  # entry_* are kept on update by the writer
-        written, refused = _write(resource, using, rows, keep_audit=keep_audit)
+        history = History(getattr(user, "pk", None), now, current_activity_id(), existing)
+        _written, refused = _write(resource, using, rows, history=history, keep_audit=keep_audit)
         if refused:
             if all_or_none:
                 transaction.set_rollback(True, using=using)
@@ -292,9 +288,6 @@ def batch_upsert(
                 key = attrs[resource.key]
                 if key in refused:
                     results[i] = ItemResult(key, *refused[key])
-        created = sorted(k for k in written if k not in existing)
-        updated = sorted(k for k in written if k in existing)
-        resource.writer.write_history(resource, using, created, updated, user, now)
     return BatchOutcome(resource.key_json, [r for r in results if r is not None])
 
 
@@ -323,13 +316,13 @@ def _replace_taken_generated_keys(
 
 
 def _write(
-    resource: BatchResource, using: str, rows: list[dict[str, Any]], *, keep_audit: bool = False
+    resource: BatchResource, using: str, rows: list[dict[str, Any]], *, history: History, keep_audit: bool = False
 ) -> tuple[set[Any], dict[Any, tuple[int, str]]]:
     """Write in bulk; if the database refuses, write row by row in savepoints so that only the refused rows fail.
     Returns the keys written and ``{key: (status, message)}`` of the refused ones."""
     try:
         with transaction.atomic(using=using):
-            return resource.writer.write(resource, using, rows, keep_audit=keep_audit), {}
+            return resource.writer.write(resource, using, rows, history=history, keep_audit=keep_audit), {}
     except DatabaseError:
         pass
     written: set[Any] = set()
@@ -338,7 +331,7 @@ def _write(
         key = row[resource.key]
         try:
             with transaction.atomic(using=using):
-                written |= resource.writer.write(resource, using, [row], keep_audit=keep_audit)
+                written |= resource.writer.write(resource, using, [row], history=history, keep_audit=keep_audit)
         except IntegrityError:
             refused[key] = (409, f"The database refused this {resource.label}: it conflicts with another record")
         except DatabaseError:

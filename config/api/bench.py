@@ -4,7 +4,9 @@
     and one ``INSERT … SELECT … ON CONFLICT DO UPDATE``; SQLite: ``executemany`` of an upsert), no history;
 (b) the full HTTP path of the batch endpoint through Django's test client: credentials, JSON parsing, validation,
     write, history, the 207 body;
-(c) the naive path: one DRF ModelSerializer and one ``save()`` per item (history by simple-history's signal).
+(c) the naive path: one DRF ModelSerializer and one ``save()`` per item (history by simple-history's signal);
+(d) the command path: the same records through the resource's ``upsert_*`` command, from an NDJSON file the bench
+    writes beforehand (the command streams it), held to the same bar as (b).
 
 Each run writes the same number of records, half new and half existing, every field set, values differing from run
 to run (so that updates really change rows). Apps declare what to benchmark in a ``bench.py`` module.
@@ -12,16 +14,19 @@ to run (so that updates really change rows). Apps declare what to benchmark in a
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import resource as rlimit
 import statistics
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.management import call_command
 from django.db import connections, models, transaction
 from django.test import Client
 from django.test.utils import override_settings
@@ -41,6 +46,7 @@ class BenchTarget:
     setup: Callable[[str], None] = lambda using: None
     cleanup: Callable[[str], None] = lambda using: None
     key_filter: dict[str, Any] = field(default_factory=dict)  # lookup that selects every benchmark row
+    command: str | None = None  # the upsert_* command of path (d)
 
 
 def plain_upsert(model: type[models.Model], using: str, rows: list[dict[str, Any]]) -> None:
@@ -146,6 +152,21 @@ class BatchBench:
         assert statuses <= {200, 201}, statuses
         return elapsed
 
+    def run_command(self, run: int, user: Any, directory: str) -> float:
+        """(d): ``manage.py <command> <file.ndjson> --database … --user …``, the file written before the clock."""
+        assert self.target.command is not None
+        path = os.path.join(directory, f"run-{run}.ndjson")
+        with open(path, "w", encoding="utf-8") as out:
+            for item in self.items(run):
+                out.write(json.dumps(item) + "\n")
+        output = io.StringIO()
+        started = time.perf_counter()
+        call_command(self.target.command, path, database=self.using, user=user.get_username(), stdout=output)
+        elapsed = time.perf_counter() - started
+        os.remove(path)
+        assert "FAILED" not in output.getvalue(), output.getvalue()[:500]  # (a failure also raises CommandError)
+        return elapsed
+
     def run_naive(self, run: int, user: Any) -> float:
         items = self.items(run)
         serializer_class = naive_serializer(self.spec.model)
@@ -168,7 +189,7 @@ class BatchBench:
 
     def run(self, client: Client, headers: dict[str, str], user: Any, log: Callable[[str], None]) -> BenchResult:
         self.target.setup(self.using)
-        times: dict[str, list[float]] = {"a": [], "b": [], "c": []}
+        times: dict[str, list[float]] = {"a": [], "b": [], "c": [], "d": []}
         try:
             self.run_raw(0)  # warm-up: creates the first "existing" half and warms caches
             body = json.dumps(self.items(0))
@@ -176,10 +197,15 @@ class BatchBench:
             self.run_http_body(body, client, headers)
             rss_growth_kb = rlimit.getrusage(rlimit.RUSAGE_SELF).ru_maxrss - rss_before
             del body
-            for run in range(1, self.repeat + 1):
-                times["a"].append(self.run_raw(run))
-                times["b"].append(self.run_http(run, client, headers))
-                log(f"  run {run}: a {times['a'][-1] * 1000:.0f} ms, b {times['b'][-1] * 1000:.0f} ms")
+            with tempfile.TemporaryDirectory(prefix="bench-batch-") as directory:
+                for run in range(1, self.repeat + 1):
+                    times["a"].append(self.run_raw(run))
+                    times["b"].append(self.run_http(run, client, headers))
+                    line = f"  run {run}: a {times['a'][-1] * 1000:.0f} ms, b {times['b'][-1] * 1000:.0f} ms"
+                    if self.target.command:
+                        times["d"].append(self.run_command(run, user, directory))
+                        line += f", d {times['d'][-1] * 1000:.0f} ms"
+                    log(line)
             for run in range(self.naive_repeat):
                 times["c"].append(self.run_naive(100 + run, user))
                 log(f"  naive run {run + 1}: c {times['c'][-1] * 1000:.0f} ms")

@@ -14,6 +14,7 @@ zone (the zone it is rendered in); anything else is refused with a message, neve
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 
@@ -32,20 +33,14 @@ _DATE_RE = re.compile(
 def parse_datetime(value: Any) -> dt.datetime:
     """A client's date-time (see the module doc); naive values are in the server's time zone. ``ValueError`` with
     a message for the caller to prefix with the field's name."""
-    if isinstance(value, dt.datetime):
-        parsed = value
+    if isinstance(value, str):
+        parsed = _parse_text(value, timezone.get_default_timezone())
+    elif isinstance(value, dt.datetime):
+        parsed = _aware(value, value, timezone.get_default_timezone())
     else:
-        if not isinstance(value, str):
-            raise ValueError(f"must be a date string ({FORMS})")
-        match = _DATE_RE.match(value)
-        if match is None:
-            raise ValueError(f"{value!r} is not a valid date; use {FORMS}")
-        parsed = _build(value, match)
-    if parsed.tzinfo is None:  # naive: the server's time zone (zoneinfo: replace() is the right way to attach it)
-        parsed = parsed.replace(tzinfo=timezone.get_default_timezone())
-    offset = parsed.utcoffset()
-    if offset is not None and abs(offset) > MAX_OFFSET:
-        raise ValueError(f"{_text(value)}: the offset must be between -15:59 and +15:59")
+        raise ValueError(f"must be a date string ({FORMS})")
+    if 1 < parsed.year < 9999:  # a shift of less than a day (any offset, any zone) cannot leave years 1-9999
+        return parsed
     try:
         parsed.astimezone(dt.UTC)
         timezone.localtime(parsed)
@@ -56,7 +51,31 @@ def parse_datetime(value: Any) -> dt.datetime:
     return parsed
 
 
+@functools.lru_cache(maxsize=4096)  # a batch's records share many dates; the result is immutable
+def _parse_text(value: str, default_tz: dt.tzinfo) -> dt.datetime:
+    match = _DATE_RE.match(value)
+    if match is None:
+        raise ValueError(f"{value!r} is not a valid date; use {FORMS}")
+    return _aware(_build(value, match), value, default_tz)
+
+
+def _aware(parsed: dt.datetime, value: Any, default_tz: dt.tzinfo) -> dt.datetime:
+    """``parsed`` in ``default_tz`` when naive (zoneinfo: replace() is the right way to attach it); its offset
+    checked."""
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=default_tz)
+    offset = parsed.utcoffset()
+    if offset is not None and abs(offset) > MAX_OFFSET:
+        raise ValueError(f"{_text(value)}: the offset must be between -15:59 and +15:59")
+    return parsed
+
+
 def _build(value: str, match: re.Match[str]) -> dt.datetime:
+    if match["fraction"] is None and match["zone"] is None:  # the common forms: one C call
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a valid calendar date") from None
     try:
         day = dt.date.fromisoformat(match["date"])
         clock = dt.time.fromisoformat(match["time"]) if match["time"] else dt.time()

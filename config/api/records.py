@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from config.api.dates import parse_datetime, render_datetime  # the one date parser and renderer
-from config.api.parsers import StorableText, Text
+from config.api.parsers import StorableText, Text, check_text
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
@@ -56,6 +56,8 @@ def _decimal(max_digits: int, places: int) -> Any:
     limit = 10**whole_digits
 
     def check(value: Any) -> Any:
+        if value.__class__ is int and -limit < value < limit:  # the common case first: one comparison
+            return value
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             raise ValueError("must be a JSON number")
         if isinstance(value, int):
@@ -79,8 +81,10 @@ def _decimal(max_digits: int, places: int) -> Any:
     return check
 
 
-def _input_annotation(f: models.Field, required: bool) -> tuple[Any, Any]:
-    """The strict pydantic type of a model field and its default (``...`` = required)."""
+def _input_annotation(f: models.Field, required: bool, text_checked: bool = False) -> tuple[Any, Any]:
+    """The strict pydantic type of a model field and its default (``...`` = required). ``text_checked``: the
+    :data:`~config.api.parsers.Text` rule was already checked on every string of the item (see
+    :meth:`RecordSpec.validate`), so the strings need no Python callback each."""
     if isinstance(f, models.BooleanField):
         ann: Any = StrictBool
     elif isinstance(f, (models.ForeignKey, models.IntegerField)) and not isinstance(f, models.DecimalField):
@@ -91,9 +95,11 @@ def _input_annotation(f: models.Field, required: bool) -> tuple[Any, Any]:
         ann = Annotated[dt.datetime, BeforeValidator(parse_datetime)]
     elif isinstance(f, models.CharField):
         min_length = f.max_length if f.max_length == 1 and required else None
-        ann = Annotated[StrictStr, Field(max_length=f.max_length, min_length=min_length), StorableText]
+        ann = Annotated[StrictStr, Field(max_length=f.max_length, min_length=min_length)]
+        if not text_checked:
+            ann = Annotated[ann, StorableText]
     elif isinstance(f, models.TextField):
-        ann = Text
+        ann = StrictStr if text_checked else Text
     else:  # pragma: no cover - a new field type must be mapped before it is exposed
         raise TypeError(f"No API type for {f!r}")
     if required:
@@ -155,27 +161,28 @@ class RecordSpec:
 
     @cached_property
     def input_model(self) -> type[BaseModel]:
-        definitions: dict[str, Any] = {}
-        for f in self.input_fields:
-            ann, default = _input_annotation(f, required=not f.null and f.attname not in self.optional_inputs)
-            definitions[f.attname] = (ann, Field(default, alias=self.json_names[f.attname]))
-        return create_model(  # type: ignore[call-overload,no-any-return]
-            f"{self.model.__name__}Input",
-            __config__=ConfigDict(extra="ignore", populate_by_name=False, str_strip_whitespace=False),
-            **definitions,
-        )
+        return self._validator(keep_audit=False, text_checked=False)
 
     @cached_property
     def import_model(self) -> type[BaseModel]:
         """:attr:`input_model` plus the four audit fields, each optional: what a staff import that keeps a file's
         audit values (decisions.md 9) validates."""
+        return self._validator(keep_audit=True, text_checked=False)
+
+    @cached_property
+    def _fast_models(self) -> dict[bool, type[BaseModel]]:
+        """The same two validators for items whose strings all passed the text rule at once: no callback per
+        string (:meth:`validate`)."""
+        return {keep_audit: self._validator(keep_audit=keep_audit, text_checked=True) for keep_audit in (False, True)}
+
+    def _validator(self, *, keep_audit: bool, text_checked: bool) -> type[BaseModel]:
         definitions: dict[str, Any] = {}
-        for f in self.concrete_fields:
+        for f in self.concrete_fields if keep_audit else self.input_fields:
             required = f.attname not in self.server_fields and not f.null and f.attname not in self.optional_inputs
-            ann, default = _input_annotation(f, required=required)
+            ann, default = _input_annotation(f, required=required, text_checked=text_checked)
             definitions[f.attname] = (ann, Field(default, alias=self.json_names[f.attname]))
         return create_model(  # type: ignore[call-overload,no-any-return]
-            f"{self.model.__name__}Import",
+            f"{self.model.__name__}{'Import' if keep_audit else 'Input'}",
             __config__=ConfigDict(extra="ignore", populate_by_name=False, str_strip_whitespace=False),
             **definitions,
         )
@@ -207,9 +214,13 @@ class RecordSpec:
         With ``keep_audit`` the item's audit fields are validated and kept (a staff import); otherwise ignored."""
         if not isinstance(item, dict):
             return None, f"Each item must be a JSON object, not {_json_type(item)}"
-        model = self.import_model if keep_audit else self.input_model
+        try:  # the text rule on all the item's strings at once; if one fails, the full validator names it
+            check_text("".join([v for v in item.values() if isinstance(v, str)]))
+            model = self._fast_models[keep_audit]
+        except ValueError:
+            model = self.import_model if keep_audit else self.input_model
         try:
-            return model.model_validate(item).model_dump(), None
+            return model.model_validate(item).__dict__, None  # a flat model: its fields, as model_dump() gives them
         except ValidationError as exc:
             return None, "; ".join(_message(e) for e in exc.errors(include_url=False))
 

@@ -1,17 +1,19 @@
-"""How validated rows reach the database: raw-SQL bulk upserts and one-statement history, per backend.
+"""How validated rows reach the database: raw-SQL bulk upserts and their history rows, per backend.
 
-- PostgreSQL: ``COPY`` into a session temp table, then one ``INSERT … SELECT … ORDER BY key ON CONFLICT DO UPDATE …
-  WHERE <values changed> RETURNING key``.
-- SQLite: multi-row ``INSERT … VALUES … ON CONFLICT DO UPDATE … WHERE <values changed> RETURNING key``.
+- PostgreSQL: ``COPY`` into a session temp table, then one statement: ``WITH up AS (INSERT … SELECT … ORDER BY key
+  ON CONFLICT DO UPDATE … WHERE <values changed> RETURNING t.*), h AS (INSERT INTO history … SELECT … FROM up)
+  SELECT key FROM up`` (the history rows are written from the rows the upsert returns: no second pass).
+- SQLite: multi-row ``INSERT … VALUES … ON CONFLICT DO UPDATE … WHERE <values changed> RETURNING key``, then one
+  ``INSERT … SELECT`` per history type from the table itself.
 
-Only rows whose values changed (audit columns aside) are updated and returned; their history rows are then written by
-one ``INSERT … SELECT`` from the table itself, so a record sent again unchanged costs no write and no history row.
+Only rows whose values changed (audit columns aside) are updated and returned, and only they leave a history row, so
+a record sent again unchanged costs no write and no history row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -21,6 +23,8 @@ from django.db import connections, models
 AUDIT_COLUMNS_KEPT_ON_UPDATE = ("entry_date", "entry_user")
 AUDIT_COLUMNS_NOT_COMPARED = ("entry_date", "entry_user", "update_date", "update_user")
 SQLITE_MAX_VARIABLES = 32766
+#: History columns whose value is a parameter of the statement that writes the history rows.
+HISTORY_PARAMS = ("history_date", "history_type", "history_user_id", "activity_id")
 
 
 @dataclass
@@ -64,10 +68,7 @@ class TableSQL:
         left = ", ".join(f"t.{self.q(str(f.column))}" for f in compared)
         right = ", ".join(f"excluded.{self.q(str(f.column))}" for f in compared)
         different = "IS DISTINCT FROM" if self.vendor == "postgresql" else "IS NOT"
-        return (
-            f"ON CONFLICT ({self.pk_column}) DO UPDATE SET {assignments} "
-            f"WHERE ({left}) {different} ({right}) RETURNING {self.pk_column}"
-        )
+        return f"ON CONFLICT ({self.pk_column}) DO UPDATE SET {assignments} WHERE ({left}) {different} ({right})"
 
     def sqlite_converters(self, ops: Any) -> list[Callable[[Any], Any] | None]:
         """SQLite stores datetimes and decimals the way Django's backend adapts them."""
@@ -87,30 +88,60 @@ class TableSQL:
         return self.model.history.model  # type: ignore[attr-defined,no-any-return]
 
     @cached_property
-    def history_insert(self) -> tuple[str, str]:
-        """``INSERT INTO history (…) SELECT …`` up to the key filter, and the names of the parameters it takes."""
+    def history_columns(self) -> list[tuple[str, str | None]]:
+        """The history table's columns but ``history_id``: ``(quoted column, tracked column it copies)``; a column
+        that copies none takes a parameter (:data:`HISTORY_PARAMS`) or NULL."""
         tracked = {f.attname for f in self.history_model.tracked_fields}  # type: ignore[attr-defined]
-        columns, selects = [], []
-        for f in self.history_model._meta.concrete_fields:
-            if f.attname == "history_id":
-                continue
-            columns.append(self.q(str(f.column)))
-            if f.attname in tracked:
-                selects.append(f"t.{self.q(str(f.column))}")
-            elif f.attname in ("history_date", "history_type", "history_user_id", "activity_id"):
+        return [
+            (self.q(str(f.column)), str(f.column) if f.attname in tracked else None)
+            for f in self.history_model._meta.concrete_fields
+            if f.attname != "history_id"
+        ]
+
+    def history_select(self, source: str, history_type: str = "%s") -> tuple[str, list[str]]:
+        """``INSERT INTO history (…) SELECT … FROM <source>`` and the names of the parameters it takes, in order
+        (``history_type`` may be an SQL expression instead of a parameter)."""
+        by_column = {str(f.column): f.attname for f in self.history_model._meta.concrete_fields}
+        columns, selects, params = [], [], []
+        for column, copied in self.history_columns:
+            columns.append(column)
+            attname = by_column[column[1:-1].replace('""', '"')]
+            if copied is not None:
+                selects.append(f"s.{self.q(copied)}")
+            elif attname == "history_type" and history_type != "%s":
+                selects.append(history_type)
+                params.extend(["existing"] * history_type.count("%s"))
+            elif attname in HISTORY_PARAMS:
                 selects.append("%s")
+                params.append(attname)
             else:
                 selects.append("NULL")
-        params = [
-            f.attname
-            for f in self.history_model._meta.concrete_fields
-            if f.attname in ("history_date", "history_type", "history_user_id", "activity_id")
-        ]
         sql = (
             f"INSERT INTO {self.q(self.history_model._meta.db_table)} ({', '.join(columns)}) "
-            f"SELECT {', '.join(selects)} FROM {self.table} t WHERE t.{self.pk_column}"
+            f"SELECT {', '.join(selects)} FROM {source} s"
         )
-        return sql, ",".join(params)
+        return sql, params
+
+    @cached_property
+    def history_insert(self) -> tuple[str, list[str]]:
+        """``INSERT INTO history (…) SELECT … FROM table`` up to the key filter, and its parameters' names."""
+        sql, params = self.history_select(self.table)
+        return f"{sql} WHERE s.{self.pk_column}", params
+
+    def upsert_with_history(self, connection: Any) -> tuple[str, list[str]]:
+        """PostgreSQL: the upsert from the temp table ``{temp}`` and its history rows in one statement (a
+        data-modifying CTE): ``'~'`` for the keys that existed (the ``existing`` parameter), ``'+'`` for the
+        others. Returns the statement and its parameters' names."""
+        key_type = self.model._meta.pk.db_type(connection)
+        history, params = self.history_select(
+            "up", f"CASE WHEN s.{self.pk_column} = ANY(CAST(%s AS {key_type}[])) THEN '~' ELSE '+' END"
+        )
+        sql = (
+            f"WITH up AS (INSERT INTO {self.table} AS t ({self.column_list}) SELECT {self.column_list} "
+            f"FROM {{temp}} ORDER BY {self.pk_column} {self.conflict_clause} RETURNING t.*), "
+            f"h AS ({history}) SELECT {self.pk_column} FROM up"
+        )
+        return sql, params
 
 
 def _sqlite_datetime(value: dt.datetime | None) -> str | None:
@@ -132,21 +163,58 @@ def table_sql(model: type[models.Model], vendor: str, keep_audit: bool = False) 
     return _SQL[key]
 
 
+@dataclass(frozen=True)
+class History:
+    """The history rows a write leaves: who, when, under which request, and which keys existed before (``'~'``);
+    the others are new (``'+'``)."""
+
+    user_id: Any
+    when: dt.datetime
+    activity_id: str | None
+    existing: Collection[Any]
+
+    def params(self, names: Iterable[str], **values: Any) -> list[Any]:
+        known = {"history_date": self.when, "history_user_id": self.user_id, "activity_id": self.activity_id}
+        known["existing"] = list(self.existing)
+        known.update(values)
+        return [known[name] for name in names]
+
+
 def upsert_rows(
-    model: type[models.Model], using: str, rows: Sequence[dict[str, Any]], *, keep_audit: bool = False
+    model: type[models.Model],
+    using: str,
+    rows: Sequence[dict[str, Any]],
+    *,
+    keep_audit: bool = False,
+    history: History | None = None,
 ) -> set[Any]:
     """Insert or update ``rows`` (attname → value, every concrete field, sorted by key); return the keys of the rows
-    inserted or actually changed."""
+    inserted or actually changed. With ``history``, each of those rows leaves its history row (on PostgreSQL in
+    the same statement)."""
     if not rows:
         return set()
     connection = connections[using]
     sql = table_sql(model, connection.vendor, keep_audit)
     if connection.vendor == "postgresql":
-        return _upsert_postgresql(connection, sql, rows)
-    return _upsert_sqlite(connection, sql, rows)
+        return _upsert_postgresql(connection, sql, rows, history)
+    written = _upsert_sqlite(connection, sql, rows)
+    if history is not None:
+        existing = set(history.existing)
+        created, updated = sorted(written - existing), sorted(written & existing)
+        insert_history(
+            model,
+            using,
+            [("+", created), ("~", updated)],
+            user_id=history.user_id,
+            when=history.when,
+            activity_id=history.activity_id,
+        )
+    return written
 
 
-def _upsert_postgresql(connection: Any, sql: TableSQL, rows: Sequence[dict[str, Any]]) -> set[Any]:
+def _upsert_postgresql(
+    connection: Any, sql: TableSQL, rows: Sequence[dict[str, Any]], history: History | None
+) -> set[Any]:
     temp = sql.q(f"batch_{sql.model._meta.db_table}")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -157,9 +225,28 @@ def _upsert_postgresql(connection: Any, sql: TableSQL, rows: Sequence[dict[str, 
             attnames = sql.attnames
             for row in rows:
                 copy.write_row([row[a] for a in attnames])
+        if history is None:
+            cursor.execute(
+                f"INSERT INTO {sql.table} AS t ({sql.column_list}) SELECT {sql.column_list} FROM {temp} "
+                f"ORDER BY {sql.pk_column} {sql.conflict_clause} RETURNING {sql.pk_column}"
+            )
+        else:
+            statement, names = sql.upsert_with_history(connection)
+            cursor.execute(statement.replace("{temp}", temp), history.params(names))
+        return {row[0] for row in cursor.fetchall()}
+
+
+def existing_keys(model: type[models.Model], using: str, keys: Sequence[Any]) -> set[Any]:
+    """Which of ``keys`` are in the table (PostgreSQL: one array parameter, not one parameter per key)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return set(model._default_manager.using(using).filter(pk__in=keys).values_list("pk", flat=True))
+    sql = table_sql(model, connection.vendor)
+    key_type = model._meta.pk.db_type(connection)
+    with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {sql.table} AS t ({sql.column_list}) SELECT {sql.column_list} FROM {temp} "
-            f"ORDER BY {sql.pk_column} {sql.conflict_clause}"
+            f"SELECT {sql.pk_column} FROM {sql.table} WHERE {sql.pk_column} = ANY(CAST(%s AS {key_type}[]))",
+            [list(keys)],
         )
         return {row[0] for row in cursor.fetchall()}
 
@@ -184,7 +271,7 @@ def _upsert_sqlite(connection: Any, sql: TableSQL, rows: Sequence[dict[str, Any]
                 params.extend(values)
             raw.execute(
                 f"INSERT INTO {sql.table} AS t ({sql.column_list}) VALUES "
-                f"{', '.join([placeholder] * len(chunk))} {sql.conflict_clause}",
+                f"{', '.join([placeholder] * len(chunk))} {sql.conflict_clause} RETURNING {sql.pk_column}",
                 params,
             )
             written.update(row[0] for row in raw.fetchall())
@@ -209,13 +296,7 @@ def insert_history(
     for history_type, keys in keys_by_type:
         if not keys:
             continue
-        values = {
-            "history_date": when,
-            "history_type": history_type,
-            "history_user_id": user_id,
-            "activity_id": activity_id,
-        }
-        params = [values[name] for name in param_names.split(",")]
+        params = History(user_id, when, activity_id, ()).params(param_names, history_type=history_type)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(f"{insert} = ANY(%s)", [*params, list(keys)])

@@ -1,4 +1,4 @@
-"""A 10,000-item batch (limits raised by setting) stays within 300 MB of Python allocations."""
+"""A 10,000-item batch (limits raised by setting) stays within 200 MB of Python allocations (170 MB measured)."""
 
 import json
 import tracemalloc
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 @override_settings(VBA_BATCH_MAX_ITEMS=10_000, VBA_MAX_BODY_BYTES=100 * 1024 * 1024)
-def test_a_ten_thousand_item_batch_allocates_less_than_300_mb(vba: Any, in_demo: str) -> None:
+def test_a_ten_thousand_item_batch_allocates_less_than_200_mb(vba: Any, in_demo: str) -> None:
     body = json.dumps([bench_auth(f"BENCH{n:012d}", 1) for n in range(10_000)])
     tracemalloc.start()
     try:
@@ -26,4 +26,4 @@ def test_a_ten_thousand_item_batch_allocates_less_than_300_mb(vba: Any, in_demo:
     assert {r["status"] for r in response.json()["data"]} == {201}
     assert Auth.objects.count() == 10_000
     print(f"peak Python allocations: {peak / 2**20:.0f} MB")
-    assert peak < 300 * 1024 * 1024, f"peak {peak / 2**20:.0f} MB"
+    assert peak < 200 * 1024 * 1024, f"peak {peak / 2**20:.0f} MB"
