@@ -17,13 +17,19 @@ from authorizations.models.spry import (
 
 def authorization_queryset(*, organisation_id: int | None = None) -> QuerySet[Authorization]:
     """Authorizations with their payer and both lists loaded (three queries for any number of rows), oldest first."""
-    queryset = Authorization.objects.select_related("payer").prefetch_related(
-        Prefetch("icd_codes", queryset=AuthorizationIcdCode.objects.order_by("position", "id")),
-        Prefetch("cpt_code_authorization_details", queryset=AuthorizationCptCode.objects.order_by("position", "id")),
-    )
+    queryset = with_lists(Authorization.objects.all())
     if organisation_id is not None:
         queryset = queryset.filter(organisation_id=organisation_id)
     return queryset.order_by("created_at", "authorization_id")
+
+
+def with_lists(queryset: QuerySet[Authorization]) -> QuerySet[Authorization]:
+    """``queryset`` with each authorization's payer and ICD and CPT lists loaded (in their order) as the API renders
+    them: three queries for any number of rows (per chunk of ``iterator(chunk_size=…)``)."""
+    return queryset.select_related("payer").prefetch_related(
+        Prefetch("icd_codes", queryset=AuthorizationIcdCode.objects.order_by("position", "id")),
+        Prefetch("cpt_code_authorization_details", queryset=AuthorizationCptCode.objects.order_by("position", "id")),
+    )
 
 
 def authorization_get(*, organisation_id: int, authorization_id: str) -> Authorization | None:

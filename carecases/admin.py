@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin
@@ -18,7 +19,9 @@ from carecases.admin_help import CARE_CASE_COLUMNS, CARE_PLAN_COLUMNS
 from carecases.models import CareCase, CarePlan
 from carecases.services import CARE_CASE, CARE_PLAN
 from config.api.admin import AUDIT_FIELDS, VBAModelAdmin, column_docs, member_of, register_vba
+from config.api.admin_export import EXPORT_ACTIONS, ExportAdminMixin
 from config.api.batch import allocate_keys
+from config.api.recordfiles import vba_records
 from config.api.tenancy import current_vba_database
 
 INLINE_CASES = 20  # a plan with thousands of cases still opens fast: the rest are one click away
@@ -131,8 +134,11 @@ class CarePlanAdmin(KeyedVBAAdmin):
 
 
 @register_vba(CareCase)
-class CareCaseAdmin(KeyedVBAAdmin):
+class CareCaseAdmin(ExportAdminMixin, KeyedVBAAdmin):
     resource = CARE_CASE
+    export_name = "care-cases"
+    export_columns = list(CARE_CASE.spec.json_names.values())
+    actions = EXPORT_ACTIONS
     field_docs = column_docs(CareCase, CARE_CASE_COLUMNS)
     # What a person scans first (key, subject, status, period); the rest is in the form.
     list_display = ("case_key", "case_id", "plan", "case_status", "case_priority", "member", "period")
@@ -169,6 +175,9 @@ class CareCaseAdmin(KeyedVBAAdmin):
         ),
         ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
     )
+
+    def export_records(self, queryset: QuerySet) -> Iterator[dict[str, Any]]:
+        return vba_records(CARE_CASE.spec, queryset, self.export_chunk_size)
 
     @admin.display(description="care plan", ordering="care_plan")
     def plan(self, obj: CareCase) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin, messages
@@ -15,6 +16,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import update_change_reason
 
+from authorizations.api.spry_serializers import SpryAuthorizationOut, authorization_json
 from authorizations.models.spry import (
     Authorization,
     AuthorizationCptCode,
@@ -23,8 +25,10 @@ from authorizations.models.spry import (
     Payer,
     SpryClient,
 )
+from authorizations.spry_selectors import with_lists
 from authorizations.spry_services import REASON_MAX_LENGTH, authorizations_expire
 from config.api.admin import FieldDoc, StrictFormAdmin
+from config.api.admin_export import EXPORT_ACTIONS, ExportAdminMixin
 
 EXPIRING_DAYS = 14
 FEW_VISITS_LEFT = 2
@@ -119,7 +123,7 @@ AUTHORIZATION_DOCS = {
 
 
 @admin.register(Authorization)
-class AuthorizationAdmin(StrictFormAdmin, SimpleHistoryAdmin):
+class AuthorizationAdmin(ExportAdminMixin, StrictFormAdmin, SimpleHistoryAdmin):
     # What a person scans first (key, patient, status, period, visits, payer); case, reference number, organisation
     # and the rest are in the form (the search finds reference numbers and cases; the organisation is a filter).
     list_display = ("authorization_id", "patient_name", "status", "effective_period", "visits", "payer_name")
@@ -139,7 +143,9 @@ class AuthorizationAdmin(StrictFormAdmin, SimpleHistoryAdmin):
     autocomplete_fields = ("payer",)
     inlines = (IcdCodeInline, CptCodeInline)
     readonly_fields = ("authorization_id", "visits_used", "created_at", "updated_at")
-    actions = ("expire_selected",)
+    actions = ("expire_selected", *EXPORT_ACTIONS)
+    export_name = "authorizations"
+    export_columns = list(SpryAuthorizationOut.model_fields)
     fieldsets = (
         (
             "Case and patient",
@@ -171,6 +177,10 @@ class AuthorizationAdmin(StrictFormAdmin, SimpleHistoryAdmin):
         ),
         ("Notes", {"fields": ("comments", ("created_at", "updated_at"))}),
     )
+
+    def export_records(self, queryset: QuerySet) -> Iterator[dict[str, Any]]:
+        for authorization in with_lists(queryset).iterator(chunk_size=self.export_chunk_size):
+            yield authorization_json(authorization)
 
     @admin.display(description="effective period", ordering="effective_end_date")
     def effective_period(self, obj: Authorization) -> str:

@@ -1,10 +1,15 @@
 """VBA Auths in the admin site of each VBA database (``/admin/db/<database>/authorizations/auth/``)."""
 
+from collections.abc import Iterator
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from authorizations.admin.vba_help import AUTH_COLUMNS
 from authorizations.models import Auth
+from authorizations.services import AUTH
 from config.api.admin import (
     AUDIT_FIELDS,
     YES_NO,
@@ -16,6 +21,8 @@ from config.api.admin import (
     plain_number,
     register_vba,
 )
+from config.api.admin_export import EXPORT_ACTIONS, ExportAdminMixin
+from config.api.recordfiles import vba_records
 
 #: One-character flags that VBA's screens show as check boxes: Y or N.
 FLAGS = ("audit_flag", "auto_accident", "ivr_flag", "other_coverage_primary", "work_related", "tplan_printed")
@@ -26,7 +33,10 @@ def day(value: object) -> str:
 
 
 @register_vba(Auth)
-class AuthAdmin(IndexedSearchMixin, VBAModelAdmin):
+class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
+    export_name = "auths"
+    export_columns = list(AUTH.spec.json_names.values())
+    actions = EXPORT_ACTIONS
     field_docs = column_docs(Auth, AUTH_COLUMNS, {name: YES_NO for name in FLAGS})
     # What a person scans first; everything else is in the form.
     list_display = ("auth_number", "member", "status", "auth_type", "approved_period", "visits", "urgent")
@@ -135,6 +145,9 @@ class AuthAdmin(IndexedSearchMixin, VBAModelAdmin):
         ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
     )
     readonly_fields = AUDIT_FIELDS
+
+    def export_records(self, queryset: QuerySet) -> Iterator[dict[str, Any]]:
+        return vba_records(AUTH.spec, queryset, self.export_chunk_size)
 
     @admin.display(description="member (subscriber-seq)", ordering="subscriber_id")
     def member(self, obj: Auth) -> str:

@@ -39,7 +39,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from config.api.batch import stamp_audit
-from config.api.models import APIClient, DatabaseGrant
+from config.api.models import AdminExport, APIClient, DatabaseGrant
 from config.api.tenancy import granted_databases, select_for_request, selected_vba_database, vba_database_names
 
 AUDIT_FIELDS = ("entry_date", "entry_user", "update_date", "update_user")
@@ -660,6 +660,25 @@ class APIClientAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # keys are created with `manage.py create_api_client`, which shows the key once
+
+
+@admin.register(AdminExport)
+class AdminExportAdmin(admin.ModelAdmin):
+    """The record of every download from an admin list (read-only: it is the audit trail)."""
+
+    list_display = ("started", "username", "database", "model", "format", "rows", "completed", "query")
+    list_filter = ("database", "model", "completed")
+    search_fields = ("=username",)
+    date_hierarchy = "started"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class DatabaseGrantForm(forms.ModelForm):

@@ -27,6 +27,7 @@ from config.api.recordfiles import (
     csv_types,
     file_format,
     read_records,
+    vba_records,
     write_records,
 )
 from config.api.tenancy import is_vba_database, use_vba_database, vba_database_names
@@ -294,6 +295,4 @@ class VBAExportCommand(ExportCommand):
         return self.resource.spec.model._default_manager.order_by("pk")
 
     def records(self, queryset: QuerySet) -> Iterator[dict[str, Any]]:
-        spec = self.resource.spec
-        for row in queryset.values_list(*spec.attnames).iterator(chunk_size=self.chunk_size):
-            yield spec.render_row(row)
+        return vba_records(self.resource.spec, queryset, self.chunk_size)

@@ -40,3 +40,29 @@ class KeySequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.value}"
+
+
+class AdminExport(models.Model):
+    """One download of records from an admin list: they take patient data out of the system, so who, when, from
+    which database, which list (filters and search) or selection, and how many rows left are kept. ``rows`` is
+    filled in as the download ends; ``completed`` is False if it was cut off."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, help_text="The user's name at the time (kept if the user goes).")
+    started = models.DateTimeField(auto_now_add=True, db_index=True)
+    database = models.CharField(max_length=64, help_text="The VBA database, or default (Spry).")
+    model = models.CharField(max_length=100, help_text="app_label.model of the records.")
+    format = models.CharField(max_length=10)
+    query = models.TextField(blank=True, help_text="The list's filters and search, as in its URL.")
+    selection = models.JSONField(
+        null=True, blank=True, help_text="The keys of the selected rows (an action), or null: the whole list."
+    )
+    rows = models.PositiveBigIntegerField(null=True, help_text="Rows sent; empty while the download runs.")
+    completed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("-started", "-id")
+        verbose_name = "admin export"
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.model} from {self.database} at {self.started:%Y-%m-%d %H:%M:%S}"

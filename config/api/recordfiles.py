@@ -104,27 +104,58 @@ class TextSink(Protocol):
 
 def write_records(out: TextSink, records: Iterable[dict[str, Any]], fmt: str, columns: list[str]) -> int:
     """Write ``records`` to ``out`` in ``fmt``; return how many were written."""
-    count = 0
+    counted = Counted(records)
+    for text in record_text(counted, fmt, columns):
+        out.write(text)
+    return counted.count
+
+
+class Counted:
+    """An iterable that counts the items taken from it."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self._items, self.count = items, 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in self._items:
+            self.count += 1
+            yield item
+
+
+class _Echo:
+    """A file for ``csv.writer`` whose ``write`` hands the formatted row back."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def record_text(records: Iterable[dict[str, Any]], fmt: str, columns: list[str]) -> Iterator[str]:
+    """The file of ``records`` in ``fmt`` as pieces of text (a header or opening, then one piece per record, then a
+    closing), produced as the records are read: what a file writer or a streamed download consumes."""
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
+        writer = csv.writer(_Echo(), lineterminator="\n")
+        yield writer.writerow(columns)
         for record in records:
-            writer.writerow([csv_cell(record[c]) for c in columns])
-            count += 1
-        return count
+            yield writer.writerow([csv_cell(record[c]) for c in columns])
+        return
     encode = RecordEncoder().dumps
-    if fmt == "json":
-        out.write("[")
+    if fmt == "ndjson":
+        for record in records:
+            yield encode(record) + "\n"
+        return
+    count = 0
+    yield "["
     for record in records:
-        if fmt == "json":
-            out.write(",\n" if count else "\n")
-            out.write(encode(record))
-        else:
-            out.write(encode(record) + "\n")
+        yield (",\n" if count else "\n") + encode(record)
         count += 1
-    if fmt == "json":
-        out.write("\n]\n" if count else "]\n")
-    return count
+    yield "\n]\n" if count else "]\n"
+
+
+def vba_records(spec: Any, queryset: Any, chunk_size: int) -> Iterator[dict[str, Any]]:
+    """The records of a VBA ``queryset`` as the API renders them (``spec``: the resource's ``RecordSpec``), read
+    from a server-side cursor ``chunk_size`` rows at a time, without building model instances."""
+    for row in queryset.values_list(*spec.attnames).iterator(chunk_size=chunk_size):
+        yield spec.render_row(row)
 
 
 # -- reading ----------------------------------------------------------------------------------------------------

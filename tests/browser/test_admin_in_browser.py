@@ -4,9 +4,11 @@ the Spry list and its expire confirmation."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -204,3 +206,15 @@ def test_the_spry_list_filters_and_expire_confirmation(staff: BrowserContext, pa
     page.click("input[type=submit][value^='Yes, expire']")
     expect(page.locator(".messagelist")).to_contain_text(f"{active} authorization(s) set to EXPIRED")
     assert Authorization.objects.filter(authorization_status="EXPIRED").count() == active
+
+
+def test_export_downloads_the_searched_list_of_the_pages_database(staff: BrowserContext) -> None:
+    page = staff.new_page()
+    page.goto(AUTHS.format("other") + "?q=DEMO0007")
+    expect(page.locator("#result_list tbody tr")).to_have_count(1)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV").click()
+    download = download_info.value
+    assert re.fullmatch(r"auths-other-\d{8}T\d{6}Z\.csv", download.suggested_filename)
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    assert [(row["auth_Number"], row["status"]) for row in rows] == [("DEMO0007", "OTHER")]

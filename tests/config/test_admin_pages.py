@@ -23,7 +23,7 @@ from authorizations.services import auth_batch_upsert
 from authorizations.spry_services import spry_client_create
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
 from config.api.admin import VBAAdminSite, vba_sites
-from config.api.models import APIClient, DatabaseGrant
+from config.api.models import AdminExport, APIClient, DatabaseGrant
 from config.api.tenancy import use_vba_database
 from tests.authorizations.factories import full_auth
 from tests.authorizations.spry_fixtures import make_authorization
@@ -45,6 +45,7 @@ def everything() -> Client:
     application, _secret = spry_client_create(name="clinic app", organisation_id=638, clinic_ids=[44])
     make_oauth_records(application, boss)
     make_authorization()
+    AdminExport.objects.create(user=boss, username="boss", database="demo", model="authorizations.auth", format="csv")
     for database in vba_sites:
         with use_vba_database(database):
             auth_batch_upsert(items=[full_auth("FULL")], user=boss)
