@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections import Counter
@@ -40,6 +41,17 @@ def vba_database_option(name: str) -> str:
     return name
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (``--chunk-size 0`` or ``-5`` would write nothing)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def progress_bar() -> Progress:
     """A progress bar on standard error when it is a terminal (silent in pipes, cron and tests)."""
     return Progress(
@@ -66,7 +78,12 @@ class ImportCommand(BaseCommand):
         parser.add_argument("file", help=self.file_help)
         parser.add_argument("--format", choices=FORMATS, help="the file's format (default: from its extension)")
         parser.add_argument("--user", help="username stamped on audit fields and history (default: first superuser)")
-        parser.add_argument("--chunk-size", type=int, default=None, help="records per engine call")
+        parser.add_argument(
+            "--chunk-size",
+            type=positive_int,
+            default=None,
+            help="records per engine call (default VBA_BATCH_MAX_ITEMS)",
+        )
         parser.add_argument("--keep-audit", action="store_true", help=self.keep_audit_help)
 
     def import_chunk(self, items: list[Any], user: Any, options: dict[str, Any]) -> list[ItemResult]:

@@ -17,6 +17,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
+from rest_framework_simplejwt.exceptions import InvalidToken
 
 from config.api.middleware import current_activity_id
 from config.api.renderers import SafeJSONRenderer
@@ -95,6 +96,13 @@ def _flatten(detail: Any, prefix: str = "") -> list[str]:
     return [f"{prefix}: {detail}" if prefix else str(detail)]
 
 
+def _token_problem(exc: InvalidToken) -> str:
+    detail: dict[str, Any] = dict(exc.detail) if isinstance(exc.detail, dict) else {}
+    messages: Any = detail.get("messages") or []
+    first = messages[0].get("message") if messages and isinstance(messages[0], dict) else None
+    return str(first or detail.get("detail") or "not a valid token").rstrip(".").lower()
+
+
 def vba_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     request = context["request"]
     response = exception_handler(exc, context)
@@ -103,6 +111,8 @@ def vba_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         logger.exception("Unhandled error activityID=%s", current_activity_id(), exc_info=exc)
         response = Response(status=status.HTTP_500_INTERNAL_SERVER_ERROR)
         detail = INTERNAL_ERROR
+    elif isinstance(exc, InvalidToken):  # simplejwt's detail nests a per-token-class list: say it in one sentence
+        detail = f"The idToken is invalid or expired ({_token_problem(exc)}); sign in again"
     elif isinstance(exc, exceptions.APIException):
         detail = "; ".join(_flatten(exc.detail))
     else:

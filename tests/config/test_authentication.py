@@ -94,11 +94,13 @@ def test_authentication_is_checked_before_the_database_header_and_the_body(api_k
 
 
 def test_an_invalid_or_expired_token_is_a_401_and_writes_nothing(user: Any, api_key: str, token: str) -> None:
-    assert_problem(VBAClient(api_key, token[:-3] + "abc").call("PUT", "auths", [auth_item("1")]), 401)
+    bad = assert_problem(VBAClient(api_key, token[:-3] + "abc").call("PUT", "auths", [auth_item("1")]), 401)
+    assert bad["detail"] == "The idToken is invalid or expired (token is invalid); sign in again"
     expired = AccessToken.for_user(user)
     expired[DATABASE_CLAIM] = "demo"
     expired.set_exp(lifetime=-timedelta(seconds=1))
-    assert_problem(VBAClient(api_key, str(expired)).call("PUT", "auths", [auth_item("1")]), 401, "expired")
+    late = assert_problem(VBAClient(api_key, str(expired)).call("PUT", "auths", [auth_item("1")]), 401)
+    assert late["detail"] == "The idToken is invalid or expired (token is expired); sign in again"
     with use_vba_database("demo"):
         assert Auth.objects.count() == 0
 

@@ -304,3 +304,13 @@ def test_an_export_streams_three_times_the_rows_in_about_the_same_memory(
     assert len(json.loads((tmp_path / "large.json").read_text())) == 6000
     print(f"peak Python allocations: 2,000 rows {small / 2**20:.1f} MB, 6,000 rows {large / 2**20:.1f} MB")
     assert large < small * 1.3, (small, large)  # holding the rows would take three times as much
+
+
+@pytest.mark.parametrize("size", ["0", "-5", "ten"])
+def test_a_chunk_size_that_would_write_nothing_is_refused(tmp_path: Path, nurse: Any, size: str) -> None:
+    path = tmp_path / "plans.ndjson"
+    path.write_text('{"carePlan_Key": 1}\n')
+    with pytest.raises(CommandError, match=r"^Error: argument --chunk-size: (must be at least 1|'ten' is not a whole)"):
+        run("upsert_care_plans", "--database", "other", "--chunk-size", size, str(path))
+    with use_vba_database("other"):
+        assert not CarePlan.objects.exists()

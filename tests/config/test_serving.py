@@ -70,8 +70,23 @@ needs_redis = pytest.mark.skipif(not redis_available(), reason=f"Redis is not re
 
 def test_the_app_refuses_to_start_with_debug_off_and_no_secret_key() -> None:
     result = manage("check", DATABASE_URL="sqlite:///:memory:", VBA_DATABASES="demo=sqlite:///:memory:")
-    assert result.returncode != 0
-    assert "SECRET_KEY is not set. Set it (50+ random characters) in production, or DEBUG=1" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr == (
+        "Configuration error: SECRET_KEY is not set. Set it (50+ random characters) in production, or DEBUG=1 for "
+        "development.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("databases", "message"),
+    [
+        ("nonsense", "VBA_DATABASES entry 'nonsense' is not name=url"),
+        ("default=sqlite:///:memory:", "VBA_DATABASES may not use the name 'default'"),
+    ],
+)
+def test_a_malformed_vba_databases_is_one_line_naming_it_not_a_traceback(databases: str, message: str) -> None:
+    result = manage("check", DEBUG="1", DATABASE_URL="sqlite:///:memory:", VBA_DATABASES=databases)
+    assert (result.returncode, result.stderr) == (2, f"Configuration error: {message}\n")
 
 
 def test_check_deploy_is_clean_with_the_production_settings() -> None:
