@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    Strict,
     StrictBool,
     StrictInt,
     StrictStr,
@@ -70,6 +71,8 @@ def _decimal(max_digits: int, places: int) -> Any:
             raise ValueError("must be a finite number")
         _sign, digits, exponent = value.as_tuple()
         assert isinstance(exponent, int)
+        if not any(digits):  # zero, however written (0.0000000, 0e20)
+            return value
         while exponent < -places and digits and digits[-1] == 0:  # 1.50000 has 1 decimal
             digits, exponent = digits[:-1], exponent + 1
         if exponent < -places:
@@ -81,25 +84,37 @@ def _decimal(max_digits: int, places: int) -> Any:
     return check
 
 
-def _input_annotation(f: models.Field, required: bool, text_checked: bool = False) -> tuple[Any, Any]:
-    """The strict pydantic type of a model field and its default (``...`` = required). ``text_checked``: the
-    :data:`~config.api.parsers.Text` rule was already checked on every string of the item (see
-    :meth:`RecordSpec.validate`), so the strings need no Python callback each."""
+def _input_annotation(f: models.Field, required: bool, fast: bool = False) -> tuple[Any, Any]:
+    """The strict pydantic type of a model field and its default (``...`` = required).
+
+    ``fast``: the type of the validator that :meth:`RecordSpec.validate` tries first, with no Python callback per
+    string or number: the :data:`~config.api.parsers.Text` rule was checked on all of the item's strings at once
+    (a lone surrogate also fails pydantic's own string check), and numbers are pydantic's own exact integers and
+    decimals. It accepts a subset of what the other validator accepts, with the same values; whatever it refuses
+    goes through the other one, which accepts it or names the field and the reason."""
     if isinstance(f, models.BooleanField):
         ann: Any = StrictBool
     elif isinstance(f, (models.ForeignKey, models.IntegerField)) and not isinstance(f, models.DecimalField):
         ann = Annotated[StrictInt, Field(ge=INT32_MIN, le=INT32_MAX)]
     elif isinstance(f, models.DecimalField):
-        ann = Annotated[Any, PlainValidator(_decimal(f.max_digits or 19, f.decimal_places or 0))]
+        digits, places = f.max_digits or 19, f.decimal_places or 0
+        if fast:  # an int in range, or a finite Decimal (the JSON reader's floats) of at most digits/places
+            limit = 10 ** (digits - places)
+            ann = (
+                Annotated[StrictInt, Field(gt=-limit, lt=limit)]
+                | Annotated[Decimal, Strict(), Field(max_digits=digits, decimal_places=places, allow_inf_nan=False)]
+            )
+        else:
+            ann = Annotated[Any, PlainValidator(_decimal(digits, places))]
     elif isinstance(f, models.DateTimeField):
         ann = Annotated[dt.datetime, BeforeValidator(parse_datetime)]
     elif isinstance(f, models.CharField):
         min_length = f.max_length if f.max_length == 1 and required else None
         ann = Annotated[StrictStr, Field(max_length=f.max_length, min_length=min_length)]
-        if not text_checked:
+        if not fast:
             ann = Annotated[ann, StorableText]
     elif isinstance(f, models.TextField):
-        ann = StrictStr if text_checked else Text
+        ann = StrictStr if fast else Text
     else:  # pragma: no cover - a new field type must be mapped before it is exposed
         raise TypeError(f"No API type for {f!r}")
     if required:
@@ -161,25 +176,25 @@ class RecordSpec:
 
     @cached_property
     def input_model(self) -> type[BaseModel]:
-        return self._validator(keep_audit=False, text_checked=False)
+        return self._validator(keep_audit=False, fast=False)
 
     @cached_property
     def import_model(self) -> type[BaseModel]:
         """:attr:`input_model` plus the four audit fields, each optional: what a staff import that keeps a file's
         audit values (decisions.md 9) validates."""
-        return self._validator(keep_audit=True, text_checked=False)
+        return self._validator(keep_audit=True, fast=False)
 
     @cached_property
     def _fast_models(self) -> dict[bool, type[BaseModel]]:
-        """The same two validators for items whose strings all passed the text rule at once: no callback per
-        string (:meth:`validate`)."""
-        return {keep_audit: self._validator(keep_audit=keep_audit, text_checked=True) for keep_audit in (False, True)}
+        """The same two validators without a Python callback per string or number, tried first (:meth:`validate`;
+        ``fast`` in :func:`_input_annotation`)."""
+        return {keep_audit: self._validator(keep_audit=keep_audit, fast=True) for keep_audit in (False, True)}
 
-    def _validator(self, *, keep_audit: bool, text_checked: bool) -> type[BaseModel]:
+    def _validator(self, *, keep_audit: bool, fast: bool) -> type[BaseModel]:
         definitions: dict[str, Any] = {}
         for f in self.concrete_fields if keep_audit else self.input_fields:
             required = f.attname not in self.server_fields and not f.null and f.attname not in self.optional_inputs
-            ann, default = _input_annotation(f, required=required, text_checked=text_checked)
+            ann, default = _input_annotation(f, required=required, fast=fast)
             definitions[f.attname] = (ann, Field(default, alias=self.json_names[f.attname]))
         return create_model(  # type: ignore[call-overload,no-any-return]
             f"{self.model.__name__}{'Import' if keep_audit else 'Input'}",
@@ -214,15 +229,23 @@ class RecordSpec:
         With ``keep_audit`` the item's audit fields are validated and kept (a staff import); otherwise ignored."""
         if not isinstance(item, dict):
             return None, f"Each item must be a JSON object, not {_json_type(item)}"
-        try:  # the text rule on all the item's strings at once; if one fails, the full validator names it
-            check_text("".join([v for v in item.values() if isinstance(v, str)]))
-            model = self._fast_models[keep_audit]
-        except ValueError:
-            model = self.import_model if keep_audit else self.input_model
-        try:
-            return model.model_validate(item).__dict__, None  # a flat model: its fields, as model_dump() gives them
+        attrs = self.validate_fast(item, keep_audit=keep_audit)
+        if attrs is not None:
+            return attrs, None
+        try:  # the precise validator decides what the fast one refused, and names the fields
+            return (self.import_model if keep_audit else self.input_model).model_validate(item).__dict__, None
         except ValidationError as exc:
             return None, "; ".join(_message(e) for e in exc.errors(include_url=False))
+
+    def validate_fast(self, item: dict[str, Any], *, keep_audit: bool = False) -> dict[str, Any] | None:
+        """The attributes of ``item`` if the fast validator accepts it, else None (:meth:`validate` then asks the
+        precise one). The text rule is checked on all the item's strings at once: ``str()`` of a number, a boolean
+        or None holds neither NUL nor a surrogate, so every value may be joined."""
+        try:
+            check_text("".join(map(str, item.values())))
+            return self._fast_models[keep_audit].model_validate(item).__dict__  # a flat model: its fields
+        except ValueError:  # (pydantic's ValidationError is a ValueError)
+            return None
 
     @cached_property
     def attnames(self) -> list[str]:
