@@ -1,6 +1,9 @@
-"""Model field types shared by the VBA tables."""
+"""Model field types shared by the VBA tables, and their history."""
+
+from typing import Any
 
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class MoneyField(models.DecimalField):
@@ -30,3 +33,22 @@ class VBAHistoryFields(models.Model):
 
     class Meta:
         abstract = True
+
+
+class _AllBut:
+    """A ``no_db_index`` for simple-history that holds every field name but one."""
+
+    def __init__(self, kept: str) -> None:
+        self.kept = kept
+
+    def __contains__(self, name: object) -> bool:
+        return name != self.kept
+
+
+def vba_history(key: str) -> Any:
+    """The history of a VBA table (django-simple-history), with :class:`VBAHistoryFields`.
+
+    Its table indexes what history is read by: the record's key ``key`` (a record's history page), besides the
+    ``history_date`` and ``history_user`` that simple-history indexes itself. The table's other indexed columns are
+    not indexed again in its history: each such index would cost every write one more index entry per row."""
+    return HistoricalRecords(user_db_constraint=False, bases=[VBAHistoryFields], no_db_index=_AllBut(key))
