@@ -202,41 +202,48 @@ def batch_upsert(
     all_or_none: bool = False,
     context: dict[str, Any] | None = None,
     keep_audit: bool = False,
+    release_items: bool = False,
 ) -> BatchOutcome:
     """Create or replace ``items`` (decoded JSON) in the selected VBA database; one result per item, in order.
 
     ``user`` is the authenticated user: it is stamped on the audit fields and the history rows. ``keep_audit``
     (staff imports only, never the API: decisions.md 9) keeps each item's own audit values where it has them.
+    ``release_items``: the caller gives up the list ``items``; each item is dropped from it once validated, so that
+    a large batch does not hold its decoded items and its validated rows at once.
     """
     using = current_vba_database()
     spec, context = resource.spec, context or {}
+    sent = [resource.sent_key(item) for item in items]  # the keys as sent: what a refused item reports
     results: list[ItemResult | None] = [None] * len(items)
     pending: list[tuple[int, dict[str, Any]]] = []
     for i, item in enumerate(items):
         attrs, error = spec.validate(item, keep_audit=keep_audit)
+        if release_items:
+            items[i] = None  # type: ignore[index]
         if attrs is not None:
             error = resource.prepare(attrs, context)
         if error is not None or attrs is None:
-            results[i] = ItemResult(resource.sent_key(item), 400, error or "Invalid item")
+            results[i] = ItemResult(sent[i], 400, error or "Invalid item")
             continue
         pending.append((i, attrs))
-    if all_or_none and len(pending) < len(items):
-        return _not_applied(resource, items, results)
+    item = None  # (the last item, too, is released)
+    if all_or_none and len(pending) < len(results):
+        return _not_applied(resource, sent, results)
 
     missing = [(i, attrs) for i, attrs in pending if resource.key_is_missing(attrs[resource.key])]
     fresh = allocate_keys(resource, len(missing), using) if missing else []
     for (i, attrs), key in zip(missing, fresh, strict=True):
         if resource.max_key is not None and key > resource.max_key:
             results[i] = ItemResult(
-                resource.sent_key(items[i]),
+                sent[i],
                 409,
                 f"No {resource.label} key above the largest "
                 f"one in use is left (at most {resource.max_key}); send an explicit key",
             )
         attrs[resource.key] = key
     pending = [(i, attrs) for i, attrs in pending if results[i] is None]
-    if all_or_none and len(pending) < len(items):
-        return _not_applied(resource, items, results)
+    if all_or_none and len(pending) < len(results):
+        return _not_applied(resource, sent, results)
     generated = {id(attrs) for _, attrs in missing}
 
     user_name = audit_user_name(user)
@@ -254,8 +261,7 @@ def batch_upsert(
             key = attrs[resource.key]
             exists = key in seen
             if position in reference_errors:  # a refused item reports the key it was sent, not one handed out
-                sent = resource.sent_key(items[i]) if id(attrs) in generated else key
-                results[i] = ItemResult(sent, 400, reference_errors[position])
+                results[i] = ItemResult(sent[i] if id(attrs) in generated else key, 400, reference_errors[position])
             elif mode is Mode.CREATE and exists:
                 results[i] = ItemResult(key, 409, f"{resource.label} {key} already exists")
             elif mode is Mode.REPLACE and not exists:
@@ -265,7 +271,7 @@ def batch_upsert(
                 seen.add(key)
                 final[key] = attrs
         if all_or_none and any(r is not None and not r.ok for r in results):
-            return _not_applied(resource, items, results)
+            return _not_applied(resource, sent, results)
 
         audit = {"entry_date": now, "entry_user": user_name, "update_date": now, "update_user": user_name}
         rows = [final[key] for key in sorted(final)]
@@ -283,7 +289,7 @@ def batch_upsert(
                     key = _attrs[resource.key]
                     if key in refused:
                         results[i] = ItemResult(key, refused[key][0], refused[key][1])
-                return _not_applied(resource, items, results)
+                return _not_applied(resource, sent, results)
             for i, attrs in pending:
                 key = attrs[resource.key]
                 if key in refused:
@@ -339,11 +345,11 @@ def _write(
     return written, refused
 
 
-def _not_applied(resource: BatchResource, items: Sequence[Any], results: list[ItemResult | None]) -> BatchOutcome:
+def _not_applied(resource: BatchResource, sent: Sequence[Any], results: list[ItemResult | None]) -> BatchOutcome:
     out = []
-    for item, result in zip(items, results, strict=True):
+    for key, result in zip(sent, results, strict=True):
         if result is None or result.ok:
-            out.append(ItemResult(resource.sent_key(item), 424, NOT_APPLIED))
+            out.append(ItemResult(key, 424, NOT_APPLIED))
         else:
             out.append(result)
     return BatchOutcome(resource.key_json, out)

@@ -89,12 +89,13 @@ class StrictJSONParser(JSONParser):
     empty_message = "Request body is empty; send a JSON document."
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        body = read_limited(stream, getattr(settings, self.max_bytes_setting))
-        if not body.strip():
-            raise ParseError(self.empty_message)
         try:
-            return loads(body.decode("utf-8"))
+            text = read_limited(stream, getattr(settings, self.max_bytes_setting)).decode("utf-8")
         except UnicodeDecodeError:
             raise ParseError("Request body is not UTF-8 encoded JSON.") from None
+        if not text or text.isspace():  # (no copy of a large body)
+            raise ParseError(self.empty_message)
+        try:  # (the body's bytes are already freed: a large batch should not hold them while it is parsed)
+            return loads(text)
         except ValueError as exc:
             raise ParseError(f"Malformed JSON: {exc}") from None

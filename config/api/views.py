@@ -132,5 +132,7 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
         limit = settings.VBA_BATCH_MAX_ITEMS
         if len(items) > limit:
             raise PayloadTooLarge(f"The batch has {len(items)} items; at most {limit} are allowed per request.")
-        outcome = batch_upsert(self.resource, items, user=request.user, all_or_none=all_or_none, context=context)
+        outcome = batch_upsert(
+            self.resource, items, user=request.user, all_or_none=all_or_none, context=context, release_items=True
+        )
         return Response(outcome.as_json(), status=status.HTTP_207_MULTI_STATUS)
