@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.admin.utils import quote
 from django.core.management import call_command
+from django.urls import reverse
 from playwright.sync_api import BrowserContext, Page, expect
 
 from authorizations.models import Auth, Authorization, AuthorizationIcdCode
@@ -225,6 +227,11 @@ def test_export_downloads_the_searched_list_of_the_pages_database(staff: Browser
     assert [(row["auth_Number"], row["status"]) for row in rows] == [("DEMO0007", "OTHER")]
 
 
+def spry_page(view: str, authorization: Authorization) -> str:
+    """The admin URL of an authorization's page, its id escaped as the admin escapes it (``_22`` …)."""
+    return reverse(f"admin:authorizations_authorization_{view}", args=[quote(authorization.pk)])
+
+
 def database_named_legibly(page: Page, database: str) -> None:
     """The page names ``database`` in its header, title and breadcrumbs, each legible (WCAG AA: 4.5:1)."""
     expect(page.locator("#vba-database-name")).to_have_text(f"Database: {database}")
@@ -340,7 +347,7 @@ def test_the_icd_lists_delete_column_is_visible_and_removes_the_code(staff: Brow
     authorization = make_authorization(
         icd_codes=[{"id": 9676, "code": "M72.1", "description": "W" * 500, "revision": "ICD10"}]
     )
-    page.goto(f"/admin/authorizations/authorization/{authorization.pk}/change/")
+    page.goto(spry_page("change", authorization))
     delete = page.locator("#icd_codes-0 td.delete input[type=checkbox]")
     delete.scroll_into_view_if_needed()
     expect(delete).to_be_visible()
@@ -352,7 +359,7 @@ def test_the_icd_lists_delete_column_is_visible_and_removes_the_code(staff: Brow
     page.click(SAVE)
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     assert not authorization.icd_codes.exists()
-    page.goto(f"/admin/authorizations/authorization/{authorization.pk}/history/")
+    page.goto(spry_page("history", authorization))
     expect(page.locator("#change-history")).to_contain_text("ICD codes: removed M72.1")
 
 
@@ -379,7 +386,7 @@ def test_a_malformed_date_is_refused_naming_the_field_with_what_was_typed_kept(
 def test_an_untouched_spry_authorization_with_its_lists_saves_nothing(staff: BrowserContext, page: Page) -> None:
     authorization = make_authorization(comments=None, phone_number=None)
     rows = (Authorization.history.count(), AuthorizationIcdCode.history.count())
-    page.goto(f"/admin/authorizations/authorization/{authorization.pk}/change/")
+    page.goto(spry_page("change", authorization))
     page.click(SAVE)
     expect(page.locator(".messagelist")).to_contain_text("Nothing was changed, so nothing was saved.")
     after = Authorization.objects.get(pk=authorization.pk)
