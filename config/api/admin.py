@@ -69,6 +69,7 @@ class VBAAdminSite(admin.AdminSite):
     site_url = None  # no "View site" link: there is no public site
     enable_nav_sidebar = False  # the header and breadcrumbs name the database; the lists get the width
     index_template = "admin/records_index.html"
+    app_index_template = "admin/records_app_index.html"
 
     def __init__(self, database: str) -> None:
         super().__init__(name=site_name(database))
@@ -352,19 +353,20 @@ class StaffTermsHistory(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
-class StrictFormAdmin(admin.ModelAdmin):
-    """Form rules of every records admin: nothing changes that the person did not change.
+class StrictFields:
+    """The field rules of every records form, the lists inside a form (inlines) included: nothing changes that the
+    person did not change.
 
     - Numbers are typed as text (:class:`NumberInput`): a malformed one is refused with the field named and what was
       typed kept, never stored as empty; stored decimals are shown without trailing zeros.
     - An empty optional text box stays NULL (not "") when the column allows NULL.
-    - A form saved untouched writes nothing: no save, no audit stamp, no history row, no log entry.
+    - Only the fields the person changed are written (:class:`StrictModelForm`).
     - Labels are human; ``field_docs`` adds help text and choices (a value outside the choices is kept as a choice,
       so an untouched form never rewrites it).
     """
 
     field_docs: dict[str, FieldDoc] = {}
-    form = StrictModelForm
+    form: Any = StrictModelForm
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         doc = self.field_docs.get(str(db_field.name))
@@ -376,6 +378,9 @@ class StrictFormAdmin(admin.ModelAdmin):
                 empty_value=None if db_field.null else "",
                 required=not db_field.blank,
                 label=label,
+                error_messages={
+                    "invalid_choice": f"{label}: “%(value)s” is not one of {', '.join(k for k, _ in doc.choices)}."
+                },
             )
         elif isinstance(db_field, models.DecimalField) and not db_field.choices:
             formfield = db_field.formfield(form_class=DecimalField, widget=NumberInput(), **kwargs)
@@ -388,7 +393,7 @@ class StrictFormAdmin(admin.ModelAdmin):
         elif isinstance(db_field, models.DateTimeField) and not db_field.choices:
             formfield = db_field.formfield(form_class=SplitDateTimeField, widget=AdminSplitDateTime, **kwargs)
         else:
-            formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+            formfield = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
         if formfield is None:
             return None
         if isinstance(db_field, models.TextField) and db_field.null and hasattr(formfield, "empty_value"):
@@ -400,13 +405,6 @@ class StrictFormAdmin(admin.ModelAdmin):
             formfield.help_text = help_text
         return formfield
 
-    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
-        def label(db_field: Any) -> str:
-            doc = self.field_docs.get(str(db_field.name))
-            return doc.label if doc and doc.label else self.default_label(db_field)
-
-        return StaffTermsHistory(self.model, historical_record, label)
-
     def default_label(self, db_field: Any) -> str:
         if db_field.verbose_name and db_field.verbose_name != db_field.name.replace("_", " "):
             return capfirst(db_field.verbose_name)
@@ -414,6 +412,22 @@ class StrictFormAdmin(admin.ModelAdmin):
 
     def help_text(self, db_field: Any, doc: FieldDoc | None) -> str:
         return " ".join(filter(None, [doc.help_text if doc else "", str(db_field.help_text or "")]))
+
+
+class StrictInline(StrictFields, admin.TabularInline):
+    """A list inside a records form (say an authorization's ICD codes), under the same field rules as the form."""
+
+
+class StrictFormAdmin(StrictFields, admin.ModelAdmin):
+    """A records admin: the field rules of :class:`StrictFields`, and a form saved untouched (its lists included)
+    writes nothing: no save, no audit stamp, no history row, no log entry."""
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
+        def label(db_field: Any) -> str:
+            doc = self.field_docs.get(str(db_field.name))
+            return doc.label if doc and doc.label else self.default_label(db_field)
+
+        return StaffTermsHistory(self.model, historical_record, label)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
@@ -431,6 +445,11 @@ class StrictFormAdmin(admin.ModelAdmin):
             request._nothing_changed = True  # type: ignore[attr-defined]
             return
         super().save_related(request, form, formsets, change)
+
+    def construct_change_message(self, request: HttpRequest, form: Any, formsets: Any, add: bool = False) -> Any:
+        if getattr(request, "_nothing_changed", False):
+            return []  # the formsets were not saved: there is nothing to describe
+        return super().construct_change_message(request, form, formsets, add)
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         if getattr(request, "_nothing_changed", False):
