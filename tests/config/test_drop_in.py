@@ -114,13 +114,13 @@ def test_every_vba_endpoint_answers_json_to_vbas_media_types(
 ) -> None:
     client = HttpClient()
     basic = "Basic " + base64.b64encode(b"alice:alice-password").decode()
-    common = {"HTTP_X_API_KEY": api_key, "HTTP_VBASOFTWARE_DATABASE": "demo", "HTTP_ACCEPT": accept}
+    common: dict[str, Any] = {"HTTP_X_API_KEY": api_key, "HTTP_VBASOFTWARE_DATABASE": "demo", "HTTP_ACCEPT": accept}
     common |= {"HTTP_VBASOFTWARE_CLIENT_ID": "acme", "HTTP_VBASOFTWARE_CLIENT_CODE": "acme-code"}
     login = client.post("/vbasoftware/user-authentication", HTTP_AUTHORIZATION=basic, **common)
     assert (login.status_code, login["Content-Type"]) == (200, "application/json"), login.content[:500]
     tokens = login.json()["data"]["authenticationResult"]
     for operation, method, path, body, status in every_vba_operation(tokens["refreshToken"]):
-        headers = dict(common)
+        headers: dict[str, Any] = dict(common)
         if operation == "user_authentication":
             headers["HTTP_AUTHORIZATION"] = basic
         elif operation == "refresh_user_tokens":
