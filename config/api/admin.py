@@ -39,6 +39,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from config.api.batch import stamp_audit
+from config.api.counting import count_rows, is_unfiltered
 from config.api.models import AdminExport, APIClient, DatabaseGrant
 from config.api.tenancy import granted_databases, select_for_request, selected_vba_database, vba_database_names
 
@@ -477,49 +478,19 @@ def keep_stored_choices(form: Any, obj: Any) -> None:
 
 
 class EstimatedCountPaginator(Paginator):
-    """The changelist's paginator: an unfiltered queryset of a big PostgreSQL table is counted by the planner's
-    estimate (``pg_class.reltuples`` scaled to the table's current size, as the planner does) instead of a
-    ``COUNT(*)`` that reads the whole table; anything filtered, small, or on another backend is counted exactly."""
+    """The changelist's paginator: a list of more than :data:`~config.api.counting.EXACT_UP_TO` rows on PostgreSQL
+    is counted by the planner's estimate (:func:`~config.api.counting.count_rows`), which the page shows as "about
+    N" (``count_is_estimate``); smaller lists and other backends are counted exactly."""
 
-    estimate_above = 10_000  # tables estimated smaller than this are counted exactly
+    count_is_estimate = False
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list
-        if isinstance(queryset, QuerySet) and is_unfiltered(queryset):
-            estimate = table_estimate(queryset)
-            if estimate is not None and estimate >= self.estimate_above:
-                return estimate
-        return super().count
-
-
-def is_unfiltered(queryset: QuerySet) -> bool:
-    query = queryset.query
-    return (
-        not query.where
-        and not query.distinct
-        and not query.combinator
-        and query.low_mark == 0
-        and query.high_mark is None
-        and not query.extra
-    )
-
-
-def table_estimate(queryset: QuerySet) -> int | None:
-    """Rows in the queryset's table by the PostgreSQL planner's estimate; None if unknown or not PostgreSQL."""
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return None
-    table = connection.ops.quote_name(queryset.model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT CASE WHEN c.reltuples < 0 OR c.relpages = 0 THEN NULL ELSE (c.reltuples / c.relpages * "
-            "(pg_relation_size(c.oid) / current_setting('block_size')::int))::bigint END "
-            "FROM pg_class c WHERE c.oid = %s::regclass",
-            [table],
-        )
-        row = cursor.fetchone()
-    return None if row is None or row[0] is None else int(row[0])
+        if not isinstance(self.object_list, QuerySet):
+            return super().count
+        rows = count_rows(self.object_list)
+        self.count_is_estimate = not rows.exact
+        return rows.value
 
 
 class IndexedValuesListFilter(AllValuesFieldListFilter):

@@ -306,7 +306,7 @@ class FastValidator:
         shape.__pydantic_config__ = ConfigDict(  # type: ignore[attr-defined]
             extra="ignore", populate_by_name=False, str_strip_whitespace=False
         )
-        self.validator = TypeAdapter(shape)
+        self.validator: TypeAdapter[Any] = TypeAdapter(shape)
         self.absent = dict.fromkeys(annotations)
         self.dates = [f.attname for f, _ in spec._fields(keep_audit) if isinstance(f, models.DateTimeField)]
 
@@ -314,7 +314,9 @@ class FastValidator:
         values = item.values()
         try:
             check_text("".join(compress(values, map(operator.is_, map(type, values), repeat(str)))))
-            attrs = {**self.absent, **self.validator.validate_python(item)}
+            attrs: dict[str, Any] = self.validator.validate_python(item)
+            if len(attrs) < len(self.absent):  # absent fields are None
+                attrs = {**self.absent, **attrs}
             for name in self.dates:
                 if attrs[name] is not None:
                     attrs[name] = parse_datetime(attrs[name])

@@ -38,3 +38,9 @@ def test_a_deep_container_among_many_flat_records_is_found() -> None:
 def test_scalars_and_empty_containers_are_read() -> None:
     assert loads('"text"') == "text"
     assert loads("[]") == [] and loads("{}") == {}
+
+
+def test_brackets_inside_strings_are_not_nesting() -> None:
+    text = '"' + "[{" * 40 + '"'
+    assert loads(f'[{{"notes": {text}}}, {{"notes": {text}}}]') == [{"notes": "[{" * 40}] * 2
+    assert loads(f'{{"notes": {text}}}') == {"notes": "[{" * 40}

@@ -77,6 +77,7 @@ def sample_cases(database: str) -> list[Case]:
     admin = reverse("admin:authorizations_auth_changelist", current_app=site_name(database))
     prefix = (sample.subscriber_id or "")[:5]
     return [
+        Case("api", "GET /auths unfiltered (first page)", api.rstrip("?")),
         Case(
             "api",
             "GET /auths status=APPROVED, sortBy received_Date:desc",
