@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin
@@ -21,7 +20,7 @@ from carecases.services import CARE_CASE, CARE_PLAN
 from config.api.admin import AUDIT_FIELDS, VBAModelAdmin, column_docs, member_of, register_vba
 from config.api.admin_export import EXPORT_ACTIONS, ExportAdminMixin
 from config.api.batch import allocate_keys
-from config.api.recordfiles import vba_records
+from config.api.recordfiles import RecordText, vba_text
 from config.api.tenancy import current_vba_database
 
 INLINE_CASES = 20  # a plan with thousands of cases still opens fast: the rest are one click away
@@ -176,8 +175,8 @@ class CareCaseAdmin(ExportAdminMixin, KeyedVBAAdmin):
         ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
     )
 
-    def export_records(self, queryset: QuerySet) -> Iterator[dict[str, Any]]:
-        return vba_records(CARE_CASE.spec, queryset, self.export_chunk_size)
+    def export_text(self, queryset: QuerySet, fmt: str) -> RecordText:
+        return vba_text(CARE_CASE.spec, queryset, fmt, self.export_chunk_size)
 
     @admin.display(description="care plan", ordering="care_plan")
     def plan(self, obj: CareCase) -> str:

@@ -1,8 +1,5 @@
 """VBA Auths in the admin site of each VBA database (``/admin/db/<database>/authorizations/auth/``)."""
 
-from collections.abc import Iterator
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -22,7 +19,7 @@ from config.api.admin import (
     register_vba,
 )
 from config.api.admin_export import EXPORT_ACTIONS, ExportAdminMixin
-from config.api.recordfiles import vba_records
+from config.api.recordfiles import RecordText, vba_text
 
 #: One-character flags that VBA's screens show as check boxes: Y or N.
 FLAGS = ("audit_flag", "auto_accident", "ivr_flag", "other_coverage_primary", "work_related", "tplan_printed")
@@ -146,8 +143,8 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
     )
     readonly_fields = AUDIT_FIELDS
 
-    def export_records(self, queryset: QuerySet) -> Iterator[dict[str, Any]]:
-        return vba_records(AUTH.spec, queryset, self.export_chunk_size)
+    def export_text(self, queryset: QuerySet, fmt: str) -> RecordText:
+        return vba_text(AUTH.spec, queryset, fmt, self.export_chunk_size)
 
     @admin.display(description="member (subscriber-seq)", ordering="subscriber_id")
     def member(self, obj: Auth) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterator
 from typing import Any, ClassVar
 
 from django.contrib import admin
@@ -33,7 +33,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from config.api.models import AdminExport
-from config.api.recordfiles import Counted, record_text
+from config.api.recordfiles import RecordText
 from config.api.tenancy import is_vba_database, use_vba_database
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,8 @@ EXPORT_ACTIONS = ("export_selected_csv", "export_selected_json")
 class ExportAdminMixin:
     """A model admin whose list offers "Export CSV" / "Export JSON" (the filtered list) and the export actions (the
     selected rows; add :data:`EXPORT_ACTIONS` to ``actions``). Subclasses set ``export_name`` (the file name's
-    start) and ``export_columns`` and implement :meth:`export_records`. Viewing the list is enough to export it."""
+    start) and ``export_columns`` and implement :meth:`export_records` (or :meth:`export_text`). Viewing the list is
+    enough to export it."""
 
     export_name: ClassVar[str]
     export_columns: ClassVar[list[str]]
@@ -59,6 +60,10 @@ class ExportAdminMixin:
     def export_records(self, queryset: QuerySet) -> Iterator[dict[str, Any]]:
         """The records of ``queryset`` as the API renders them, read ``export_chunk_size`` rows at a time."""
         raise NotImplementedError
+
+    def export_text(self, queryset: QuerySet, fmt: str) -> RecordText:
+        """The file of ``queryset``'s records in ``fmt``."""
+        return RecordText.of_records(self.export_records(queryset), fmt, self.export_columns)
 
     def export_database(self) -> str:
         return getattr(self.admin_site, "database", None) or "default"
@@ -116,8 +121,7 @@ class ExportAdminMixin:
             query=request.GET.urlencode(),
             selection=selection,
         )
-        records = self.export_records(queryset.using(database))
-        body = _in_database(database, _body(export, records, fmt, self.export_columns))
+        body = _in_database(database, _body(export, self.export_text(queryset.using(database), fmt)))
         response = StreamingHttpResponse(body, content_type=CONTENT_TYPES[fmt])
         stamp = timezone.now().astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         response["Content-Disposition"] = f'attachment; filename="{self.export_name}-{database}-{stamp}.{fmt}"'
@@ -132,26 +136,23 @@ def _selection(request: HttpRequest) -> list[str] | None:
     return request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
 
 
-def _body(
-    export: AdminExport, records: Iterable[dict[str, Any]], fmt: str, columns: list[str]
-) -> Generator[bytes, None, None]:
+def _body(export: AdminExport, text: RecordText) -> Generator[bytes, None, None]:
     """The file's bytes in pieces of about ``CHUNK_CHARACTERS``; when it ends (or is cut off), its row count is
     recorded and a line without patient data is logged."""
-    counted = Counted(records)
     completed = False
     try:
         pieces: list[str] = []
         size = 0
-        for text in record_text(counted, fmt, columns):
-            pieces.append(text)
-            size += len(text)
+        for piece in text:
+            pieces.append(piece)
+            size += len(piece)
             if size >= CHUNK_CHARACTERS:
                 yield "".join(pieces).encode()
                 pieces, size = [], 0
         yield "".join(pieces).encode()
         completed = True
     finally:
-        AdminExport.objects.filter(pk=export.pk).update(rows=counted.count, completed=completed)
+        AdminExport.objects.filter(pk=export.pk).update(rows=text.count, completed=completed)
         logger.info(
             "admin export %s by %s: %s %s from database %s, %s row(s)%s",
             export.pk,
@@ -159,7 +160,7 @@ def _body(
             export.model,
             "selected rows" if export.selection is not None else "list",
             export.database,
-            counted.count,
+            text.count,
             "" if completed else " (cut off before the end)",
         )
 

@@ -24,12 +24,12 @@ from config.api.recordfiles import (
     FORMATS,
     BadRecord,
     RecordFileError,
+    RecordText,
     TextSink,
     csv_types,
     file_format,
     read_records,
-    vba_records,
-    write_records,
+    vba_text,
 )
 from config.api.tenancy import is_vba_database, use_vba_database, vba_database_names
 
@@ -188,8 +188,8 @@ class UpsertCommand(ImportCommand):
 
 class ExportCommand(BaseCommand):
     """Write records as the API renders them (JSON array, NDJSON or CSV) to a file or standard output, streamed
-    from a server-side cursor. Subclasses set ``label``, ``filterset_class`` and ``columns`` and implement
-    :meth:`queryset` and :meth:`records`; ``vba = False`` for records that live outside the VBA databases."""
+    from the database. Subclasses set ``label``, ``filterset_class`` and ``columns`` and implement :meth:`queryset`
+    and :meth:`records` (or :meth:`text`); ``vba = False`` for records that live outside the VBA databases."""
 
     label: str
     filterset_class: Any
@@ -203,6 +203,10 @@ class ExportCommand(BaseCommand):
     def records(self, queryset: QuerySet) -> Iterator[dict[str, Any]]:
         """The rendered records of ``queryset``, read ``chunk_size`` rows at a time."""
         raise NotImplementedError
+
+    def text(self, queryset: QuerySet, fmt: str) -> RecordText:
+        """The file of ``queryset``'s records in ``fmt``."""
+        return RecordText.of_records(self.records(queryset), fmt, self.columns)
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", nargs="?", help="the file to write (default: standard output)")
@@ -226,14 +230,11 @@ class ExportCommand(BaseCommand):
             with progress_bar() as progress, _target(options["file"], self.stdout) as out:
                 total = queryset.count() if not progress.disable else None
                 task = progress.add_task(f"{self.label} ← {database or 'default'}", total=total)
-
-                def rendered() -> Iterator[dict[str, Any]]:
-                    for record in self.records(queryset):
-                        yield record
-                        progress.advance(task)
-
-                count = write_records(out, rendered(), fmt, self.columns)
-        self.stderr.write(f"{count} {self.label} record(s) exported")
+                text = self.text(queryset, fmt)
+                for piece in text:
+                    out.write(piece)
+                    progress.update(task, completed=text.count)
+        self.stderr.write(f"{text.count} {self.label} record(s) exported")
 
     def _filtered(self, queryset: QuerySet, filters: list[str]) -> QuerySet:
         data = QueryDict(mutable=True)
@@ -311,5 +312,5 @@ class VBAExportCommand(ExportCommand):
     def queryset(self, options: dict[str, Any]) -> QuerySet:
         return self.resource.spec.model._default_manager.order_by("pk")
 
-    def records(self, queryset: QuerySet) -> Iterator[dict[str, Any]]:
-        return vba_records(self.resource.spec, queryset, self.chunk_size)
+    def text(self, queryset: QuerySet, fmt: str) -> RecordText:
+        return vba_text(self.resource.spec, queryset, fmt, self.chunk_size)

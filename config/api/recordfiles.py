@@ -28,6 +28,7 @@ from typing import IO, Any, Protocol
 from django.db import models
 
 from config.api.parsers import loads
+from config.api.recordsql import database_json_lines
 
 FORMATS = ("json", "ndjson", "csv")
 EMPTY_STRING_CELL = '""'
@@ -102,24 +103,61 @@ class TextSink(Protocol):
     def write(self, text: str, /) -> int: ...
 
 
+class RecordText:
+    """A records file's text in ``fmt``, in pieces as the records are read (a header or opening, the records, a
+    closing): what a file writer or a streamed download consumes. ``count``: the records given so far.
+
+    Made from the records as the API renders them (:meth:`of_records`) or, for ``json`` and ``ndjson``, from their
+    JSON lines as the database rendered them (:meth:`of_json_lines`); both give the same bytes."""
+
+    def __init__(self, pieces: Callable[[RecordText], Iterator[str]]) -> None:
+        self.count = 0
+        self._pieces = pieces
+
+    def __iter__(self) -> Iterator[str]:
+        return self._pieces(self)
+
+    @classmethod
+    def of_records(cls, records: Iterable[dict[str, Any]], fmt: str, columns: list[str]) -> RecordText:
+        def pieces(text: RecordText) -> Iterator[str]:
+            def counted() -> Iterator[dict[str, Any]]:
+                for record in records:
+                    text.count += 1
+                    yield record
+
+            return record_text(counted(), fmt, columns)
+
+        return cls(pieces)
+
+    @classmethod
+    def of_json_lines(cls, blocks: Iterable[str], fmt: str) -> RecordText:
+        """``blocks``: text of whole lines, each line one record's JSON as :class:`RecordEncoder` writes it."""
+        if fmt not in ("json", "ndjson"):
+            raise ValueError(f"JSON lines make a json or ndjson file, not {fmt}")
+
+        def pieces(text: RecordText) -> Iterator[str]:
+            for block in blocks:
+                lines = block.count("\n")
+                if not lines:
+                    continue
+                first = not text.count
+                text.count += lines
+                if fmt == "ndjson":
+                    yield block
+                else:
+                    yield ("[\n" if first else ",\n") + block[:-1].replace("\n", ",\n")
+            if fmt == "json":
+                yield "\n]\n" if text.count else "[]\n"
+
+        return cls(pieces)
+
+
 def write_records(out: TextSink, records: Iterable[dict[str, Any]], fmt: str, columns: list[str]) -> int:
     """Write ``records`` to ``out`` in ``fmt``; return how many were written."""
-    counted = Counted(records)
-    for text in record_text(counted, fmt, columns):
-        out.write(text)
-    return counted.count
-
-
-class Counted:
-    """An iterable that counts the items taken from it."""
-
-    def __init__(self, items: Iterable[Any]) -> None:
-        self._items, self.count = items, 0
-
-    def __iter__(self) -> Iterator[Any]:
-        for item in self._items:
-            self.count += 1
-            yield item
+    text = RecordText.of_records(records, fmt, columns)
+    for piece in text:
+        out.write(piece)
+    return text.count
 
 
 class _Echo:
@@ -131,7 +169,7 @@ class _Echo:
 
 def record_text(records: Iterable[dict[str, Any]], fmt: str, columns: list[str]) -> Iterator[str]:
     """The file of ``records`` in ``fmt`` as pieces of text (a header or opening, then one piece per record, then a
-    closing), produced as the records are read: what a file writer or a streamed download consumes."""
+    closing), produced as the records are read."""
     if fmt == "csv":
         writer = csv.writer(_Echo(), lineterminator="\n")
         yield writer.writerow(columns)
@@ -156,6 +194,15 @@ def vba_records(spec: Any, queryset: Any, chunk_size: int) -> Iterator[dict[str,
     from a server-side cursor ``chunk_size`` rows at a time, without building model instances."""
     for row in queryset.values_list(*spec.attnames).iterator(chunk_size=chunk_size):
         yield spec.render_row(row)
+
+
+def vba_text(spec: Any, queryset: Any, fmt: str, chunk_size: int) -> RecordText:
+    """The file of a VBA ``queryset``'s records in ``fmt``: JSON and NDJSON rendered by PostgreSQL where it can
+    (:mod:`config.api.recordsql`), else the records rendered here, read ``chunk_size`` rows at a time."""
+    lines = database_json_lines(spec, queryset) if fmt in ("json", "ndjson") else None
+    if lines is not None:
+        return RecordText.of_json_lines(lines, fmt)
+    return RecordText.of_records(vba_records(spec, queryset, chunk_size), fmt, list(spec.json_names.values()))
 
 
 # -- reading ----------------------------------------------------------------------------------------------------

@@ -188,6 +188,31 @@ def test_a_download_cut_off_is_recorded_as_incomplete(auths: None, monkeypatch: 
     assert selected_vba_database() is None
 
 
+def test_a_json_download_cut_off_mid_export_leaves_the_database_usable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL the JSON is read from a COPY still running when the client goes away: it is cancelled, and the
+    page's database serves the next request."""
+    monkeypatch.setattr("config.api.admin_export.CHUNK_CHARACTERS", 10)
+    call_command("generate_auths", "--count", "3000", "--database", "demo", "--no-history", stdout=io.StringIO())
+    staff("demo")
+    url = AUTHS.format("demo") + "export/json/"
+    request = RequestFactory().get(url)
+    request.user = get_user_model().objects.get(username="staffer")
+    response = contextvars.copy_context().run(resolve(url).func, request, fmt="json")
+    first = next(iter(response.streaming_content))
+    assert first.startswith(b'[\n{"auth_Number": "GEN')
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+    export = AdminExport.objects.get()
+    assert export.completed is False and 0 < export.rows < 3000
+    with use_vba_database("demo"):
+        assert Auth.objects.count() == 3000
+    response = staff("demo", name="second").get(url, {"q": "GEN000000001"})
+    assert [r["auth_Number"] for r in json.loads(download(response))] == ["GEN000000001"]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_staff_without_a_grant_for_the_database_get_nothing(auths: None, fmt: str) -> None:
     response = staff("other").get(AUTHS.format("demo") + f"export/{fmt}/")
