@@ -206,7 +206,7 @@ def test_a_json_download_cut_off_mid_export_leaves_the_database_usable(monkeypat
     finally:
         request_finished.connect(close_old_connections)
     export = AdminExport.objects.get()
-    assert export.completed is False and 0 < export.rows < 3000
+    assert export.completed is False and 0 < (export.rows or 0) < 3000
     with use_vba_database("demo"):
         assert Auth.objects.count() == 3000
     response = staff("demo", name="second").get(url, {"q": "GEN000000001"})
