@@ -44,6 +44,8 @@ BLOCK_BYTES = 256 * 1024  # COPY data gathered into one block of lines
 _LOCAL_MARK = "\x01"  # before a date-time to render in the server's zone (JSON text holds no raw U+0001)
 _LOCAL = re.compile(_LOCAL_MARK + r'"([^"]*)"')
 _ALIAS = '"r"'
+_ROWS = "<rows>"  # where the queryset's SQL goes in the statement
+_ESCAPE = f'{_ALIAS}."_escape"'  # whether any string of the row has a character JSON escapes
 
 
 def database_json_lines(spec: Any, queryset: QuerySet) -> Iterator[str] | None:
@@ -71,7 +73,7 @@ def _copy_lines(connection: Any, inner: QuerySet, expression: str, tz: dt.tzinfo
     # rolls back that transaction only, whoever began the outer one.
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         raw = cursor.cursor.connection
-        statement = psycopg.ClientCursor(raw).mogrify(f"SELECT {expression} FROM ({sql}) AS {_ALIAS}", params)
+        statement = psycopg.ClientCursor(raw).mogrify(expression.replace(_ROWS, f"({sql})"), params)
         encoding = raw.info.encoding
         local = _local_renderer(tz) if tz is not None else None
         with cursor.cursor.copy(f"COPY ({statement}) TO STDOUT") as copy:
@@ -108,8 +110,8 @@ _RECORD_SQL: dict[tuple[type[models.Model], bool], str | None] = {}
 
 
 def _record_sql(spec: Any, in_utc: bool) -> str | None:
-    """The SQL expression of a record's JSON line over the subquery's columns ``_0``, ``_1``…; None if a field has no
-    exact SQL rendering here. Built once per model and zone kind."""
+    """The statement that writes the records' JSON lines from the rows of the queryset (:data:`_ROWS`, its columns
+    named ``_0``, ``_1``…); None if a field has no exact SQL rendering here. Built once per model and zone kind."""
     key = (spec.model, in_utc)
     if key not in _RECORD_SQL:
         _RECORD_SQL[key] = _build_record_sql(spec, in_utc)
@@ -117,19 +119,34 @@ def _record_sql(spec: Any, in_utc: bool) -> str | None:
 
 
 def _build_record_sql(spec: Any, in_utc: bool) -> str | None:
-    parts = []
+    parts, strings = [], []
     for i, f in enumerate(spec.concrete_fields):
-        value = _value_sql(f, f'{_ALIAS}."_{i}"', in_utc)
+        column = f'{_ALIAS}."_{i}"'
+        value = _value_sql(f, column, in_utc)
         if value is None:
             return None
         lead = ("{" if i == 0 else ", ") + json.dumps(spec.json_names[f.attname]) + ": "
-        parts.append(f"({_literal(lead)} || coalesce({value}, 'null'))")
+        if value == _STRING:
+            strings.append(column)
+            # Most rows hold no character that JSON escapes: their strings are only quoted (to_json costs twice that)
+            value = f"""CASE WHEN {_ESCAPE} THEN {_literal(lead)} || to_json({column})::text
+                ELSE {_literal(lead + '"')} || {column} || '"' END"""
+        else:
+            value = f"{_literal(lead)} || {value}"
+        parts.append(f"coalesce({value}, {_literal(lead + 'null')})")  # a null value makes the whole piece null
     parts.append("'}'")
-    return _concatenated(parts)
+    escape = f"concat({', '.join(strings)}) ~ '[\\x01-\\x1f\"\\\\]'" if strings else "false"
+    # OFFSET 0: a subquery PostgreSQL keeps, so that the check runs once a row (not once per string)
+    rows = f'(SELECT *, {escape} AS "_escape" FROM {_ROWS} AS {_ALIAS} OFFSET 0)'
+    return f"SELECT {_concatenated(parts)} FROM {rows} AS {_ALIAS}"
+
+
+_STRING = "string"
 
 
 def _value_sql(f: models.Field, column: str, in_utc: bool) -> str | None:
-    """The JSON text of ``column`` (NULL for null), as the reference path writes the field's value."""
+    """The JSON text of ``column`` (NULL for null), as the reference path writes the field's value; :data:`_STRING`
+    for a string."""
     if isinstance(f, models.ForeignKey):
         f = f.target_field
     if isinstance(f, models.BooleanField):
@@ -146,7 +163,7 @@ def _value_sql(f: models.Field, column: str, in_utc: bool) -> str | None:
         utc = f"to_json(date_trunc('second', {column} AT TIME ZONE 'UTC'))::text"
         return utc if in_utc else f"{_literal(_LOCAL_MARK)} || {utc}"
     if isinstance(f, (models.CharField, models.TextField)):
-        return f"to_json({column})::text"
+        return _STRING
     return None
 
 
