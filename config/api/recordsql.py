@@ -8,6 +8,7 @@ Here PostgreSQL writes the same bytes, one line per record, with nothing built i
 - the JSON names in the model's field order, ``", "`` and ``": "`` between them (Python's separators);
 - a string: ``to_json``, which escapes what Python's encoder escapes without ``ensure_ascii`` and nothing else
   (``"``, ``\\``, and each character below U+0020: ``\\b \\f \\n \\r \\t`` by letter, the others as ``\\u00xx``);
+  in a row whose strings hold none of those (one check a row), each string is only put between quotes;
 - a date-time: the second it falls in, ``YYYY-MM-DDTHH:MM:SS`` (``to_json`` of the UTC timestamp truncated to the
   second), when the server's time zone is UTC; in another zone PostgreSQL writes the UTC text behind a marker and
   Python converts each value with :func:`~config.api.dates.render_datetime` (the zone rules stay Python's);
@@ -18,7 +19,7 @@ Here PostgreSQL writes the same bytes, one line per record, with nothing built i
 - ``true``/``false``, an integer's digits, ``null``.
 
 The rows are filtered and ordered by the queryset's own SQL in a subquery (so PostgreSQL renders only the rows it
-sends, after any sort) and read with ``COPY (…) TO STDOUT``: streamed as the server writes them, in constant memory,
+sends, after any sort; a plain scan of a subquery keeps its order) and read with ``COPY (…) TO STDOUT``: streamed as the server writes them, in constant memory,
 with no cursor to page through. In COPY's text format the only escaped character of these lines is the
 backslash (JSON text holds no character below U+0020), which is written doubled.
 """
