@@ -19,9 +19,9 @@ Here PostgreSQL writes the same bytes, one line per record, with nothing built i
 - ``true``/``false``, an integer's digits, ``null``.
 
 The rows are filtered and ordered by the queryset's own SQL in a subquery (so PostgreSQL renders only the rows it
-sends, after any sort; a plain scan of a subquery keeps its order) and read with ``COPY (…) TO STDOUT``: streamed as the server writes them, in constant memory,
-with no cursor to page through. In COPY's text format the only escaped character of these lines is the
-backslash (JSON text holds no character below U+0020), which is written doubled.
+sends, after any sort; a plain scan of a subquery keeps its order) and read with ``COPY (…) TO STDOUT``: streamed as
+the server writes them, in constant memory, with no cursor to page through. In COPY's text format the only escaped
+character of these lines is the backslash (JSON text holds no character below U+0020), which is written doubled.
 """
 
 from __future__ import annotations

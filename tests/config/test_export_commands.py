@@ -42,22 +42,25 @@ def run(*args: Any) -> tuple[str, str]:
 
 
 def every_field(resource: BatchResource, key: int | str, **fixed: Any) -> dict[str, Any]:
-    """A record with every input field set to a value that uses its whole type, with text that CSV must quote."""
+    """A record with every input field set, each to a value of its own (a field read into another's place would
+    show) that uses its whole type: text that CSV must quote and JSON must escape, 15-digit amounts, dates with
+    fractions of a second and before the year 1000."""
     item: dict[str, Any] = {}
-    for f in resource.spec.input_fields:
+    for i, f in enumerate(resource.spec.input_fields):
         name = resource.spec.json_names[f.attname]
         if isinstance(f, models.BooleanField):
-            item[name] = True
+            item[name] = i % 2 == 0
         elif isinstance(f, models.DecimalField):
-            item[name] = Decimal("-123456789012345.1234")
+            item[name] = Decimal(f"-{i % 9 + 1}{i:02d}345678901234.{i + 1:04d}") if i % 3 else Decimal(f"{i}.5")
         elif isinstance(f, (models.IntegerField, models.ForeignKey)):
-            item[name] = -2147483648
+            item[name] = -2147483648 + i
         elif isinstance(f, models.DateTimeField):
-            item[name] = "2026-01-02T03:04:05"
+            day = f"2026-01-{i % 28 + 1:02d}T03:04:{i % 60:02d}.123456"
+            item[name] = "0999-06-15T12:00:00.7" if i % 4 == 0 else day
         elif f.max_length == 1:
-            item[name] = "Y"
+            item[name] = "YN"[i % 2]
         else:
-            text = 'é, "q"\nx' + "z" * 600
+            text = f'{i} é, "q"\nx\t\\ \x01' + "z" * 600
             item[name] = text[: f.max_length] if f.max_length else text
     return {**item, resource.key_json: key, **fixed}
 
@@ -86,14 +89,16 @@ def demo_records(nurse: Any) -> None:
             assert [r.status for r in outcome.results] == [201, 201], outcome.as_json()
 
 
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York"])  # the server's zone: dates are written in it
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize(
     ("export", "upsert"),
     [("export_care_plans", "upsert_care_plans"), ("export_auths", "upsert_auths"), ("export_care_cases", None)],
 )
 def test_export_then_upsert_keeping_audit_then_export_again_is_byte_identical(
-    tmp_path: Path, demo_records: None, fmt: str, export: str, upsert: str | None
+    tmp_path: Path, demo_records: None, fmt: str, export: str, upsert: str | None, zone: str, settings: Any
 ) -> None:
+    settings.TIME_ZONE = zone
     if upsert is None:  # cases need their plans in the target first
         run("export_care_plans", "--database", "demo", str(tmp_path / "plans.json"))
         run("upsert_care_plans", "--database", "other", "--keep-audit", str(tmp_path / "plans.json"))
@@ -106,6 +111,13 @@ def test_export_then_upsert_keeping_audit_then_export_again_is_byte_identical(
     run(export, "--database", "other", str(second))
     assert first.read_bytes() == second.read_bytes()
     assert b"nurse.with.a.long.na" in first.read_bytes()  # the audit user, cut to 20 characters, kept
+    if fmt == "csv":
+        full = next(csv.DictReader(io.StringIO(first.read_text())))
+        assert "" not in full.values()  # every field of the full record is set, and went through
+    else:
+        text = first.read_text()
+        full = json.loads(text)[0] if fmt == "json" else json.loads(text.splitlines()[0])
+        assert None not in full.values()
 
 
 def test_without_keep_audit_the_importing_user_and_time_are_stamped(tmp_path: Path, demo_records: None) -> None:
