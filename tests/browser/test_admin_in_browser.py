@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,7 @@ from authorizations.models import Auth, Authorization, AuthorizationIcdCode
 from authorizations.services import auth_batch_upsert
 from carecases.models import CareCase, CarePlan
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
+from config.api.models import AdminExport
 from config.api.tenancy import use_vba_database
 from tests.authorizations.factories import auth_item, history_rows, stored
 from tests.authorizations.spry_fixtures import make_authorization
@@ -225,6 +227,34 @@ def test_export_downloads_the_searched_list_of_the_pages_database(staff: Browser
     assert re.fullmatch(r"auths-other-\d{8}T\d{6}Z\.csv", download.suggested_filename)
     rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     assert [(row["auth_Number"], row["status"]) for row in rows] == [("DEMO0007", "OTHER")]
+
+
+def test_the_selected_rows_download_as_json_as_export_auths_writes_them(staff: BrowserContext) -> None:
+    page = staff.new_page()
+    page.goto(AUTHS.format("demo") + "?o=1")
+    keys = [page.locator("#result_list tbody tr").nth(i).locator("th a").inner_text() for i in (0, 2)]
+    for key in keys:
+        page.locator(f"#result_list input.action-select[value='{key}']").check()
+    page.select_option("select[name=action]", "export_selected_json")
+    with page.expect_download() as download_info:
+        page.click("button[name=index]")
+    download = download_info.value
+    assert re.fullmatch(r"auths-demo-\d{8}T\d{6}Z\.json", download.suggested_filename)
+    body = Path(download.path()).read_text(encoding="utf-8")
+    command = io.StringIO()
+    call_command("export_auths", "--database", "demo", stdout=command, stderr=io.StringIO())
+    records = [line.rstrip(",") for line in command.getvalue().splitlines()[1:-1]]  # the array's lines
+    by_key = {json.loads(record)["auth_Number"]: record for record in records}
+    assert body == "[\n" + ",\n".join(by_key[key] for key in sorted(keys)) + "\n]\n"
+    export = AdminExport.objects.get()
+    assert (export.username, export.database, export.format, export.selection, export.rows, export.completed) == (
+        "demo",
+        "demo",
+        "json",
+        keys,
+        2,
+        True,
+    )
 
 
 def spry_page(view: str, authorization: Authorization) -> str:
