@@ -7,7 +7,7 @@ camel-casing (:func:`config.api.naming.vba_json_name`), so the three are declare
 from django.db import models
 from django.db.models.functions import Length
 
-from config.api.fields import MoneyField, vba_history
+from config.api.fields import MoneyField, VBAHistoricalRecords
 
 
 class Auth(models.Model):
@@ -106,7 +106,7 @@ class Auth(models.Model):
     visits_to_date = MoneyField(null=True, blank=True, db_column="Visits_To_Date")
     work_related = models.CharField(max_length=1, null=True, blank=True, db_column="Work_Related")
 
-    history = vba_history("auth_number")
+    history = VBAHistoricalRecords()
 
     class Meta:
         db_table = "Auth"

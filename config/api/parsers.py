@@ -64,10 +64,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON (numbers must be finite)")
 
 
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)  # (one for all: no setup per call)
+
+
 def loads(data: bytes | str) -> Any:
     """Parse JSON text: floats become ``Decimal`` (no binary rounding), NaN and Infinity are refused."""
     try:
-        value = json.loads(data, parse_float=Decimal, parse_constant=_reject_constant)
+        value = _DECODER.decode(_text(data))
     except RecursionError:
         raise ValueError(f"arrays and objects may be nested at most {MAX_DEPTH} deep") from None
     if (type(value) is dict or type(value) is list) and not _shallow(data, value):
@@ -82,8 +85,13 @@ def _shallow(data: bytes | str, value: Any) -> bool:
     size passes with two scans of the text in C."""
     if type(value) is not list or set(map(type, value)) - {dict}:
         return False
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data  # (bytes: commands' lines)
+    text = _text(data)
     return 2 + text.count("[") + text.count("{") - 1 - len(value) <= MAX_DEPTH
+
+
+def _text(data: bytes | str) -> str:
+    """JSON text from bytes (a command's file or line) exactly as ``json.loads`` decodes them."""
+    return data.decode(json.detect_encoding(data), "surrogatepass") if isinstance(data, bytes) else data
 
 
 def read_limited(stream: Any, limit: int) -> bytes:
