@@ -3,7 +3,8 @@
 In one process, through Django's test client, it times (median of ``--repeat`` runs after a warm-up) filtered and
 sorted pages of ``GET /vbasoftware/auths`` and the admin changelist (unfiltered, searched, filtered), prints each
 figure in ms and, on PostgreSQL, ``EXPLAIN``\\s every query those requests sent to the VBA database and reports any
-``Seq Scan`` on the Auth table or its history table. Filter values are taken from the data (a real subscriber, provider, auth number, month).
+``Seq Scan`` on the Auth table or its history table. Filter values are taken from the data (a real subscriber,
+provider, auth number, month).
 
 Exits non-zero when a plan scans the Auth table, or (with ``--max-ms``) when a median exceeds the limit.
 """
