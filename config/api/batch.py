@@ -21,9 +21,11 @@ another would give (decisions.md 4-9), while doing the work in bulk:
 from __future__ import annotations
 
 import enum
+import gc
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,6 +148,21 @@ class BatchResource:
     def etag(self, instance: models.Model) -> str:
         rendered = json.dumps(self.spec.render(instance), sort_keys=True, default=str)
         return '"' + hashlib.sha256(rendered.encode()).hexdigest()[:32] + '"'
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a batch is read, validated and written. A batch allocates
+    hundreds of thousands of objects that all live until it is answered, and form no cycles: every collection their
+    allocation triggers would walk them all again (a sixth of a 1,000-Auth batch's CPU time). Reference counting
+    still frees everything as usual; a cycle made meanwhile waits for the collector's next run."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def audit_user_name(user: Any) -> str | None:
@@ -342,8 +359,8 @@ def _write_verified(
         rows.sort(key=lambda row: row[resource.key])
         with transaction.atomic(using=using):
             inserted, refused = _write(resource, using, rows, history=history, keep_audit=keep_audit)
-            if history.existing is not None:  # SQLite: decided before the write
-                return inserted, refused
+            if history.existing is not None or (mode is Mode.UPSERT and not generated):
+                return inserted, refused  # SQLite: decided before the write; nothing to check in a plain upsert
             written = [row for row in rows if row[resource.key] not in refused]
             taken = [row for row in written if id(row) in generated and not inserted.get(row[resource.key])]
             refuse = {
