@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from config.api.middleware import current_activity_id
 from config.api.models import KeySequence
-from config.api.records import RecordSpec
+from config.api.records import RecordSpec, all_text_storable
 from config.api.tenancy import current_vba_database
 from config.api.writers import History, existing_keys, reports_inserts, upsert_rows
 
@@ -220,8 +220,9 @@ def batch_upsert(
     sent = [resource.sent_key(item) for item in items]  # the keys as sent: what a refused item reports
     results: list[ItemResult | None] = [None] * len(items)
     pending: list[tuple[int, dict[str, Any]]] = []
+    text_checked = all_text_storable(items)  # (all the batch's strings at once; a failing item is named below)
     for i, item in enumerate(items):
-        attrs, error = spec.validate(item, keep_audit=keep_audit)
+        attrs, error = spec.validate(item, keep_audit=keep_audit, text_checked=text_checked)
         if release_items:
             items[i] = None  # type: ignore[index]
         if attrs is not None:

@@ -239,8 +239,17 @@ def _upsert_postgresql(
 
 
 def existing_keys(model: type[models.Model], using: str, keys: Sequence[Any]) -> set[Any]:
-    """Which of ``keys`` are in the table."""
-    return set(model._default_manager.using(using).filter(pk__in=keys).values_list("pk", flat=True))
+    """Which of ``keys`` are in the table (raw SQL: the ORM prepares each of a thousand keys as a lookup value)."""
+    connection = connections[using]
+    sql = table_sql(model, connection.vendor)
+    found: set[Any] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), 30000):
+            chunk = list(keys[start : start + 30000])
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT {sql.pk_column} FROM {sql.table} WHERE {sql.pk_column} IN ({placeholders})", chunk)
+            found.update(row[0] for row in cursor.fetchall())
+    return found
 
 
 def _upsert_sqlite(connection: Any, sql: TableSQL, rows: Sequence[dict[str, Any]]) -> set[Any]:
