@@ -26,7 +26,7 @@ def check_text(value: str) -> str:
     """The :data:`Text` rule: a string that can be stored and sent back as it came."""
     if "\x00" in value:
         raise ValueError("may not contain the NUL character (\\u0000)")
-    match = _SURROGATE.search(value)
+    match = None if value.isascii() else _SURROGATE.search(value)  # (isascii() reads a flag: no scan)
     if match:
         raise ValueError(f"contains an unpaired surrogate (\\u{ord(match.group()):04x}); send valid Unicode text")
     return value
