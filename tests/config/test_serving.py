@@ -89,6 +89,27 @@ def test_a_malformed_vba_databases_is_one_line_naming_it_not_a_traceback(databas
     assert (result.returncode, result.stderr) == (2, f"Configuration error: {message}\n")
 
 
+def unreachable_database_url() -> str:
+    """A database that does not exist, on this pass's engine (PostgreSQL: the test server, SQLite: a missing dir)."""
+    default = connections["default"].settings_dict
+    if connections["default"].vendor == "postgresql":
+        return f"postgres://{default['USER']}@{default['HOST']}:{default['PORT']}/vbapi_no_such_database"
+    return "sqlite:////no-such-directory/demo.sqlite3"
+
+
+@pytest.mark.django_db(databases=ALL)
+def test_migrate_all_names_a_database_it_cannot_reach_in_one_line_and_migrates_nothing(tmp_path: Path) -> None:
+    default = tmp_path / "default.sqlite3"
+    databases = f"demo={unreachable_database_url()}"
+    result = manage("migrate_all", DEBUG="1", DATABASE_URL=f"sqlite:///{default}", VBA_DATABASES=databases)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("CommandError: Database 'demo' cannot be reached (")
+    assert line.endswith("); create it or correct VBA_DATABASES. Nothing was migrated.")
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert not default.exists() or default.stat().st_size == 0
+
+
 def test_check_deploy_is_clean_with_the_production_settings() -> None:
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
