@@ -43,6 +43,7 @@ from authorizations.spry_selectors import (
 )
 from authorizations.spry_services import authorization_create, authorization_delete, authorization_update
 from config.api.spry import (
+    SPRY_API_PREFIX,
     SpryContentNegotiation,
     SpryJSONParser,
     SpryNotFound,
@@ -179,12 +180,30 @@ class SpryView(APIView):
 
 
 _ERRORS = {
+    400: OpenApiResponse(SpryErrorEnvelope, description="4000: a NUL in the path or query, a bad Content-Length"),
     401: OpenApiResponse(SpryErrorEnvelope, description="4001: missing, invalid or expired token"),
     403: OpenApiResponse(SpryErrorEnvelope, description="4003: the token lacks the scope, or another organisation"),
+    413: OpenApiResponse(SpryErrorEnvelope, description="4013: the body is over SPRY_MAX_BODY_BYTES"),
+    414: OpenApiResponse(SpryErrorEnvelope, description="4014: the path is over MAX_PATH_LENGTH"),
+    415: OpenApiResponse(SpryErrorEnvelope, description="4015: the body is not JSON"),
     429: OpenApiResponse(SpryErrorEnvelope, description="4029: rate limited (Retry-After)"),
     500: OpenApiResponse(SpryErrorEnvelope, description="5000: server error"),
 }
 _TAGS = ["Spry Authorization"]
+
+
+def business_errors_answer_200(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """OpenAPI postprocessing hook: a Spry HTTP 200 is the operation's success envelope (code 2000) or
+    SpryErrorEnvelope (4000 with ``errors``, 4004), as :func:`_ok` describes."""
+    error = {"$ref": "#/components/schemas/SpryErrorEnvelope"}
+    for path, item in result["paths"].items():
+        if not path.startswith(SPRY_API_PREFIX):
+            continue
+        for operation in item.values():
+            content = operation.get("responses", {}).get("200", {}).get("content", {})
+            for media in content.values():
+                media["schema"] = {"oneOf": [media["schema"], error]}
+    return result
 
 
 def _ok(envelope: Any, description: str) -> OpenApiResponse:
