@@ -116,6 +116,18 @@ def test_an_authenticated_body_over_the_limit_is_413(vba: VBAClient, unchanged: 
     assert_problem(vba.call("PUT", "auths", [auth_item("A" * 200)]), 413, "exceeds the limit of 100 bytes")
 
 
+@pytest.mark.parametrize("path", ["/vbasoftware/auths", BASE, TOKEN_URL])
+def test_a_chunked_body_is_411_and_never_read(path: str, unchanged: None) -> None:
+    """Django reads no body without Content-Length: a chunked one is refused, not taken for an empty body."""
+    extra: dict[str, Any] = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": UnreadableBody()}
+    response = Client().generic("PUT" if "vbasoftware" in path else "POST", path, b"", **extra)
+    message = "A request body needs a Content-Length header; chunked bodies are not accepted."
+    if path.startswith("/vbasoftware/"):
+        assert_problem(response, 411, message)
+    else:
+        spry_envelope(response, 4011, 411, message)
+
+
 def test_a_bad_content_length_is_400(unchanged: None) -> None:
     response = Client().generic("PUT", "/vbasoftware/auths", b"", CONTENT_LENGTH="12abc")
     assert_problem(response, 400, "Content-Length is not a whole number.")

@@ -3,6 +3,7 @@ settings, /healthz and /readyz, rate limits shared by workers (Redis), and gunic
 
 from __future__ import annotations
 
+import json
 import os
 import runpy
 import socket
@@ -214,6 +215,19 @@ def fetch(url: str) -> tuple[int, bytes, dict[str, str]]:
         return error.code, error.read(), dict(error.headers)
 
 
+def raw_request(port: int, data: bytes) -> tuple[int, bytes]:
+    """Send ``data`` as is; the status and body of the answer (the server closes the connection)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(data)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    if b"Transfer-Encoding: chunked" in head:
+        body = body.split(b"\r\n", 1)[1].rsplit(b"\r\n0\r\n", 1)[0]
+    return int(head.split()[1]), body
+
+
 def test_gunicorn_serves_the_app_static_files_and_envelopes(tmp_path: Path) -> None:
     """Two workers on Redis when it answers, else one worker on the per-process cache."""
     port = free_port()
@@ -254,6 +268,25 @@ def test_gunicorn_serves_the_app_static_files_and_envelopes(tmp_path: Path) -> N
         assert status == 414 and b'"status": 414' in body
         status, body, _ = fetch(f"{base}/vbasoftware/auths?patientName=Zelda")
         assert status == 401
+        # what gunicorn refuses before the app sees it keeps the API's envelope too
+        status, body, _ = fetch(f"{base}/vbasoftware/auths/{'x' * 10_000}?patientName=Zelda")
+        assert status == 414 and json.loads(body)["error"]["detail"].startswith("The request line is too long (")
+        status, body, _ = fetch(f"{base}/apis/soap-enrichment/v1/authorization/{'x' * 10_000}")
+        assert status == 414 and json.loads(body)["code"] == 4014
+        head = "GET /vbasoftware/auths HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "X-H: v\r\n" * 150 + "\r\n"
+        status, body = raw_request(port, head.encode())
+        assert status == 431 and json.loads(body)["error"]["status"] == 431
+        status, body = raw_request(port, b"GET /apis/soap-enrichment/v1/authorization HTTP/1.1 extra\r\n\r\n")
+        assert status == 400 and json.loads(body)["code"] == 4000
+        # bodies: refused from the headers alone (the 200 MB are never sent), chunked ones refused
+        form = "Content-Type: application/x-www-form-urlencoded\r\n"
+        for path in ("/apis/soap-enrichment/v1/authorization", "/apis/v2/oauth/token", "/vbasoftware/auths"):
+            head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{form}Content-Length: 209715200\r\n\r\n"
+            status, body = raw_request(port, head.encode())
+            assert status == 413 and b"Request body exceeds the limit of" in body
+        chunked = f"POST /apis/v2/oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n{form}Transfer-Encoding: chunked\r\n\r\n"
+        status, body = raw_request(port, chunked.encode() + b"1d\r\ngrant_type=client_credentials\r\n0\r\n\r\n")
+        assert status == 411 and json.loads(body)["code"] == 4011
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0].decode()
