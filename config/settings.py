@@ -204,7 +204,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.openapi_vba.vba_operations",
-        "authorizations.api.spry_views.business_errors_answer_200",  # Spry: 4000/4004 answer HTTP 200
+        "authorizations.api.spry_views.spry_document",  # Spry: 4000/4004 answer HTTP 200; optional fields nullable
     ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {

@@ -91,14 +91,15 @@ def filter_parameters(filterset_class: Any) -> list[OpenApiParameter]:
     out = []
     for name, flt in filterset_class.base_filters.items():
         kind = type(flt).__name__
+        api_type: Any
         if "DateTime" in kind:
             api_type, text = OpenApiTypes.DATETIME, "ISO 8601 date-time"
         elif "TypedChoice" in kind:
             api_type, text = OpenApiTypes.BOOL, "true or false"
         elif "Number" in kind:
             api_type, text = OpenApiTypes.INT, "whole number"
-        else:
-            api_type, text = OpenApiTypes.STR, "exact match"
+        else:  # sent, a text filter has a value (an empty one is a 400, config.api.filters.APIFilterSet)
+            api_type, text = {"type": "string", "minLength": 1}, "exact match"
         lookup = getattr(flt, "lookup_expr", "exact")
         if lookup in ("gte", "lte"):
             text += " (from)" if lookup == "gte" else " (to)"
