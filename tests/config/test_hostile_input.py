@@ -329,7 +329,7 @@ def test_the_request_log_line_has_no_query_string(
     vba: VBAClient, api: SpryApi, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="vbapi.request"):
-        vba.call("GET", "auths?patientName=Zelda&subscriber_ID=123456789")
+        vba.call("GET", "auths?case_Number=Zelda&subscriber_ID=123456789")  # patient data in filters
         api.call("GET", "/search?patientName=Zelda")
     lines = [r.getMessage() for r in caplog.records if r.name == "vbapi.request"]
     assert len(lines) == 2
