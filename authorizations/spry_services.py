@@ -200,12 +200,30 @@ def authorization_update(
     replaced = [name for name in LISTS if name in data and _normalised(name, data[name]) != _list_json(locked, name)]
     if not changed and not replaced:
         return locked, False
+    what = [_field_label(name) for name in changed] + [_list_change(locked, name, data[name]) for name in replaced]
     for name in replaced:
         _replace_list(locked, name, data[name], user=user, reason=reason)
     _keep_updated_at(locked, updated_at)
     note = f"{reason}: " if reason else ""
-    _save(locked, user=user, reason=f"{note}changed {', '.join(changed + replaced)}")
+    _save(locked, user=user, reason=f"{note}changed {', '.join(what)}")
     return locked, True
+
+
+def _field_label(name: str) -> str:
+    """A field of an authorization as staff read it in its history ("effective end date", "payer")."""
+    field = Authorization._meta.get_field("payer" if name == "insurance_payer" else name)
+    return str(getattr(field, "verbose_name", name))
+
+
+def _list_change(authorization: Authorization, name: str, items: list[dict[str, Any]]) -> str:
+    """A list replacement as staff read it in the history: "ICD codes M72.1 → S83.511D, M25.561"."""
+
+    def codes(rows: Iterable[Any]) -> str:
+        return ", ".join(str(row) for row in rows) or "none"
+
+    before = codes(getattr(authorization, name).order_by("position", "id"))
+    after = codes(_list_rows(Authorization(), name, items))
+    return f"{LISTS[name]._meta.verbose_name_plural} {before} → {after}"
 
 
 @transaction.atomic

@@ -6,9 +6,8 @@ camel-casing (:func:`config.api.records.vba_json_name`): ``CarePlan_Key`` → ``
 """
 
 from django.db import models
-from simple_history.models import HistoricalRecords
 
-from config.api.fields import MoneyField, VBAHistoryFields
+from config.api.fields import MoneyField, VBAHistoricalRecords
 
 
 class CarePlan(models.Model):
@@ -21,7 +20,7 @@ class CarePlan(models.Model):
     update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
     update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
 
-    history = HistoricalRecords(user_db_constraint=False, bases=[VBAHistoryFields])
+    history = VBAHistoricalRecords()
 
     class Meta:
         db_table = "CarePlan"
@@ -69,7 +68,7 @@ class CareCase(models.Model):
     update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
     update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
 
-    history = HistoricalRecords(user_db_constraint=False, bases=[VBAHistoryFields])
+    history = VBAHistoricalRecords()
 
     class Meta:
         db_table = "CareCase"

@@ -27,7 +27,7 @@ from authorizations.models.spry import (
 )
 from authorizations.spry_selectors import with_lists
 from authorizations.spry_services import REASON_MAX_LENGTH, authorizations_expire
-from config.api.admin import FieldDoc, StrictFormAdmin
+from config.api.admin import FieldDoc, StrictFormAdmin, StrictInline
 from config.api.admin_export import EXPORT_ACTIONS, ExportAdminMixin
 
 EXPIRING_DAYS = 14
@@ -85,14 +85,40 @@ class OrganisationFilter(admin.SimpleListFilter):
         return queryset
 
 
-class IcdCodeInline(admin.TabularInline):
+#: Help from spry.md and decisions.md (Spry 3, 4) for each field of an ICD code and of a CPT code limit.
+ICD_CODE_DOCS = {
+    "position": FieldDoc("Order of the code in the authorization's list (0 first), as the API returns it."),
+    "icd_id": FieldDoc("The ICD object's id in Spry (required)."),
+    "code": FieldDoc("The ICD code, e.g. M72.1."),
+    "description": FieldDoc("What the code means, e.g. Knuckle pads."),
+    "revision": FieldDoc("The ICD revision of the code."),
+}
+CPT_CODE_DOCS = {
+    "position": FieldDoc("Order of the code in the authorization's list (0 first), as the API returns it."),
+    "cpt_code": FieldDoc("The CPT code the payer authorized, e.g. 97110 (at most 10 characters)."),
+    "description": FieldDoc("What the code means, e.g. Therapeutic exercise."),
+    "units_requested": FieldDoc("Units of this code requested from the payer (a whole number, 0 or more)."),
+    "units_approved": FieldDoc("Units of this code the payer approved (a whole number, 0 or more)."),
+}
+PAYER_DOCS = {
+    "payer_reg_id": FieldDoc("Spry's payer registry id of the payer (insurance_payer.payer_reg_id)."),
+    "name": FieldDoc("The payer's name."),
+    "payer_id": FieldDoc("The payer's EDI payer id."),
+    "payer_type": FieldDoc("The kind of payer."),
+    "payer_state": FieldDoc("The payer's state."),
+}
+
+
+class IcdCodeInline(StrictInline):
     model = AuthorizationIcdCode
+    field_docs = ICD_CODE_DOCS
     fields = ("position", "icd_id", "code", "description", "revision")
     extra = 0
 
 
-class CptCodeInline(admin.TabularInline):
+class CptCodeInline(StrictInline):
     model = AuthorizationCptCode
+    field_docs = CPT_CODE_DOCS
     fields = ("position", "cpt_code", "description", "units_requested", "units_approved")
     extra = 0
 
@@ -286,6 +312,7 @@ def list_change(formset: Any) -> str:
 
 @admin.register(Payer)
 class PayerAdmin(StrictFormAdmin, SimpleHistoryAdmin):
+    field_docs = PAYER_DOCS
     list_display = ("payer_reg_id", "name", "payer_id", "payer_type", "payer_state")
     list_filter = ("payer_type",)
     search_fields = ("name", "payer_id", "=payer_reg_id")

@@ -7,9 +7,8 @@ camel-casing (:func:`config.api.naming.vba_json_name`), so the three are declare
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Length
-from simple_history.models import HistoricalRecords
 
-from config.api.fields import MoneyField, VBAHistoryFields
+from config.api.fields import MoneyField, VBAHistoricalRecords
 
 
 def auth_number_problem(value: str) -> str | None:
@@ -128,7 +127,7 @@ class Auth(models.Model):
     visits_to_date = MoneyField(null=True, blank=True, db_column="Visits_To_Date")
     work_related = models.CharField(max_length=1, null=True, blank=True, db_column="Work_Related")
 
-    history = HistoricalRecords(user_db_constraint=False, bases=[VBAHistoryFields])
+    history = VBAHistoricalRecords()
 
     class Meta:
         db_table = "Auth"

@@ -39,6 +39,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from config.api.batch import stamp_audit
+from config.api.counting import count_rows, is_unfiltered
 from config.api.models import AdminExport, APIClient, DatabaseGrant
 from config.api.tenancy import granted_databases, select_for_request, selected_vba_database, vba_database_names
 
@@ -69,6 +70,7 @@ class VBAAdminSite(admin.AdminSite):
     site_url = None  # no "View site" link: there is no public site
     enable_nav_sidebar = False  # the header and breadcrumbs name the database; the lists get the width
     index_template = "admin/records_index.html"
+    app_index_template = "admin/records_app_index.html"
 
     def __init__(self, database: str) -> None:
         super().__init__(name=site_name(database))
@@ -352,19 +354,20 @@ class StaffTermsHistory(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
-class StrictFormAdmin(admin.ModelAdmin):
-    """Form rules of every records admin: nothing changes that the person did not change.
+class StrictFields:
+    """The field rules of every records form, the lists inside a form (inlines) included: nothing changes that the
+    person did not change.
 
     - Numbers are typed as text (:class:`NumberInput`): a malformed one is refused with the field named and what was
       typed kept, never stored as empty; stored decimals are shown without trailing zeros.
     - An empty optional text box stays NULL (not "") when the column allows NULL.
-    - A form saved untouched writes nothing: no save, no audit stamp, no history row, no log entry.
+    - Only the fields the person changed are written (:class:`StrictModelForm`).
     - Labels are human; ``field_docs`` adds help text and choices (a value outside the choices is kept as a choice,
       so an untouched form never rewrites it).
     """
 
     field_docs: dict[str, FieldDoc] = {}
-    form = StrictModelForm
+    form: Any = StrictModelForm
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         doc = self.field_docs.get(str(db_field.name))
@@ -376,6 +379,9 @@ class StrictFormAdmin(admin.ModelAdmin):
                 empty_value=None if db_field.null else "",
                 required=not db_field.blank,
                 label=label,
+                error_messages={
+                    "invalid_choice": f"{label}: “%(value)s” is not one of {', '.join(k for k, _ in doc.choices)}."
+                },
             )
         elif isinstance(db_field, models.DecimalField) and not db_field.choices:
             formfield = db_field.formfield(form_class=DecimalField, widget=NumberInput(), **kwargs)
@@ -388,7 +394,7 @@ class StrictFormAdmin(admin.ModelAdmin):
         elif isinstance(db_field, models.DateTimeField) and not db_field.choices:
             formfield = db_field.formfield(form_class=SplitDateTimeField, widget=AdminSplitDateTime, **kwargs)
         else:
-            formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+            formfield = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
         if formfield is None:
             return None
         if isinstance(db_field, models.TextField) and db_field.null and hasattr(formfield, "empty_value"):
@@ -400,13 +406,6 @@ class StrictFormAdmin(admin.ModelAdmin):
             formfield.help_text = help_text
         return formfield
 
-    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
-        def label(db_field: Any) -> str:
-            doc = self.field_docs.get(str(db_field.name))
-            return doc.label if doc and doc.label else self.default_label(db_field)
-
-        return StaffTermsHistory(self.model, historical_record, label)
-
     def default_label(self, db_field: Any) -> str:
         if db_field.verbose_name and db_field.verbose_name != db_field.name.replace("_", " "):
             return capfirst(db_field.verbose_name)
@@ -414,6 +413,22 @@ class StrictFormAdmin(admin.ModelAdmin):
 
     def help_text(self, db_field: Any, doc: FieldDoc | None) -> str:
         return " ".join(filter(None, [doc.help_text if doc else "", str(db_field.help_text or "")]))
+
+
+class StrictInline(StrictFields, admin.TabularInline):
+    """A list inside a records form (say an authorization's ICD codes), under the same field rules as the form."""
+
+
+class StrictFormAdmin(StrictFields, admin.ModelAdmin):
+    """A records admin: the field rules of :class:`StrictFields`, and a form saved untouched (its lists included)
+    writes nothing: no save, no audit stamp, no history row, no log entry."""
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
+        def label(db_field: Any) -> str:
+            doc = self.field_docs.get(str(db_field.name))
+            return doc.label if doc and doc.label else self.default_label(db_field)
+
+        return StaffTermsHistory(self.model, historical_record, label)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
@@ -431,6 +446,11 @@ class StrictFormAdmin(admin.ModelAdmin):
             request._nothing_changed = True  # type: ignore[attr-defined]
             return
         super().save_related(request, form, formsets, change)
+
+    def construct_change_message(self, request: HttpRequest, form: Any, formsets: Any, add: bool = False) -> Any:
+        if getattr(request, "_nothing_changed", False):
+            return []  # the formsets were not saved: there is nothing to describe
+        return super().construct_change_message(request, form, formsets, add)
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         if getattr(request, "_nothing_changed", False):
@@ -458,49 +478,19 @@ def keep_stored_choices(form: Any, obj: Any) -> None:
 
 
 class EstimatedCountPaginator(Paginator):
-    """The changelist's paginator: an unfiltered queryset of a big PostgreSQL table is counted by the planner's
-    estimate (``pg_class.reltuples`` scaled to the table's current size, as the planner does) instead of a
-    ``COUNT(*)`` that reads the whole table; anything filtered, small, or on another backend is counted exactly."""
+    """The changelist's paginator: a list of more than :data:`~config.api.counting.EXACT_UP_TO` rows on PostgreSQL
+    is counted by the planner's estimate (:func:`~config.api.counting.count_rows`), which the page shows as "about
+    N" (``count_is_estimate``); smaller lists and other backends are counted exactly."""
 
-    estimate_above = 10_000  # tables estimated smaller than this are counted exactly
+    count_is_estimate = False
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list
-        if isinstance(queryset, QuerySet) and is_unfiltered(queryset):
-            estimate = table_estimate(queryset)
-            if estimate is not None and estimate >= self.estimate_above:
-                return estimate
-        return super().count
-
-
-def is_unfiltered(queryset: QuerySet) -> bool:
-    query = queryset.query
-    return (
-        not query.where
-        and not query.distinct
-        and not query.combinator
-        and query.low_mark == 0
-        and query.high_mark is None
-        and not query.extra
-    )
-
-
-def table_estimate(queryset: QuerySet) -> int | None:
-    """Rows in the queryset's table by the PostgreSQL planner's estimate; None if unknown or not PostgreSQL."""
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return None
-    table = connection.ops.quote_name(queryset.model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT CASE WHEN c.reltuples < 0 OR c.relpages = 0 THEN NULL ELSE (c.reltuples / c.relpages * "
-            "(pg_relation_size(c.oid) / current_setting('block_size')::int))::bigint END "
-            "FROM pg_class c WHERE c.oid = %s::regclass",
-            [table],
-        )
-        row = cursor.fetchone()
-    return None if row is None or row[0] is None else int(row[0])
+        if not isinstance(self.object_list, QuerySet):
+            return super().count
+        rows = count_rows(self.object_list)
+        self.count_is_estimate = not rows.exact
+        return rows.value
 
 
 class IndexedValuesListFilter(AllValuesFieldListFilter):

@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from config.api.batch import BatchResource, ItemResult, batch_upsert
+from config.api.batch import BatchResource, ItemResult, batch_upsert, collector_paused
 from config.api.recordfiles import (
     FORMATS,
     BadRecord,
@@ -112,11 +112,17 @@ class ImportCommand(BaseCommand):
         all_or_none = options.get("all_or_none", False)
         with stream, self.target(options) as where, progress_bar() as progress:
             task = progress.add_task(f"{self.label} → {where or 'default'}", total=None)
+            chunks = _chunks(read_records(stream, fmt, self.csv_types()), size)
             # --all-or-none holds for the whole file, not per chunk: one transaction, rolled back if any item failed.
             with transaction.atomic(using=where or "default") if all_or_none else nullcontext():
                 try:
-                    for chunk in _chunks(read_records(stream, fmt, self.csv_types()), size):
-                        for result in self._import(chunk, user, options):
+                    while True:
+                        with collector_paused():  # (each chunk read and written as one batch is)
+                            chunk = next(chunks, None)
+                            if chunk is None:
+                                break
+                            results = self._import(chunk, user, options)
+                        for result in results:
                             counts[result.status] += 1
                             if not result.ok and result.status != 424:  # 424: not applied, counted only
                                 failed.append(result)

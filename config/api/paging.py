@@ -1,5 +1,7 @@
 """VBA list paging: ``page`` (1-based), ``pageSize``, ``sortBy=Field:desc,Other:asc`` (JSON names) and the
-``x-pagination`` header."""
+``x-pagination`` header: ``{"TotalCount", "TotalPages", "CurrentPage", "PageSize"}``, plus
+``"TotalCountIsEstimate": true`` when a list of more than 100,000 records on PostgreSQL is counted by the planner's
+estimate (:mod:`config.api.counting`)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 
+from config.api.counting import count_rows
 from config.api.records import RecordSpec
 
 DEFAULT_PAGE_SIZE = 100
@@ -49,9 +52,11 @@ def paginate(spec: RecordSpec, queryset: QuerySet, params: Any) -> tuple[list[An
     page = _positive_int(params, "page", 1, MAX_PAGE)
     size = _positive_int(params, "pageSize", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     queryset = queryset.order_by(*order_by(spec, params.get("sortBy")))
-    total = queryset.count()
+    total = count_rows(queryset)
     rows = list(queryset[(page - 1) * size : page * size])
-    meta = {"TotalCount": total, "TotalPages": -(-total // size), "CurrentPage": page, "PageSize": size}
+    meta = {"TotalCount": total.value, "TotalPages": -(-total.value // size), "CurrentPage": page, "PageSize": size}
+    if not total.exact:  # more than EXACT_UP_TO rows on PostgreSQL: the planner's estimate (config.api.counting)
+        meta["TotalCountIsEstimate"] = True
     return rows, meta
 
 

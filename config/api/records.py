@@ -8,11 +8,17 @@ length, its type, whether it may be null) lives in the model and nowhere else.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import operator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import Annotated, Any
+from itertools import chain, compress, repeat
+from typing import (
+    Annotated,
+    Any,
+    Required,  # pydantic needs typing_extensions' TypedDict before 3.12
+)
 
 from django.db import models
 from django.utils import timezone
@@ -22,12 +28,15 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    Strict,
     StrictBool,
     StrictInt,
     StrictStr,
+    TypeAdapter,
     ValidationError,
     create_model,
 )
+from typing_extensions import TypedDict
 
 from config.api.dates import parse_datetime, render_datetime  # the one date parser and renderer
 from config.api.parsers import StorableText, Text, check_text
@@ -70,6 +79,8 @@ def _decimal(max_digits: int, places: int) -> Any:
             raise ValueError("must be a finite number")
         _sign, digits, exponent = value.as_tuple()
         assert isinstance(exponent, int)
+        if not any(digits):  # zero, however written (0.0000000, 0e20)
+            return value
         while exponent < -places and digits and digits[-1] == 0:  # 1.50000 has 1 decimal
             digits, exponent = digits[:-1], exponent + 1
         if exponent < -places:
@@ -81,25 +92,37 @@ def _decimal(max_digits: int, places: int) -> Any:
     return check
 
 
-def _input_annotation(f: models.Field, required: bool, text_checked: bool = False) -> tuple[Any, Any]:
-    """The strict pydantic type of a model field and its default (``...`` = required). ``text_checked``: the
-    :data:`~config.api.parsers.Text` rule was already checked on every string of the item (see
-    :meth:`RecordSpec.validate`), so the strings need no Python callback each."""
+def _input_annotation(f: models.Field, required: bool, fast: bool = False) -> tuple[Any, Any]:
+    """The strict pydantic type of a model field and its default (``...`` = required).
+
+    ``fast``: the type of the validator that :meth:`RecordSpec.validate` tries first, with no Python callback per
+    string or number: the :data:`~config.api.parsers.Text` rule was checked on all of the item's strings at once
+    (a lone surrogate also fails pydantic's own string check), and numbers are pydantic's own exact integers and
+    decimals. It accepts a subset of what the other validator accepts, with the same values; whatever it refuses
+    goes through the other one, which accepts it or names the field and the reason."""
     if isinstance(f, models.BooleanField):
         ann: Any = StrictBool
     elif isinstance(f, (models.ForeignKey, models.IntegerField)) and not isinstance(f, models.DecimalField):
         ann = Annotated[StrictInt, Field(ge=INT32_MIN, le=INT32_MAX)]
     elif isinstance(f, models.DecimalField):
-        ann = Annotated[Any, PlainValidator(_decimal(f.max_digits or 19, f.decimal_places or 0))]
-    elif isinstance(f, models.DateTimeField):
-        ann = Annotated[dt.datetime, BeforeValidator(parse_datetime)]
+        digits, places = f.max_digits or 19, f.decimal_places or 0
+        if fast:  # an int in range, or a finite Decimal (the JSON reader's floats) of at most digits/places
+            limit = 10 ** (digits - places)
+            ann = (
+                Annotated[StrictInt, Field(gt=-limit, lt=limit)]
+                | Annotated[Decimal, Strict(), Field(max_digits=digits, decimal_places=places, allow_inf_nan=False)]
+            )
+        else:
+            ann = Annotated[Any, PlainValidator(_decimal(digits, places))]
+    elif isinstance(f, models.DateTimeField):  # fast: the string, parsed once validated (FastValidator)
+        ann = StrictStr if fast else Annotated[dt.datetime, BeforeValidator(parse_datetime)]
     elif isinstance(f, models.CharField):
         min_length = f.max_length if f.max_length == 1 and required else None
         ann = Annotated[StrictStr, Field(max_length=f.max_length, min_length=min_length)]
-        if not text_checked:
+        if not fast:
             ann = Annotated[ann, StorableText]
     elif isinstance(f, models.TextField):
-        ann = StrictStr if text_checked else Text
+        ann = StrictStr if fast else Text
     else:  # pragma: no cover - a new field type must be mapped before it is exposed
         raise TypeError(f"No API type for {f!r}")
     if required:
@@ -161,25 +184,30 @@ class RecordSpec:
 
     @cached_property
     def input_model(self) -> type[BaseModel]:
-        return self._validator(keep_audit=False, text_checked=False)
+        return self._validator(keep_audit=False)
 
     @cached_property
     def import_model(self) -> type[BaseModel]:
         """:attr:`input_model` plus the four audit fields, each optional: what a staff import that keeps a file's
         audit values (decisions.md 9) validates."""
-        return self._validator(keep_audit=True, text_checked=False)
+        return self._validator(keep_audit=True)
 
     @cached_property
-    def _fast_models(self) -> dict[bool, type[BaseModel]]:
-        """The same two validators for items whose strings all passed the text rule at once: no callback per
-        string (:meth:`validate`)."""
-        return {keep_audit: self._validator(keep_audit=keep_audit, text_checked=True) for keep_audit in (False, True)}
+    def _fast_validators(self) -> dict[bool, FastValidator]:
+        """The same two validators without a Python callback per value, tried first (:meth:`validate_fast`)."""
+        return {keep_audit: FastValidator(self, keep_audit=keep_audit) for keep_audit in (False, True)}
 
-    def _validator(self, *, keep_audit: bool, text_checked: bool) -> type[BaseModel]:
+    def _fields(self, keep_audit: bool) -> list[tuple[models.Field, bool]]:
+        """The fields an item may hold, each with whether it is required."""
+        return [
+            (f, f.attname not in self.server_fields and not f.null and f.attname not in self.optional_inputs)
+            for f in (self.concrete_fields if keep_audit else self.input_fields)
+        ]
+
+    def _validator(self, *, keep_audit: bool, fast: bool = False) -> type[BaseModel]:
         definitions: dict[str, Any] = {}
-        for f in self.concrete_fields if keep_audit else self.input_fields:
-            required = f.attname not in self.server_fields and not f.null and f.attname not in self.optional_inputs
-            ann, default = _input_annotation(f, required=required, text_checked=text_checked)
+        for f, required in self._fields(keep_audit):
+            ann, default = _input_annotation(f, required=required, fast=fast)
             definitions[f.attname] = (ann, Field(default, alias=self.json_names[f.attname]))
         return create_model(  # type: ignore[call-overload,no-any-return]
             f"{self.model.__name__}{'Import' if keep_audit else 'Input'}",
@@ -208,21 +236,27 @@ class RecordSpec:
             )
         return create_model(self.model.__name__, **definitions)  # type: ignore[call-overload,no-any-return]
 
-    def validate(self, item: Any, *, keep_audit: bool = False) -> tuple[dict[str, Any] | None, str | None]:
+    def validate(
+        self, item: Any, *, keep_audit: bool = False, text_checked: bool = False
+    ) -> tuple[dict[str, Any] | None, str | None]:
         """``(attributes by attname, None)`` for a valid item, ``(None, message naming the JSON fields)`` if not.
 
-        With ``keep_audit`` the item's audit fields are validated and kept (a staff import); otherwise ignored."""
+        With ``keep_audit`` the item's audit fields are validated and kept (a staff import); otherwise ignored.
+        ``text_checked``: :func:`all_text_storable` passed a batch holding the item."""
         if not isinstance(item, dict):
             return None, f"Each item must be a JSON object, not {_json_type(item)}"
-        try:  # the text rule on all the item's strings at once; if one fails, the full validator names it
-            check_text("".join([v for v in item.values() if isinstance(v, str)]))
-            model = self._fast_models[keep_audit]
-        except ValueError:
-            model = self.import_model if keep_audit else self.input_model
-        try:
-            return model.model_validate(item).__dict__, None  # a flat model: its fields, as model_dump() gives them
+        attrs = self._fast_validators[keep_audit](item, text_checked=text_checked)
+        if attrs is not None:
+            return attrs, None
+        try:  # the precise validator decides what the fast one refused, and names the fields
+            return (self.import_model if keep_audit else self.input_model).model_validate(item).__dict__, None
         except ValidationError as exc:
             return None, "; ".join(_message(e) for e in exc.errors(include_url=False))
+
+    def validate_fast(self, item: dict[str, Any], *, keep_audit: bool = False) -> dict[str, Any] | None:
+        """The attributes of ``item`` if the fast validator accepts it, else None (:meth:`validate` then asks the
+        precise one)."""
+        return self._fast_validators[keep_audit](item)
 
     @cached_property
     def attnames(self) -> list[str]:
@@ -254,6 +288,56 @@ class RecordSpec:
                 value = render_datetime(value)
             out[self.json_names[f.attname]] = value
         return out
+
+
+def all_text_storable(items: Iterable[Any]) -> bool:
+    """Whether every string of the objects ``items`` passes the text rule (:func:`~config.api.parsers.check_text`:
+    no NUL, no lone surrogate): all their strings joined and checked at once, in C."""
+    values = list(chain.from_iterable(item.values() for item in items if type(item) is dict))
+    try:
+        check_text("".join(compress(values, map(operator.is_, map(type, values), repeat(str)))))
+    except ValueError:
+        return False
+    return True
+
+
+class FastValidator:
+    """The validator :meth:`RecordSpec.validate` tries first, with no Python callback per value: pydantic-core
+    checks the item as a typed dict (``fast`` in :func:`_input_annotation`: exact integers and decimals, strings
+    and their lengths, dates as strings), the text rule is checked on all the item's strings at once (or,
+    ``text_checked``, was checked on a whole batch's: :func:`all_text_storable`), and the dates are parsed afterwards
+    by the one date parser.
+
+    It accepts a subset of what the precise validator accepts, giving the same attributes (absent fields are None):
+    ``tests/config/test_record_validators.py`` compares the two on generated values."""
+
+    def __init__(self, spec: RecordSpec, *, keep_audit: bool) -> None:
+        annotations: dict[str, Any] = {}
+        for f, required in spec._fields(keep_audit):
+            ann, _default = _input_annotation(f, required=required, fast=True)
+            ann = Annotated[ann, Field(alias=spec.json_names[f.attname])]
+            annotations[f.attname] = Required[ann] if required else ann
+        shape: Any = TypedDict(f"{spec.model.__name__}Fast", annotations, total=False)  # type: ignore[misc]
+        shape.__pydantic_config__ = ConfigDict(  # type: ignore[attr-defined]
+            extra="ignore", populate_by_name=False, str_strip_whitespace=False
+        )
+        self.validator: TypeAdapter[Any] = TypeAdapter(shape)
+        self.absent = dict.fromkeys(annotations)
+        self.dates = [f.attname for f, _ in spec._fields(keep_audit) if isinstance(f, models.DateTimeField)]
+
+    def __call__(self, item: dict[str, Any], *, text_checked: bool = False) -> dict[str, Any] | None:
+        if not text_checked and not all_text_storable([item]):
+            return None
+        try:
+            attrs: dict[str, Any] = self.validator.validate_python(item)
+            if len(attrs) < len(self.absent):  # absent fields are None
+                attrs = {**self.absent, **attrs}
+            for name in self.dates:
+                if attrs[name] is not None:
+                    attrs[name] = parse_datetime(attrs[name])
+        except ValueError:  # (pydantic's ValidationError is a ValueError)
+            return None
+        return attrs
 
 
 def _json_type(value: Any) -> str:

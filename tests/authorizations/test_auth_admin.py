@@ -1,5 +1,6 @@
 """Staff open a granted database's admin (its name is in the URL) and browse, search, filter and edit Auths there."""
 
+import re
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from authorizations.models import Auth
 from authorizations.services import auth_batch_upsert
 from config.api.models import DatabaseGrant
 from config.api.tenancy import use_vba_database
+from tests.admin_forms import submitted
 from tests.authorizations.factories import auth_item, full_auth
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -149,3 +151,38 @@ def test_the_unused_library_api_key_model_is_not_in_the_admin(db: Any) -> None:
     client.force_login(superuser)
     page = client.get("/admin/").content.decode()
     assert "/admin/api/apiclient/" in page and "/admin/rest_framework_api_key/" not in page
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("tplan_printed", "Treatment plan printed: “Q” is not one of Y, N."),
+        ("auto_accident", "Auto accident: “Q” is not one of Y, N."),
+        ("work_related", "Work related: “Q” is not one of Y, N."),
+    ],
+)
+def test_a_y_n_flag_refuses_any_other_value(staff: Any, field: str, message: str) -> None:
+    with use_vba_database("demo"):
+        auth_batch_upsert(items=[full_auth("FULL")], user=None)
+        before = Auth.objects.get(pk="FULL")
+    page = staff.get(f"{DEMO}FULL/change/").content.decode()
+    assert f'<select name="{field}"' in page  # a choice, not a text box
+    form = submitted(page, "auth_form")
+    form[field] = "Q"
+    response = staff.post(f"{DEMO}FULL/change/", form)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    with use_vba_database("demo"):
+        after = Auth.objects.get(pk="FULL")
+    assert (getattr(after, field), after.update_date) == (getattr(before, field), before.update_date)
+
+
+def test_the_list_shows_the_columns_a_person_scans_first_and_numbers_without_trailing_zeros(
+    staff: Any, records: None
+) -> None:
+    with use_vba_database("demo"):
+        Auth.objects.filter(pk="A100").update(visits_approved=16, visits_actual=4)  # setup only
+    page = staff.get(DEMO).content.decode()
+    columns = re.findall(r'<th scope="col" class="[^"]*\bcolumn-(\w+)', page)
+    assert columns == ["auth_number", "member", "status", "auth_type", "approved_period", "visits", "urgent"]
+    assert ">4 / 16<" in page and "16.0000" not in page

@@ -1,5 +1,6 @@
-"""The Auth changelist stays index-driven at scale: no full COUNT(*) when unfiltered (PostgreSQL's estimate instead),
-exact counts when filtered, searches an index can serve, filter values without SELECT DISTINCT over the table."""
+"""The Auth changelist stays index-driven at scale: a list is counted through at most EXACT_UP_TO + 1 rows, a longer
+one shown with PostgreSQL's estimate ("about N"), never a COUNT(*) over the table or over all the rows a filter
+matches; searches an index can serve; filter values without SELECT DISTINCT over the table."""
 
 import io
 import re
@@ -14,14 +15,15 @@ from django.test.utils import CaptureQueriesContext
 
 from authorizations.models import Auth
 from authorizations.services import auth_batch_upsert
-from config.api.admin import EstimatedCountPaginator
+from config.api import counting
 from config.api.tenancy import use_vba_database
 from tests.authorizations.factories import auth_item
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 CHANGELIST = "/admin/db/demo/authorizations/auth/"
-FULL_COUNT = re.compile(r'SELECT COUNT\(\*\) AS "__count" FROM "Auth"\s*$')
+FULL_COUNT = re.compile(r'SELECT COUNT\(\*\) AS "__count" FROM "Auth"(\s+WHERE [^)]*)?\s*$')  # not a subquery
+CAPPED_COUNT = re.compile(r"SELECT COUNT\(\*\) FROM \(SELECT .* LIMIT (\d+)\) subquery")
 
 
 @pytest.fixture
@@ -51,33 +53,66 @@ def shown(page: str) -> set[str]:
     return set(re.findall(r'<th class="field-auth_number"><a href="[^"]+">([^<]+)</a>', page))
 
 
+def counts(queries: list[str]) -> tuple[list[str], list[int]]:
+    """The full counts among ``queries``, and the limits of the capped ones."""
+    capped = [int(m.group(1)) for m in map(CAPPED_COUNT.search, queries) if m]
+    return [sql for sql in queries if FULL_COUNT.search(sql)], capped
+
+
 @pytest.mark.postgres
-def test_the_unfiltered_changelist_does_not_count_the_table(staff: Client, data: None, monkeypatch: Any) -> None:
+def test_a_long_unfiltered_list_shows_the_tables_estimate(staff: Client, data: None, monkeypatch: Any) -> None:
     with connections["demo"].cursor() as cursor:
         cursor.execute('ANALYZE "Auth"')  # gives the planner its estimate (allowed inside the test's transaction)
-    monkeypatch.setattr(EstimatedCountPaginator, "estimate_above", 0)  # a 121-row table stands in for a big one
+    monkeypatch.setattr(counting, "EXACT_UP_TO", 10)  # a 121-row table stands in for a big one
     page, queries = get(staff, CHANGELIST)
-    assert not [sql for sql in queries if FULL_COUNT.search(sql)], queries
+    assert counts(queries) == ([], [11])
     assert any("pg_class" in sql for sql in queries)
+    assert "about 121 auths" in page
     assert len(shown(page)) == 50 and "?p=2" in page and "?p=3" in page  # pagination links still work
     page2, _ = get(staff, CHANGELIST + "?p=3")
     assert len(shown(page2)) == 21
 
 
-def test_small_tables_and_other_backends_are_counted_exactly(staff: Client, data: None) -> None:
+@pytest.mark.postgres
+def test_a_long_filtered_list_shows_the_plans_estimate(staff: Client, data: None, monkeypatch: Any) -> None:
+    with connections["demo"].cursor() as cursor:
+        cursor.execute('ANALYZE "Auth"')
+    monkeypatch.setattr(counting, "EXACT_UP_TO", 10)
+    with use_vba_database("demo"):
+        approved = Auth.objects.filter(status="APPROVED").count()
+    assert approved > 11
+    page, queries = get(staff, CHANGELIST + "?status__exact=APPROVED")
+    assert counts(queries) == ([], [11])
+    assert any(sql.startswith("EXPLAIN (FORMAT JSON)") for sql in queries)
+    estimate = int(re.search(r"about (\d+) auths", page).group(1))  # type: ignore[union-attr]
+    assert 11 <= estimate <= 121 and abs(estimate - approved) <= 0.5 * approved
+
+
+def test_lists_up_to_the_bound_are_counted_exactly(staff: Client, data: None) -> None:
     page, queries = get(staff, CHANGELIST)
-    assert [sql for sql in queries if FULL_COUNT.search(sql)]
-    assert "121 auths" in page
-
-
-def test_a_filtered_changelist_counts_exactly(staff: Client, data: None) -> None:
+    assert counts(queries) == ([], [counting.EXACT_UP_TO + 1])
+    assert "121 auths" in page and "about" not in page
     with use_vba_database("demo"):
         approved = Auth.objects.filter(status="APPROVED").count()
         urgent = Auth.objects.filter(urgent=True).count()
     page, queries = get(staff, CHANGELIST + "?status__exact=APPROVED")
-    assert f"{approved} auths" in page
-    assert any("COUNT(*)" in sql and "WHERE" in sql for sql in queries)
+    assert f"{approved} auths" in page and "about" not in page
+    assert counts(queries) == ([], [counting.EXACT_UP_TO + 1])
     assert f"{urgent} auth" in get(staff, CHANGELIST + "?urgent__exact=1")[0]
+
+
+def test_a_long_list_is_estimated_on_postgresql_only(staff: Client, data: None, monkeypatch: Any) -> None:
+    """SQLite (the embedded default) has no planner estimate: a list longer than the bound is counted exactly."""
+    with connections["demo"].cursor() as cursor:
+        cursor.execute('ANALYZE "Auth"')
+    monkeypatch.setattr(counting, "EXACT_UP_TO", 10)
+    page, queries = get(staff, CHANGELIST)
+    full, capped = counts(queries)
+    assert capped == [11]
+    if connections["demo"].vendor == "postgresql":
+        assert "about 121 auths" in page and full == []
+    else:
+        assert "121 auths" in page and "about" not in page and len(full) == 1
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from authorizations.models import Authorization, AuthorizationIcdCode
+from authorizations.models import Authorization, AuthorizationCptCode, AuthorizationIcdCode
+from authorizations.spry_services import authorization_update
 from config.api.dates import render_datetime
+from tests.admin_forms import submitted
 from tests.authorizations.spry_fixtures import *  # noqa: F403
 from tests.authorizations.spry_fixtures import OTHER_ORG, make_authorization
 
@@ -211,3 +213,104 @@ def test_a_record_whose_id_looks_escaped_opens_on_every_page(staff: Client, pair
     assert response.status_code == 200
     shown = response.context["original" if view == "change" else "object"]
     assert shown.pk == f"auth_{pair}" + "0" * 22
+
+
+CPT = "cpt_code_authorization_details"  # the CPT list's form prefix
+
+
+def history_rows() -> tuple[int, int, int]:
+    return (
+        Authorization.history.count(),
+        AuthorizationIcdCode.history.count(),
+        AuthorizationCptCode.history.count(),
+    )
+
+
+@pytest.fixture
+def listed_codes(db: Any) -> Authorization:
+    """An authorization without comments or phone number (NULL), with an ICD code and a CPT limit whose units
+    approved are NULL."""
+    return make_authorization(
+        comments=None,
+        phone_number=None,
+        cpt_code_authorization_details=[{"cpt_code": "97110", "description": None, "units_requested": 12}],
+    )
+
+
+def test_an_untouched_save_changes_nothing_lists_included(staff: Client, listed_codes: Authorization) -> None:
+    before, rows = Authorization.objects.get(pk=listed_codes.pk), history_rows()
+    url = page("change", listed_codes)
+    response = staff.post(url, submitted(staff.get(url).content.decode(), "authorization_form"), follow=True)
+    assert "Nothing was changed, so nothing was saved." in response.content.decode()
+    after = Authorization.objects.get(pk=listed_codes.pk)
+    assert (after.comments, after.phone_number, after.updated_at) == (None, None, before.updated_at)
+    cpt = AuthorizationCptCode.objects.get(authorization=listed_codes)
+    assert (cpt.description, cpt.units_approved) == (None, None)  # NULL stays NULL, not ""
+    assert history_rows() == rows
+
+
+def test_changing_one_code_writes_only_that_field_and_names_it_in_the_history(
+    staff: Client, listed_codes: Authorization
+) -> None:
+    url = page("change", listed_codes)
+    form = submitted(staff.get(url).content.decode(), "authorization_form")
+    form[f"{CPT}-0-units_approved"] = "10"
+    assert staff.post(url, form).status_code == 302
+    cpt = AuthorizationCptCode.objects.get(authorization=listed_codes)
+    assert (cpt.units_requested, cpt.units_approved, cpt.description) == (12, 10, None)
+    assert Authorization.objects.get(pk=listed_codes.pk).comments is None
+    history = staff.get(page("history", listed_codes)).content.decode()
+    assert "CPT code authorization details: changed 97110" in history
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        (f"{CPT}-0-units_approved", "12e", "Units approved: “12e” is not a valid whole number."),
+        (f"{CPT}-0-units_requested", "4.5", "Units requested: “4.5” is not a valid whole number."),
+        ("icd_codes-0-icd_id", "96x76", "ICD id: “96x76” is not a valid whole number."),
+        ("current_visit_count", "5e", "Current visit count: “5e” is not a valid whole number."),
+        ("effective_end_date_0", "2026-02-30", "Effective end date: enter a valid date (YYYY-MM-DD)."),
+    ],
+)
+def test_a_malformed_number_or_date_in_the_form_or_its_lists_is_refused_with_what_was_typed_kept(
+    staff: Client, listed_codes: Authorization, field: str, typed: str, message: str
+) -> None:
+    rows = history_rows()
+    url = page("change", listed_codes)
+    form = submitted(staff.get(url).content.decode(), "authorization_form")
+    form[field] = typed
+    response = staff.post(url, form)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html
+    assert f'name="{field}" value="{typed}"' in html
+    cpt = AuthorizationCptCode.objects.get(authorization=listed_codes)
+    assert (cpt.units_requested, cpt.units_approved) == (12, None)
+    assert history_rows() == rows
+
+
+def test_every_field_of_the_form_and_of_its_lists_has_help_text(staff: Client, listed_codes: Authorization) -> None:
+    response = staff.get(page("change", listed_codes))
+    form = response.context["adminform"].form
+    missing = [name for name, field in form.fields.items() if not field.help_text]
+    for formset in response.context["inline_admin_formsets"]:
+        fields = formset.formset.form.base_fields
+        name = formset.opts.model._meta.model_name
+        missing += [f"{name}.{field}" for field in fields if field != "id" and not fields[field].help_text]
+    assert not missing, missing
+    payer = staff.get("/admin/authorizations/payer/2207/change/").context["adminform"].form
+    assert all(field.help_text for field in payer.fields.values())
+
+
+def test_an_api_list_replacement_is_in_the_authorizations_history_in_staff_terms(
+    staff: Client, listed_codes: Authorization
+) -> None:
+    authorization_update(
+        authorization=listed_codes,
+        data={"icd_codes": [{"id": 1, "code": "S32.001A"}], "comments": "more visits"},
+        reason="Spry API, client clinic app",
+    )
+    history = staff.get(page("history", listed_codes)).content.decode()
+    assert "Spry API, client clinic app: changed comments, ICD codes M72.1 → S32.001A" in history
+    assert "<strong>Comments:</strong>" in history

@@ -166,7 +166,7 @@ def test_a_list_replacement_leaves_history_on_the_rows_and_on_the_authorization(
     assert history_count(AuthorizationIcdCode, authorization_id=EXAMPLE_ID, history_type="+") == 3
     latest = Authorization.history.filter(authorization_id=EXAMPLE_ID).latest("history_id")
     assert latest.history_type == "~"
-    assert latest.history_change_reason == "Spry API, client clinic app: changed icd_codes"
+    assert latest.history_change_reason == "Spry API, client clinic app: changed ICD codes M72.1 → S32.001A, M72.1"
 
 
 def test_an_update_that_changes_nothing_writes_nothing(api: SpryApi, example: Authorization) -> None:

@@ -9,6 +9,7 @@ from carecases.admin import INLINE_CASES
 from carecases.models import CareCase, CarePlan
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
 from config.api.tenancy import use_vba_database
+from tests.admin_forms import submitted
 from tests.carecases.conftest import case_item, plan_item
 from tests.conftest import ALL
 
@@ -170,3 +171,68 @@ def test_adding_a_plan_through_the_admin(staff: Client, admin_user: Any, seeded:
         plan = CarePlan.objects.get(care_type="RENAL")
         assert plan.pk == 3
         assert plan.entry_user == "admin"
+
+
+def history_rows(database: str) -> tuple[int, int]:
+    with use_vba_database(database):
+        return CarePlan.history.count(), CareCase.history.count()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("path", ["careplan/1/change/", "carecase/5/change/"])
+def test_an_untouched_save_changes_nothing(staff: Client, seeded: None, path: str) -> None:
+    """A plan (with its cases inline) or a case saved as opened: no NULL → "", no audit stamp, no history row."""
+    with use_vba_database("demo"):
+        plan, case = CarePlan.objects.get(pk=1), CareCase.objects.get(pk=5)
+    assert plan.description is None and case.eligibility_verified_comment is None
+    rows = history_rows("demo")
+    page = staff.get(f"{DEMO}/{path}").content.decode()
+    form_id = "careplan_form" if path.startswith("careplan") else "carecase_form"
+    response = staff.post(f"{DEMO}/{path}", submitted(page, form_id), follow=True)
+    assert response.status_code == 200
+    assert "Nothing was changed, so nothing was saved." in response.content.decode()
+    with use_vba_database("demo"):
+        plan_after, case_after = CarePlan.objects.get(pk=1), CareCase.objects.get(pk=5)
+    assert (plan_after.description, plan_after.update_date, plan_after.update_user) == (
+        None,
+        plan.update_date,
+        plan.update_user,
+    )
+    assert (case_after.eligibility_verified_comment, case_after.group_id, case_after.update_date) == (
+        None,
+        case.group_id,
+        case.update_date,
+    )
+    assert history_rows("demo") == rows
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "typed", "message"),
+    [
+        ("carecase/5/change/", "case_priority", "2x", "Case priority: “2x” is not a valid whole number."),
+        ("carecase/5/change/", "case_score", "7.5e", "Case score: “7.5e” is not a valid"),
+        ("carecase/5/change/", "case_end_date_0", "2026-02-30", "Case end date: enter a valid date (YYYY-MM-DD)."),
+        ("careplan/1/change/", "care_weight", "1.5.0", "Care weight: “1.5.0” is not a valid number."),
+    ],
+)
+def test_a_malformed_number_or_date_is_refused_naming_the_field_with_what_was_typed_kept(
+    staff: Client, seeded: None, path: str, field: str, typed: str, message: str
+) -> None:
+    rows = history_rows("demo")
+    page = staff.get(f"{DEMO}/{path}").content.decode()
+    form = submitted(page, "careplan_form" if path.startswith("careplan") else "carecase_form")
+    form[field] = typed
+    response = staff.post(f"{DEMO}/{path}", form)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html
+    assert f'name="{field}" value="{typed}"' in html
+    assert history_rows("demo") == rows
+
+
+@pytest.mark.parametrize("path", ["careplan/add/", "careplan/1/change/", "carecase/add/", "carecase/5/change/"])
+def test_every_field_has_help_text_and_a_human_label(staff: Client, seeded: None, path: str) -> None:
+    form = staff.get(f"{DEMO}/{path}").context["adminform"].form
+    assert not [name for name, field in form.fields.items() if not field.help_text]
+    assert all("_" not in str(field.label) for field in form.fields.values())
+    for name, field in form.fields.items():
+        assert "VBA column: " in field.help_text or name == "care_plan", name  # VBA's column name, as staff know it

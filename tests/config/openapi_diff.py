@@ -7,11 +7,14 @@ from typing import Any
 #: Keys that change documentation only, never generated code.
 PROSE = frozenset({"description", "summary", "example", "examples", "title"})
 PREFIX = "/vbasoftware"
+METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 
 
-def _strip(node: Any) -> Any:
+def _strip(node: Any, *, names: bool = False) -> Any:
+    """``node`` without its prose; ``names``: ``node`` maps names to schemas (``properties``), so that a property
+    called ``description`` or ``title`` (CarePlan's, VBAProblemDetails') is compared, not dropped as prose."""
     if isinstance(node, dict):
-        return {k: _strip(v) for k, v in node.items() if k not in PROSE}
+        return {k: _strip(v, names=k == "properties" and not names) for k, v in node.items() if names or k not in PROSE}
     if isinstance(node, list):
         return [_strip(v) for v in node]
     return node
@@ -26,11 +29,15 @@ def differences(ours: dict[str, Any], vba: dict[str, Any]) -> list[str]:
     out: list[str] = []
     if not ours["openapi"].startswith("3.0."):
         out.append(f"openapi {ours['openapi']} (VBA's: {vba['openapi']})")
+    if ours.get("security") != vba.get("security"):  # the default of every operation that names none
+        out.append(f"security {ours.get('security')} != {vba.get('security')}")
     for path, item in vba["paths"].items():
         our_item = ours["paths"].get(PREFIX + path)
         if our_item is None:
             out.append(f"{path}: missing")
             continue
+        if set(our_item) - METHODS:  # path-level entries (parameters, servers) reach every generated method
+            out.append(f"{path}: path-level {sorted(set(our_item) - METHODS)}")
         for method, op in item.items():
             where = f"{method.upper()} {path}"
             mine = our_item.get(method)

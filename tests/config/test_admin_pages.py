@@ -5,6 +5,7 @@ delete confirmation. VBA pages name their database."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -69,9 +70,12 @@ def make_oauth_records(application: Any, user: Any) -> None:
 
 
 def pages(site: Any) -> list[tuple[str, str]]:
-    """(label, URL) of every page of every model of ``site``, for its first record: those its admin offers (no add
-    form for API clients, made by a command; none for OAuth tokens, which the library's admin keeps read-only)."""
-    found = []
+    """(label, URL) of the site's home, of each app's page and of every page of every model of ``site``, for its first
+    record: those its admin offers (no add form for API clients, made by a command; none for OAuth tokens, which the
+    library's admin keeps read-only)."""
+    found = [("home", reverse("admin:index", current_app=site.name))]
+    for app_label in sorted({model._meta.app_label for model in site._registry}):
+        found.append((f"{app_label} app", reverse("admin:app_list", args=[app_label], current_app=site.name)))
     request = _request(site)
     for model, model_admin in site._registry.items():
         opts = model._meta
@@ -112,8 +116,19 @@ def test_every_page_of_every_model_opens(everything: Client, site: Any) -> None:
         response = everything.get(url)
         if response.status_code != 200:
             failures.append(f"{label}: {url} answered {response.status_code}")
-        elif isinstance(site, VBAAdminSite):
-            page = response.content.decode()
-            if f"Database: {site.database}" not in page or f"| Database {site.database} |" not in page:
-                failures.append(f"{label}: {url} does not name the database {site.database}")
+            continue
+        page = response.content.decode()
+        if "View site" in page:  # there is no public site: no link that would be a 404
+            failures.append(f"{label}: {url} offers a 'View site' link")
+        if isinstance(site, VBAAdminSite):
+            named = (
+                f'id="vba-database-name" href="/admin/db/{site.database}/">Database: {site.database}</a>' in page,
+                re.search(f"<title>([^<]* \\| )?Database {site.database} \\| Records admin</title>", page),
+                f'class="breadcrumbs vba-database-crumb"><a href="/admin/db/{site.database}/">Database {site.database}'
+                in page,
+            )
+            if not all(named):
+                failures.append(f"{label}: {url} does not name the database {site.database} in header, title, crumbs")
+        elif 'id="vba-database-name"' in page or "vba-database-crumb" in page:
+            failures.append(f"{label}: {url} names a VBA database although it has none")
     assert not failures, "\n".join(failures)

@@ -257,3 +257,77 @@ def test_history_shows_changes_in_staff_terms(same_key_in_both: None) -> None:
     assert "&nbsp;&rarr;&nbsp;&nbsp;5000" in page
     assert "<strong>Visits approved:</strong>\n                    16" in page and "&nbsp;&nbsp;—" in page
     assert "<strong>Reinsurance notification date:</strong>" in page and "2026-03-04" in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/",
+        "/admin/auth/user/",
+        "/admin/auth/user/{user}/change/",
+        "/admin/api/databasegrant/",
+        "/admin/api/databasegrant/add/",
+        "/admin/authorizations/authorization/",
+        "/admin/authorizations/payer/",
+    ],
+)
+def test_spry_and_user_pages_carry_no_database(same_key_in_both: None, path: str) -> None:
+    staff = login("demo", "other", superuser=True)
+    person = get_user_model().objects.get(username="staffer")
+    response = staff.get(path.format(user=person.pk))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="vba-database-name"' not in page and "vba-database-crumb" not in page
+    assert "| Database " not in page.split("</title>")[0]
+    assert "IN-DEMO" not in page and "IN-OTHE" not in page
+
+
+@pytest.mark.parametrize("path", ["auth/user/", "api/databasegrant/", "authorizations/authorization/"])
+def test_a_vba_database_has_no_user_grant_or_spry_pages(same_key_in_both: None, path: str) -> None:
+    staff = login("demo", "other", superuser=True)
+    assert staff.get(f"/admin/db/demo/{path}").status_code == 404
+
+
+def test_grants_pick_a_configured_database_and_are_edited_from_the_user_page(same_key_in_both: None) -> None:
+    staff = login("demo", superuser=True)
+    person = get_user_model().objects.create_user("nurse", password="pw", is_staff=True)
+    url = f"/admin/auth/user/{person.pk}/change/"
+    page = staff.get(url).content.decode()
+    assert "VBA database grants" in page
+    assert '<select name="vba_grants-__prefix__-database"' in page  # a list, not a text box
+    assert '<option value="demo">demo</option>' in page and '<option value="other">other</option>' in page
+    form = submitted(page, "user_form")
+    form.update({"vba_grants-TOTAL_FORMS": "1", "vba_grants-0-database": "Demo", "vba_grants-0-user": str(person.pk)})
+    response = staff.post(url, form)
+    assert response.status_code == 200  # refused: "Demo" is not a configured database
+    assert "Select a valid choice. Demo is not one of the available choices." in response.content.decode()
+    assert not DatabaseGrant.objects.filter(user=person).exists()
+    form["vba_grants-0-database"] = "other"
+    assert staff.post(url, form).status_code == 302
+    assert list(DatabaseGrant.objects.filter(user=person).values_list("database", flat=True)) == ["other"]
+    page = staff.get(url).content.decode()
+    assert '<option value="other" selected>other</option>' in page  # visible, and editable, from the user page
+    grant = DatabaseGrant.objects.get(user=person)
+    form = submitted(page, "user_form")
+    assert form["vba_grants-0-id"] == str(grant.pk)
+    form["vba_grants-0-database"] = "demo"
+    assert staff.post(url, form).status_code == 302
+    assert list(DatabaseGrant.objects.filter(user=person).values_list("database", flat=True)) == ["demo"]
+    add_page = staff.get("/admin/api/databasegrant/add/").content.decode()
+    assert '<select name="database"' in add_page and '<option value="other">other</option>' in add_page
+
+
+def test_add_and_delete_pages_act_in_their_own_database_after_another_tab_switched(same_key_in_both: None) -> None:
+    staff = login("demo", "other")
+    add_page = staff.get(auths("demo") + "add/").content.decode()  # tab A: demo's add form
+    staff.get(auths("demo") + "DEMO0007/delete/")  # tab A': demo's delete confirmation
+    staff.get("/admin/vba-database/", {"database": "other", "next": auths("demo")})  # tab B switches to other
+    assert "IN-OTHE" in staff.get(auths("other")).content.decode()
+    form = submitted(add_page, "auth_form")
+    form.update({"auth_number": "ADDED-IN-A", "tplan_printed": "N"})
+    assert staff.post(auths("demo") + "add/", form).status_code == 302
+    assert staff.post(auths("demo") + "DEMO0007/delete/", {"post": "yes"}).status_code == 302
+    with use_vba_database("demo"):
+        assert Auth.objects.filter(pk="ADDED-IN-A").exists() and not Auth.objects.filter(pk="DEMO0007").exists()
+    with use_vba_database("other"):
+        assert not Auth.objects.filter(pk="ADDED-IN-A").exists() and Auth.objects.filter(pk="DEMO0007").exists()

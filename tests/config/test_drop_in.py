@@ -67,6 +67,75 @@ def test_an_accept_type_that_is_not_json_is_still_a_406(vba: Any) -> None:
     assert_problem(vba.call("GET", "auths", HTTP_ACCEPT="application/xml"), 406)
 
 
+VBA_DOCUMENT = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "vba-openapi.json"
+
+
+def every_vba_operation(refresh_token: str) -> list[tuple[str, str, str, Any, int]]:
+    """(operationId, method, path, body, status) of each operation of VBA's document, in an order that works."""
+    case = {"carePlan_Key": 5, "do_Not_Contact": False}
+    basic = {"refresh-token": refresh_token}
+    return [
+        ("user_authentication", "POST", "user-authentication", None, 200),
+        ("refresh_user_tokens", "POST", "user-refresh-tokens", basic, 200),
+        ("create_care_plan", "POST", "care-plans", {"carePlan_Key": 5}, 200),
+        ("update_batch_care_plan", "PUT", "care-plans-batch", [{"carePlan_Key": 6}], 207),
+        ("get_care_plan", "GET", "care-plans/5", None, 200),
+        ("update_care_plan", "PUT", "care-plans/5", {"carePlan_Key": 5, "description": "Renal"}, 200),
+        ("list_care_plan", "GET", "care-plans?page=1&pageSize=10", None, 200),
+        ("create_care_case", "POST", "care-plans/5/cases", {**case, "case_Key": 7}, 200),
+        ("update_batch_care_case", "PUT", "care-plans/5/cases-batch", [{**case, "case_Key": 8}], 207),
+        ("update_batch_care_cases_simplified", "PUT", "care-cases-batch", [{**case, "case_Key": 9}], 207),
+        ("get_care_case", "GET", "care-plans/5/cases/7", None, 200),
+        ("update_care_case", "PUT", "care-plans/5/cases/7", {**case, "case_Key": 7, "case_Priority": 2}, 200),
+        ("list_care_case", "GET", "care-plans/5/cases?page=1&pageSize=10", None, 200),
+        ("delete_care_case", "DELETE", "care-plans/5/cases/7", None, 204),
+        ("delete_care_plan", "DELETE", "care-plans/6", None, 204),
+        ("create_auth", "POST", "auths", auth_item("N1"), 200),
+        ("create_or_update_auth_batch", "PUT", "auths", [auth_item("N2")], 207),
+        ("get_auth", "GET", "auths/N1", None, 200),
+        ("update_auth", "PUT", "auths/N1", auth_item("N1", status="OK"), 200),
+        ("list_auths_project_extension", "GET", "auths?page=1&pageSize=10", None, 200),
+        ("delete_auth", "DELETE", "auths/N2", None, 204),
+    ]
+
+
+def test_the_negotiation_list_is_every_operation_of_vbas_document() -> None:
+    document = json.loads(VBA_DOCUMENT.read_text())
+    listed = sorted(op["operationId"] for item in document["paths"].values() for op in item.values())
+    assert sorted(step[0] for step in every_vba_operation("")) == listed
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type"),
+    [("text/plain", "text/json"), ("text/json", "application/*+json"), ("*/*", "application/json")],
+)
+def test_every_vba_endpoint_answers_json_to_vbas_media_types(
+    user: Any, api_key: str, accept: str, content_type: str
+) -> None:
+    client = HttpClient()
+    basic = "Basic " + base64.b64encode(b"alice:alice-password").decode()
+    common: dict[str, Any] = {"HTTP_X_API_KEY": api_key, "HTTP_VBASOFTWARE_DATABASE": "demo", "HTTP_ACCEPT": accept}
+    common |= {"HTTP_VBASOFTWARE_CLIENT_ID": "acme", "HTTP_VBASOFTWARE_CLIENT_CODE": "acme-code"}
+    login = client.post("/vbasoftware/user-authentication", HTTP_AUTHORIZATION=basic, **common)
+    assert (login.status_code, login["Content-Type"]) == (200, "application/json"), login.content[:500]
+    tokens = login.json()["data"]["authenticationResult"]
+    for operation, method, path, body, status in every_vba_operation(tokens["refreshToken"]):
+        headers: dict[str, Any] = dict(common)
+        if operation == "user_authentication":
+            headers["HTTP_AUTHORIZATION"] = basic
+        elif operation == "refresh_user_tokens":
+            headers |= {"HTTP_REFRESH_TOKEN": body["refresh-token"], "HTTP_EXPIRED_ID_TOKEN": tokens["idToken"]}
+            body = None
+        else:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {tokens['idToken']}"
+        kwargs: dict[str, Any] = {"data": json.dumps(body), "content_type": content_type} if body is not None else {}
+        response = client.generic(method, f"/vbasoftware/{path}", **kwargs, **headers)
+        assert response.status_code == status, (operation, response.content[:500])
+        if status != 204:
+            assert response["Content-Type"] == "application/json", operation
+            assert response.json()["error"] is None, operation
+
+
 # -- login ---------------------------------------------------------------------------------------------------------
 def test_login_accepts_vbas_client_headers_and_answers_exactly_vbas_authentication_result(
     user: Any, api_key: str
@@ -87,24 +156,24 @@ def test_login_accepts_vbas_client_headers_and_answers_exactly_vbas_authenticati
 
 
 # -- dates: accepted forms -----------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("sent", "rendered"),
-    [
-        ("2026-11-20", "2026-11-20T00:00:00"),
-        ("2026-11-20T10:15:00", "2026-11-20T10:15:00"),
-        ("2026-11-20 10:15:00", "2026-11-20T10:15:00"),  # space for T
-        ("2026-11-20 10:15:00 +0000", "2026-11-20T10:15:00"),  # Ruby's Time#to_s
-        ("2026-11-20T10:15:00+0130", "2026-11-20T08:45:00"),  # offset without a colon
-        ("2026-11-20T10:15:00-05:00", "2026-11-20T15:15:00"),
-        ("2026-11-20 10:15:00 UTC", "2026-11-20T10:15:00"),  # trailing UTC
-        ("2026-11-20T10:15:00.1234567", "2026-11-20T10:15:00"),  # .NET: 7 fractional digits
-        ("2026-11-20T10:15:00.123Z", "2026-11-20T10:15:00"),  # JavaScript's toISOString()
-        ("2026-11-20T10:15:00+15:59", "2026-11-19T18:16:00"),  # the largest offset PostgreSQL keeps
-        ("0999-06-15T12:00:00", "0999-06-15T12:00:00"),  # years before 1000: 4 digits
-        ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00"),
-        ("9999-12-31T23:59:59.9999999Z", "9999-12-31T23:59:59"),
-    ],
-)
+DATE_FORMS = [
+    ("2026-11-20", "2026-11-20T00:00:00"),
+    ("2026-11-20T10:15:00", "2026-11-20T10:15:00"),
+    ("2026-11-20 10:15:00", "2026-11-20T10:15:00"),  # space for T
+    ("2026-11-20 10:15:00 +0000", "2026-11-20T10:15:00"),  # Ruby's Time#to_s
+    ("2026-11-20T10:15:00+0130", "2026-11-20T08:45:00"),  # offset without a colon
+    ("2026-11-20T10:15:00-05:00", "2026-11-20T15:15:00"),
+    ("2026-11-20 10:15:00 UTC", "2026-11-20T10:15:00"),  # trailing UTC
+    ("2026-11-20T10:15:00.1234567", "2026-11-20T10:15:00"),  # .NET: 7 fractional digits
+    ("2026-11-20T10:15:00.123Z", "2026-11-20T10:15:00"),  # JavaScript's toISOString()
+    ("2026-11-20T10:15:00+15:59", "2026-11-19T18:16:00"),  # the largest offset PostgreSQL keeps
+    ("0999-06-15T12:00:00", "0999-06-15T12:00:00"),  # years before 1000: 4 digits
+    ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00"),
+    ("9999-12-31T23:59:59.9999999Z", "9999-12-31T23:59:59"),
+]
+
+
+@pytest.mark.parametrize(("sent", "rendered"), DATE_FORMS)
 def test_every_date_form_clients_send_is_stored_and_read_back(vba: Any, sent: str, rendered: str) -> None:
     assert put_auths(vba, auth_item("D1", received_Date=sent)) == [("D1", 201, "Created")]
     record = vba.call("GET", "auths/D1").json()["data"]
@@ -211,6 +280,60 @@ def test_the_upsert_command_reads_dates_with_the_same_parser(tmp_path: Path, dja
     assert "FAILED auth_Number='U2' [400] received_Date: '0001-01-01T00:00:00+01:00' is out of range" in out.getvalue()
     with use_vba_database("demo"):
         assert str(Auth.objects.get().received_date) == "2026-11-20 10:15:00+00:00"
+
+
+def test_care_cases_take_every_date_form_in_batches_single_records_and_the_upsert_command(
+    vba: Any, tmp_path: Path, django_user_model: Any
+) -> None:
+    django_user_model.objects.create_superuser("importer", password="pw")
+    assert vba.call("POST", "care-plans", {"carePlan_Key": 4}).status_code == 200
+    case = {"carePlan_Key": 4, "do_Not_Contact": False}
+    forms = dict(enumerate(DATE_FORMS, start=1))
+    batch = [{**case, "case_Key": n, "case_Start_Date": sent} for n, (sent, _) in forms.items()]
+    response = vba.call("PUT", "care-plans/4/cases-batch", batch)
+    assert [item["status"] for item in response.json()["data"]] == [201] * len(forms), response.json()
+    single = {n + 100: sent for n, (sent, _) in forms.items()}
+    for key, sent in single.items():
+        created = vba.call("POST", "care-plans/4/cases", {**case, "case_Key": key, "assessment_Date": sent})
+        assert created.status_code == 200, (sent, created.json())
+        replaced = vba.call("PUT", f"care-plans/4/cases/{key}", {**case, "case_Key": key, "case_End_Date": sent})
+        assert replaced.status_code == 200, (sent, replaced.json())
+    rows = "".join(f'{n + 200},4,false,"{sent}"\n' for n, (sent, _) in forms.items())
+    (tmp_path / "cases.csv").write_text("case_Key,carePlan_Key,do_Not_Contact,appointment_Date\n" + rows)
+    ndjson = "".join(
+        json.dumps({**case, "case_Key": n + 300, "eligibility_Verified": s}) + "\n" for n, (s, _) in forms.items()
+    )
+    (tmp_path / "cases.ndjson").write_text(ndjson)
+    for name in ("cases.csv", "cases.ndjson"):
+        out = io.StringIO()
+        call_command("upsert_care_cases", str(tmp_path / name), "--database", "demo", stdout=out)
+        assert out.getvalue() == f"201: {len(forms)}\n"
+    listed = vba.call("GET", "care-plans/4/cases?pageSize=100&sortBy=case_Key:asc").json()["data"]
+    shown = {c["case_Key"]: c for c in listed}
+    for n, (_sent, rendered) in forms.items():
+        assert shown[n]["case_Start_Date"] == rendered
+        assert (shown[n + 100]["assessment_Date"], shown[n + 100]["case_End_Date"]) == (None, rendered)
+        assert shown[n + 200]["appointment_Date"] == rendered
+        assert shown[n + 300]["eligibility_Verified"] == rendered
+
+
+@pytest.mark.parametrize(("sent", "message"), BAD_DATES[:3])
+def test_a_bad_care_case_date_is_a_400_naming_the_field_in_the_batch_and_the_command(
+    vba: Any, tmp_path: Path, django_user_model: Any, sent: str, message: str
+) -> None:
+    django_user_model.objects.create_superuser("importer", password="pw")
+    assert vba.call("POST", "care-plans", {"carePlan_Key": 4}).status_code == 200
+    item = {"carePlan_Key": 4, "do_Not_Contact": False, "case_Key": 1, "case_Start_Date": sent}
+    [result] = vba.call("PUT", "care-cases-batch", [item]).json()["data"]
+    assert (result["status"], result["body"].startswith(f"case_Start_Date: '{sent}'")) == (400, True)
+    assert message in result["body"]
+    (tmp_path / "cases.json").write_text(json.dumps([item]))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 of 1 item"):
+        call_command("upsert_care_cases", str(tmp_path / "cases.json"), "--database", "demo", stdout=out)
+    assert f"FAILED case_Key=1 [400] {result['body']}" in out.getvalue()
+    with use_vba_database("demo"):
+        assert not CareCase.objects.exists()
 
 
 def test_spry_reads_dates_with_the_same_parser(api: SpryApi) -> None:

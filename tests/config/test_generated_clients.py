@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib
+import importlib.metadata
 import importlib.resources
 import inspect
 import json
@@ -34,7 +35,7 @@ from tests.conftest import ALL
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=ALL)
 
-GENERATOR_VERSION = "7.26.0"  # = the openapi-generator-cli pin of pyproject.toml
+GENERATOR_VERSION = importlib.metadata.version("openapi-generator-cli")  # pinned in pyproject.toml (7.26.0)
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".generated-clients"
 VBA_DOCUMENT = ROOT.parent / "shared" / "spec" / "vba-openapi.json"
@@ -119,9 +120,26 @@ class CheckedApi:
         def call(**kwargs: Any) -> Any:
             response = detailed(**kwargs)
             assert response.status_code == expected_status(operation), (operation, response.status_code)
+            if response.data is not None:
+                assert_no_unknown_keys(json.loads(response.raw_data), response.data, operation)
             return response.data
 
         return call
+
+
+def assert_no_unknown_keys(raw: Any, model: Any, where: str) -> None:
+    """Every key of the answer is a field of the generated type, at every level: what a strict client (Java's,
+    failing on unknown properties) needs; Python's generated models would silently drop an extra key."""
+    if isinstance(model, list):
+        assert isinstance(raw, list) and len(raw) == len(model), where
+        for n, (item, value) in enumerate(zip(raw, model, strict=True)):
+            assert_no_unknown_keys(item, value, f"{where}[{n}]")
+    elif hasattr(type(model), "model_fields"):
+        fields = type(model).model_fields
+        known = {info.alias or name: name for name, info in fields.items()}
+        assert isinstance(raw, dict) and set(raw) <= set(known), (where, sorted(set(raw) - set(known)))
+        for key, value in raw.items():
+            assert_no_unknown_keys(value, getattr(model, known[key]), f"{where}.{key}")
 
 
 class Session:

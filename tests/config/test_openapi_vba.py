@@ -28,6 +28,7 @@ def ours(db: Any) -> dict[str, Any]:
 
 
 def test_our_schema_has_no_difference_a_generated_client_would_see(ours: dict[str, Any], vba: dict[str, Any]) -> None:
+    assert ours["openapi"] == "3.0.3"
     assert differences(ours, vba) == []
 
 
@@ -39,7 +40,18 @@ def test_the_diff_finds_what_a_generated_client_would_see(ours: dict[str, Any], 
     changed["components"]["schemas"]["Auth"]["properties"]["status"]["maxLength"] = 9
     changed["components"]["schemas"]["KeyValuePair"]["properties"]["value"] = {"type": "integer"}
     changed["openapi"] = "3.1.0"
+    components = changed["components"]["schemas"]
+    components["CarePlan"]["properties"]["description"]["maxLength"] = 10  # a property named like prose
+    components["VBAProblemDetails"]["properties"]["title"]["nullable"] = False
+    changed["paths"]["/vbasoftware/care-plans"]["parameters"] = [{"name": "x", "in": "header", "schema": {}}]
+    changed["security"] = [{"apiKeyAuth": []}]
     found = differences(changed, vba)
+    assert "component CarePlan.description: {'type': 'string', 'maxLength': 10, 'nullable': True} != " in "\n".join(
+        found
+    )
+    assert any(d.startswith("component VBAProblemDetails.title: {'type': 'string', 'nullable': False}") for d in found)
+    assert "/care-plans: path-level ['parameters']" in found
+    assert "security [{'apiKeyAuth': []}] != None" in found
     assert "openapi 3.1.0 (VBA's: 3.0.1)" in found
     assert "POST /auths: operationId 'vbasoftware_auths_create' != 'create_auth'" in found
     assert any(d.startswith("PUT /auths: parameters") for d in found)

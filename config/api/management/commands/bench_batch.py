@@ -5,7 +5,6 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.test import Client
 
 from config.api.bench import BatchBench, BenchTarget, bench_headers, no_rate_limit
 from config.api.commands import vba_database_option
@@ -45,7 +44,7 @@ class Command(BaseCommand):
         self.stdout.write(f"bench_batch: {resource}, {records} records (half new), {database} ({vendor})")
         try:
             with no_rate_limit, use_vba_database(database):
-                result = bench.run(Client(), headers, user, self.stdout.write)
+                result = bench.run(headers, user, self.stdout.write)
         finally:
             forget()
         m = result.medians
