@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from config.api.middleware import current_activity_id
 from config.api.models import KeySequence
+from config.api.parsers import CheckedArray
 from config.api.records import RecordSpec, all_text_storable
 from config.api.tenancy import current_vba_database
 from config.api.writers import History, existing_keys, reports_inserts, upsert_rows
@@ -220,7 +221,9 @@ def batch_upsert(
     sent = [resource.sent_key(item) for item in items]  # the keys as sent: what a refused item reports
     results: list[ItemResult | None] = [None] * len(items)
     pending: list[tuple[int, dict[str, Any]]] = []
-    text_checked = all_text_storable(items)  # (all the batch's strings at once; a failing item is named below)
+    # the text rule on all the batch's strings at once (known from the JSON text if it is a CheckedArray); an item
+    # that breaks it is named by the precise validator below
+    text_checked = isinstance(items, CheckedArray) or all_text_storable(items)
     for i, item in enumerate(items):
         attrs, error = spec.validate(item, keep_audit=keep_audit, text_checked=text_checked)
         if release_items:
