@@ -72,6 +72,7 @@ _DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant
 _FAST_DECODER = msgspec.json.Decoder(float_hook=Decimal)
 #: The escapes through which a JSON text can make a string that breaks the text rule (NUL, a lone surrogate).
 _UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_UNSTORABLE_ESCAPE_BYTES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 _FAILED = object()
 
 
@@ -80,39 +81,45 @@ class CheckedArray(list):  # type: ignore[type-arg]
     so that none of its strings breaks the text rule: a batch then needs no check per string."""
 
 
-def loads(data: bytes | str) -> Any:
+def loads(data: bytes | str, encoding: str | None = None) -> Any:
     """Parse JSON text: floats become ``Decimal`` (no binary rounding), NaN and Infinity are refused; an array is a
-    :class:`CheckedArray` when its text shows that all its strings keep the text rule."""
-    text = _text(data)
+    :class:`CheckedArray` when its text shows that all its strings keep the text rule.
+
+    Bytes are read as UTF-8 by msgspec (no decoded copy of a large body), and for ``json`` decoded with
+    ``encoding`` (strictly: a ``UnicodeDecodeError`` for the caller) or, by default, as ``json.loads`` does."""
     try:
-        value = _FAST_DECODER.decode(text)
+        value = _FAST_DECODER.decode(data)
     except (msgspec.DecodeError, RecursionError):
         value = _FAILED
     if value is _FAILED:
+        if isinstance(data, bytes):
+            data = data.decode(encoding) if encoding else data.decode(json.detect_encoding(data), "surrogatepass")
         try:
-            value = _DECODER.decode(text)
+            value = _DECODER.decode(data)
         except RecursionError:
             raise ValueError(f"arrays and objects may be nested at most {MAX_DEPTH} deep") from None
-    if (type(value) is dict or type(value) is list) and not _shallow(text, value):
+    if (type(value) is dict or type(value) is list) and not _shallow(data, value):
         _check_depth(value)
-    if type(value) is list and _UNSTORABLE_ESCAPE.search(text) is None:
+    if type(value) is list and not _may_hold_unstorable_text(data):
         return CheckedArray(value)
     return value
 
 
-def _shallow(text: str, value: Any) -> bool:
+def _may_hold_unstorable_text(data: bytes | str) -> bool:
+    if isinstance(data, bytes):
+        return _UNSTORABLE_ESCAPE_BYTES.search(data) is not None
+    return _UNSTORABLE_ESCAPE.search(data) is not None
+
+
+def _shallow(data: bytes | str, value: Any) -> bool:
     """Whether a batch (an array of objects) is certainly within :data:`MAX_DEPTH`, from its text alone: its array
     and its objects make two levels, and every deeper level needs one more bracket in the text (brackets inside
     strings only raise the count), so the depth is at most 2 plus the brackets beyond those. A flat batch of any
     size passes with two scans of the text in C."""
     if type(value) is not list or set(map(type, value)) - {dict}:
         return False
-    return 2 + text.count("[") + text.count("{") - 1 - len(value) <= MAX_DEPTH
-
-
-def _text(data: bytes | str) -> str:
-    """JSON text from bytes (a command's file or line) exactly as ``json.loads`` decodes them."""
-    return data.decode(json.detect_encoding(data), "surrogatepass") if isinstance(data, bytes) else data
+    opening = data.count(b"[") + data.count(b"{") if isinstance(data, bytes) else data.count("[") + data.count("{")
+    return 2 + opening - 1 - len(value) <= MAX_DEPTH
 
 
 def read_limited(stream: Any, limit: int) -> bytes:
@@ -129,13 +136,12 @@ class StrictJSONParser(JSONParser):
     empty_message = "Request body is empty; send a JSON document."
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        body = read_limited(stream, getattr(settings, self.max_bytes_setting))
+        if not body or body.isspace():  # (no copy of a large body)
+            raise ParseError(self.empty_message)
         try:
-            text = read_limited(stream, getattr(settings, self.max_bytes_setting)).decode("utf-8")
+            return loads(body, encoding="utf-8")
         except UnicodeDecodeError:
             raise ParseError("Request body is not UTF-8 encoded JSON.") from None
-        if not text or text.isspace():  # (no copy of a large body)
-            raise ParseError(self.empty_message)
-        try:  # (the body's bytes are already freed: a large batch should not hold them while it is parsed)
-            return loads(text)
         except ValueError as exc:
             raise ParseError(f"Malformed JSON: {exc}") from None

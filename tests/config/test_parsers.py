@@ -125,3 +125,24 @@ def test_an_array_says_whether_its_text_could_hold_an_unstorable_string() -> Non
         value = loads(f'[{{"a": "x{escape}"}}]')
         assert type(value) is list, escape
     assert type(loads('[{"a": "\\ud83d\\ude00"}]')) is list  # a valid pair: checked per string, then stored
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['[{"a": "plain \\u00e9", "b": 1.50}]', '{"a": [1, 2.5e3]}', '"\\udc00"', "[NaN]", "[1,]", '[{"a": "x\\u0000"}]'],
+)
+def test_a_body_as_bytes_is_read_as_its_text_is(text: str) -> None:
+    def read(data: bytes | str) -> Any:
+        try:
+            value = loads(data, encoding="utf-8") if isinstance(data, bytes) else loads(data)
+            return type(value).__name__, value
+        except ValueError as exc:
+            return "error", str(exc)
+
+    assert read(text.encode()) == read(text)
+
+
+def test_a_body_that_is_not_utf8_is_a_unicode_error_for_the_caller() -> None:
+    with pytest.raises(UnicodeDecodeError):
+        loads(b'["\xed\xa0\x80"]', encoding="utf-8")  # an encoded surrogate: not UTF-8
+    assert loads(b'["\xc3\xa9"]', encoding="utf-8") == ["é"]
