@@ -9,11 +9,13 @@ import os
 wsgi_app = "config.wsgi:application"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
-worker_class = "sync"
+# gunicorn's sync worker, whose own refusals (request line or headers over the limits below, malformed HTTP) keep the
+# API's envelope under /vbasoftware/ and /apis/ (config/gunicorn_worker.py).
+worker_class = "config.gunicorn_worker.EnvelopeWorker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 # Request line up to gunicorn's maximum, so that Django (MAX_PATH_LENGTH, default 2048) answers a long path with a
-# 414 in the API's envelope; only a request line over 8190 bytes gets gunicorn's own plain 414.
+# 414 naming the limit; a request line over 8190 bytes gets the worker's 414, in the envelope too.
 limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190

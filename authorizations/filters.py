@@ -4,10 +4,10 @@ import django_filters
 
 from authorizations.models import Auth, Authorization
 from authorizations.models.spry import AuthorizationStatus
-from config.api.filters import date_range, strict_boolean, updated_since
+from config.api.filters import APIFilterSet, date_range, strict_boolean, updated_since
 
 
-class AuthFilter(django_filters.FilterSet):
+class AuthFilter(APIFilterSet):
     status = django_filters.CharFilter(field_name="status")
     auth_Type = django_filters.CharFilter(field_name="auth_type")
     auth_Code = django_filters.CharFilter(field_name="auth_code")
@@ -26,7 +26,7 @@ class AuthFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class AuthorizationFilter(django_filters.FilterSet):
+class AuthorizationFilter(APIFilterSet):
     """Filters of Spry authorizations for exports: the search's ``patientName`` (case-insensitive substring) and
     ``authorization_reference_number`` (exact), and a case and a status."""
 

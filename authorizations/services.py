@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from authorizations.models import Auth
+from authorizations.models.vba import auth_number_problem
 from config.api.batch import BatchOutcome, BatchResource, batch_upsert
 from config.api.records import RecordSpec
 
@@ -17,6 +18,11 @@ class AuthResource(BatchResource):
 
     def make_key(self, number: int) -> str:
         return str(number)
+
+    def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
+        key = attrs[self.key]
+        problem = None if key is None else auth_number_problem(key)
+        return f"{self.key_json}: {problem}" if problem else None
 
 
 AUTH = AuthResource()

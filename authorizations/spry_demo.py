@@ -1,7 +1,7 @@
 """Demo data of the Spry Authorization API: an OAuth client of organisation 638 and a few authorizations.
 
-Called from ``authorizations/demo.py`` (``manage.py seed_demo``). Safe to run again: the demo client is replaced
-(its secret is printed once, so a fresh one is made each run) and existing demo authorizations are kept.
+Called from ``authorizations/demo.py`` (``manage.py seed_demo``). Safe to run again: a fresh demo client is made each
+run (its secret is printed once), those of earlier runs keep working, and existing demo authorizations are kept.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
-from oauth2_provider.models import get_application_model
 
 from authorizations.api.spry_serializers import AuthorizationCreate, validate_body
 from authorizations.models.spry import Authorization
@@ -104,7 +103,6 @@ def _others(now: dt.datetime) -> list[tuple[str, dict[str, Any]]]:
 
 def load(*, user: Any) -> str:
     """Create the demo OAuth client and authorizations; the one-line summary includes the client's credentials."""
-    get_application_model().objects.filter(name=DEMO_CLIENT).delete()
     application, secret = spry_client_create(
         name=DEMO_CLIENT, organisation_id=DEMO_ORGANISATION, clinic_ids=DEMO_CLINICS
     )

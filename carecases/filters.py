@@ -6,10 +6,10 @@ A value that does not parse (a non-integer priority, a bad date) is a 400 envelo
 import django_filters
 
 from carecases.models import CareCase, CarePlan
-from config.api.filters import date_range, int32_filter, updated_since
+from config.api.filters import APIFilterSet, date_range, int32_filter, updated_since
 
 
-class CarePlanFilter(django_filters.FilterSet):
+class CarePlanFilter(APIFilterSet):
     care_Type = django_filters.CharFilter(field_name="care_type")
     description = django_filters.CharFilter(field_name="description", lookup_expr="icontains")
     updated_Since = updated_since()
@@ -19,7 +19,7 @@ class CarePlanFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class CareCaseFilter(django_filters.FilterSet):
+class CareCaseFilter(APIFilterSet):
     case_Status = django_filters.CharFilter(field_name="case_status")
     case_Priority = int32_filter("case_priority")
     case_Reason = django_filters.CharFilter(field_name="case_reason")

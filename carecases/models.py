@@ -7,7 +7,7 @@ camel-casing (:func:`config.api.records.vba_json_name`): ``CarePlan_Key`` → ``
 
 from django.db import models
 
-from config.api.fields import MoneyField, vba_history
+from config.api.fields import MoneyField, VBAHistoricalRecords
 
 
 class CarePlan(models.Model):
@@ -20,7 +20,7 @@ class CarePlan(models.Model):
     update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
     update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
 
-    history = vba_history("care_plan_key")
+    history = VBAHistoricalRecords()
 
     class Meta:
         db_table = "CarePlan"
@@ -68,7 +68,7 @@ class CareCase(models.Model):
     update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
     update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
 
-    history = vba_history("case_key")
+    history = VBAHistoricalRecords()
 
     class Meta:
         db_table = "CareCase"

@@ -201,7 +201,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "OAS_VERSION": "3.0.3",  # VBA's document is OpenAPI 3.0; the VBA operations are shaped by this hook:
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.openapi_vba.vba_operations"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.openapi_vba.vba_operations",
+        "authorizations.api.spry_views.spry_document",  # Spry: 4000/4004 answer HTTP 200; optional fields nullable
+    ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {
             "apiKeyAuth": {"type": "apiKey", "in": "header", "name": "x-api-key"},

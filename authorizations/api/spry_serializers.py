@@ -245,7 +245,14 @@ def authorization_json(a: Authorization) -> dict[str, Any]:
 
 # -- OpenAPI components (responses) ----------------------------------------------------------------------------
 
-_DATE = Field(json_schema_extra={"format": "date-time", "example": "2026-04-01T00:00:00"})
+#: Rendered without an offset (server time zone), so not an RFC 3339 ``date-time``: a pattern says exactly what comes.
+_DATE = Field(
+    json_schema_extra={
+        "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$",
+        "example": "2026-04-01T00:00:00",
+        "description": "YYYY-MM-DDTHH:MM:SS in the server's time zone, no offset",
+    }
+)
 
 
 class SpryInsurancePayerOut(BaseModel):
@@ -296,11 +303,15 @@ class SpryAuthorizationOut(BaseModel):
     cpt_code_authorization_details: list[SpryCptCodeAuthorizationDetailOut]
     created_at: Annotated[str, _DATE]
     updated_at: Annotated[str, _DATE]
-    created_date: str = Field(examples=["2026-04-01T12:00:00Z"], description="created_at in UTC, with Z")
+    created_date: str = Field(
+        examples=["2026-04-01T12:00:00Z"],
+        description="created_at in UTC, with Z",
+        json_schema_extra={"format": "date-time"},
+    )
 
 
 class _SpryEnvelope(BaseModel):
-    code: int = Field(examples=[2000])
+    code: int = Field(examples=[2000], ge=2000, le=2000)
     message: str = Field(examples=["Success"])
 
 
@@ -320,7 +331,7 @@ class SpryErrorEnvelope(BaseModel):
     """Any failure. HTTP 200 for 4000 (with ``errors``) and 4004; 401 for 4001, 403 for 4003, 429 for 4029,
     500 for 5000."""
 
-    code: int = Field(examples=[4004])
+    code: int = Field(examples=[4004], ge=4000, le=5000)
     data: None = None
     message: str = Field(examples=["Authorization not found"])
     errors: dict[str, list[str]] | None = Field(None, description="Only with code 4000: {field: [messages]}")

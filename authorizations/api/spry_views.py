@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -43,6 +44,7 @@ from authorizations.spry_selectors import (
 )
 from authorizations.spry_services import authorization_create, authorization_delete, authorization_update
 from config.api.spry import (
+    SPRY_API_PREFIX,
     SpryContentNegotiation,
     SpryJSONParser,
     SpryNotFound,
@@ -179,12 +181,52 @@ class SpryView(APIView):
 
 
 _ERRORS = {
+    400: OpenApiResponse(SpryErrorEnvelope, description="4000: a NUL in the path or query, a bad Content-Length"),
     401: OpenApiResponse(SpryErrorEnvelope, description="4001: missing, invalid or expired token"),
     403: OpenApiResponse(SpryErrorEnvelope, description="4003: the token lacks the scope, or another organisation"),
+    413: OpenApiResponse(SpryErrorEnvelope, description="4013: the body is over SPRY_MAX_BODY_BYTES"),
+    414: OpenApiResponse(SpryErrorEnvelope, description="4014: the path is over MAX_PATH_LENGTH"),
+    415: OpenApiResponse(SpryErrorEnvelope, description="4015: the body is not JSON"),
     429: OpenApiResponse(SpryErrorEnvelope, description="4029: rate limited (Retry-After)"),
     500: OpenApiResponse(SpryErrorEnvelope, description="5000: server error"),
 }
 _TAGS = ["Spry Authorization"]
+
+
+def spry_document(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """OpenAPI postprocessing hook for the Spry operations.
+
+    * A Spry HTTP 200 is the operation's success envelope (code 2000) or SpryErrorEnvelope (4000 with ``errors``,
+      4004), as :func:`_ok` describes.
+    * An optional field (pydantic's ``X | None``) comes out of the conversion as ``anyOf: [X, {nullable: true}]``,
+      whose second branch (no type) admits any value; it becomes ``X`` with ``nullable: true``.
+    """
+    error = {"$ref": "#/components/schemas/SpryErrorEnvelope"}
+    for path, item in result["paths"].items():
+        if not path.startswith(SPRY_API_PREFIX):
+            continue
+        for operation in item.values():
+            content = operation.get("responses", {}).get("200", {}).get("content", {})
+            for media in content.values():
+                media["schema"] = {"oneOf": [media["schema"], error]}
+    _nullable_in_place(result["components"]["schemas"])  # only Spry's components have them (VBA's are VBA's own)
+    return result
+
+
+def _nullable_in_place(node: Any) -> None:
+    if isinstance(node, list):
+        for child in node:
+            _nullable_in_place(child)
+    if not isinstance(node, dict):
+        return
+    branches = node.get("anyOf")
+    if isinstance(branches, list) and len(branches) == 2 and {"nullable": True} in branches:
+        [kept] = [b for b in branches if b != {"nullable": True}]
+        del node["anyOf"]
+        node.update({"allOf": [kept]} if "$ref" in kept else kept)
+        node["nullable"] = True
+    for child in node.values():
+        _nullable_in_place(child)
 
 
 def _ok(envelope: Any, description: str) -> OpenApiResponse:
@@ -202,7 +244,9 @@ class AuthorizationCollectionView(SpryView):
         tags=_TAGS,
         operation_id="spry_authorization_list",
         summary="All authorizations of a case",
-        parameters=[OpenApiParameter("case_id", str, required=True, description="Spry case id")],
+        parameters=[
+            OpenApiParameter("case_id", {"type": "string", "minLength": 1}, required=True, description="Spry case id")
+        ],
         responses={
             200: _ok(SpryAuthorizationListEnvelope, "Oldest first; `[]` when the case has none left"),
             **_ERRORS,
@@ -251,7 +295,7 @@ class AuthorizationSearchView(SpryView):
         params = request.query_params
         organisation = params.get("organisationId")
         if organisation:
-            if not organisation.isascii() or not organisation.isdigit():
+            if not re.fullmatch(r"[+-]?[0-9]+", organisation):
                 raise validation_error("organisationId", "must be an integer")
             if int(organisation) != self.organisation_id():
                 raise exceptions.PermissionDenied(

@@ -4,14 +4,35 @@ Attribute names are snake_case; ``db_column`` is VBA's column; the JSON name is 
 camel-casing (:func:`config.api.naming.vba_json_name`), so the three are declared once, here.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Length
 
-from config.api.fields import MoneyField, vba_history
+from config.api.fields import MoneyField, VBAHistoricalRecords
+
+
+def auth_number_problem(value: str) -> str | None:
+    """Why ``value`` cannot be an Auth's number, or None. A number must be addressable as ``/auths/{authNumber}``
+    once stored: never empty, no ``/`` (a path separator even when sent as ``%2F``), not a dot segment."""
+    if not value.strip():
+        return "may not be empty"
+    if "/" in value:
+        return "may not contain '/': the Auth could not be addressed as /auths/{authNumber}"
+    if value in (".", ".."):
+        return f"may not be {value!r}: the Auth could not be addressed as /auths/{{authNumber}}"
+    return None
+
+
+def validate_auth_number(value: str) -> None:
+    problem = auth_number_problem(value)
+    if problem:
+        raise ValidationError(f"Auth number {problem}")
 
 
 class Auth(models.Model):
-    auth_number = models.CharField(primary_key=True, max_length=20, db_column="Auth_Number")
+    auth_number = models.CharField(
+        primary_key=True, max_length=20, db_column="Auth_Number", validators=[validate_auth_number]
+    )
     actual_from = models.DateTimeField(null=True, blank=True, db_column="Actual_From")
     actual_location = models.CharField(max_length=4, null=True, blank=True, db_column="Actual_Location")
     actual_thru = models.DateTimeField(null=True, blank=True, db_column="Actual_Thru")
@@ -106,7 +127,7 @@ class Auth(models.Model):
     visits_to_date = MoneyField(null=True, blank=True, db_column="Visits_To_Date")
     work_related = models.CharField(max_length=1, null=True, blank=True, db_column="Work_Related")
 
-    history = vba_history("auth_number")
+    history = VBAHistoricalRecords()
 
     class Meta:
         db_table = "Auth"

@@ -38,7 +38,7 @@ def parse_int32(name: str, raw: str) -> int:
     return value
 
 
-@vba_schema(CARE_PLAN, key_param=CARE_PLAN_KEY)
+@vba_schema(CARE_PLAN, key_param=CARE_PLAN_KEY, delete_conflict="The plan still has care cases (never a cascade)")
 class CarePlanViewSet(VBAResourceViewSet):
     """``POST|GET /care-plans``, ``GET|PUT|DELETE /care-plans/{carePlanKey}``, ``PUT /care-plans-batch``."""
 

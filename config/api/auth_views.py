@@ -22,6 +22,7 @@ from config.api.authentication import (
     authenticate_client,
     check_database,
     issue_tokens,
+    spend_refresh_token,
 )
 from config.api.schema import DATABASE_HEADER, TOKEN_RESPONSES
 from config.api.views import VBAView
@@ -108,6 +109,6 @@ class UserRefreshTokensView(TokenView):
         database = refresh.get(DATABASE_CLAIM)
         if request.headers.get("vbasoftware-database", database) != database:
             raise UnknownDatabase()
-        request._request.META["HTTP_VBASOFTWARE_DATABASE"] = database
-        check_database(request, client, user)
+        check_database(request, client, user, alias=database)  # the header may be left out: the token's database
+        spend_refresh_token(refresh)
         return Response(issue_tokens(user, database))

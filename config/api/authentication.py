@@ -11,14 +11,17 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from config.api.models import APIClient
+from config.api.models import APIClient, SpentRefreshToken
 from config.api.ratelimit import parse_rate, take
 from config.api.tenancy import granted_databases, is_vba_database, select_for_request
 
@@ -55,9 +58,10 @@ def authenticate_client(request: Request) -> APIClient:
     return client
 
 
-def check_database(request: Request, client: APIClient, user: Any) -> str:
-    """The database named by the header, if the client and the user may both use it."""
-    alias = request.headers.get("vbasoftware-database")
+def check_database(request: Request, client: APIClient, user: Any, alias: str | None = None) -> str:
+    """The database named by the header (or ``alias``, a refresh token's), if the client and the user may both use
+    it."""
+    alias = alias or request.headers.get("vbasoftware-database")
     if not alias:
         raise MissingDatabaseHeader()
     if not is_vba_database(alias) or alias not in client.databases or alias not in granted_databases(user):
@@ -80,6 +84,19 @@ def issue_tokens(user: Any, database: str) -> dict[str, Any]:
             "expiresIn": int(lifetime.total_seconds()),
         }
     }
+
+
+def spend_refresh_token(refresh: RefreshToken) -> None:
+    """Mark ``refresh`` used, once: a second use (or a concurrent one) is a 401. Spent ids past their expiry go."""
+    now = timezone.now()
+    SpentRefreshToken.objects.filter(expires_at__lt=now).delete()
+    try:
+        with transaction.atomic(using="default"):
+            SpentRefreshToken.objects.create(jti=refresh["jti"], expires_at=datetime_from_epoch(refresh["exp"]))
+    except IntegrityError:
+        raise exceptions.AuthenticationFailed(
+            "This refresh token was already used; use the one the last refresh returned, or sign in again"
+        ) from None
 
 
 class BearerAuthentication(JWTAuthentication):

@@ -6,9 +6,13 @@ another would give (decisions.md 4-9), while doing the work in bulk:
 
 1. validate every item with the resource's one reused validator (400 per failing item);
 2. hand out keys for items without one (a short transaction on the key sequence);
-3. in one transaction on the selected VBA database: lock the batch's keys in sorted order (PostgreSQL advisory
-   locks; SQLite's BEGIN IMMEDIATE), read which keys exist in one query, decide 201/200/4xx per item in request
-   order, then write through the resource's :class:`Writer` (sorted by key) and its history rows in bulk;
+3. in one transaction on the selected VBA database, write the items' final rows (a key's last item; sorted by key)
+   and their history rows in bulk through the resource's :class:`Writer`, and answer 201/200/4xx per item in
+   request order. Which keys existed is known before the write on SQLite (the transaction holds the database's
+   write lock: BEGIN IMMEDIATE) and from the write itself on PostgreSQL, where concurrent batches take no lock
+   of their own: ``INSERT … ON CONFLICT`` serializes them on each key (in key order: no deadlock) and says which
+   rows it inserted; a row whose outcome contradicts its item (a create that found the key, a generated key that
+   someone created meanwhile) undoes the write, which is done again without it (or with a fresh key);
 4. if the database refuses the bulk write, retry item by item in savepoints so that one bad item fails alone.
 
 ``allOrNone``: when any item fails nothing is written; the others answer 424.
@@ -17,21 +21,23 @@ another would give (decisions.md 4-9), while doing the work in bulk:
 from __future__ import annotations
 
 import enum
+import gc
 import hashlib
 import json
-import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, connections, models, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 
 from config.api.middleware import current_activity_id
 from config.api.models import KeySequence
-from config.api.records import RecordSpec
+from config.api.parsers import CheckedArray
+from config.api.records import RecordSpec, all_text_storable
 from config.api.tenancy import current_vba_database
-from config.api.writers import History, existing_keys, upsert_rows
+from config.api.writers import History, existing_keys, reports_inserts, upsert_rows
 
 NOT_APPLIED = "Not applied: another item of this all-or-none batch failed"
 AUDIT_USER_LENGTH = 20
@@ -91,10 +97,10 @@ class Writer:
         *,
         history: History,
         keep_audit: bool = False,
-    ) -> set[Any]:
-        """Insert or update ``rows`` with a history row each ('+' new, '~' for the keys in ``history.existing``);
-        return the keys inserted or actually changed (only they get a history row). With ``keep_audit`` an update
-        takes every audit value from the row, ``entry_*`` included, and a change of audit values alone counts."""
+    ) -> dict[Any, bool]:
+        """Insert or update ``rows`` with a history row each ('+' new, '~' changed); return ``{key: inserted}`` of
+        the rows inserted or actually changed (only they get a history row). With ``keep_audit`` an update takes
+        every audit value from the row, ``entry_*`` included, and a change of audit values alone counts."""
         return upsert_rows(resource.spec.model, using, rows, keep_audit=keep_audit, history=history)
 
 
@@ -145,6 +151,21 @@ class BatchResource:
         return '"' + hashlib.sha256(rendered.encode()).hexdigest()[:32] + '"'
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a batch is read, validated and written. A batch allocates
+    hundreds of thousands of objects that all live until it is answered, and form no cycles: every collection their
+    allocation triggers would walk them all again (a sixth of a 1,000-Auth batch's CPU time). Reference counting
+    still frees everything as usual; a cycle made meanwhile waits for the collector's next run."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def audit_user_name(user: Any) -> str | None:
     """The name stamped on ``entry_User``/``update_User``: the username, cut to the column's 20 characters."""
     return (getattr(user, "get_username", lambda: "")() or "")[:AUDIT_USER_LENGTH] or None
@@ -177,22 +198,6 @@ def allocate_keys(resource: BatchResource, count: int, using: str) -> list[Any]:
     return [resource.make_key(n) for n in range(first, first + count)]
 
 
-def _lock_keys(resource: BatchResource, using: str, keys: Iterable[Any]) -> None:
-    """Serialize concurrent batches that share keys (PostgreSQL); always in sorted order, so no deadlock."""
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return  # SQLite: the transaction already holds the write lock (BEGIN IMMEDIATE)
-    namespace = zlib.crc32(resource.spec.model._meta.db_table.encode()) - 2**31
-    ids = sorted({zlib.crc32(str(k).encode()) - 2**31 for k in keys})
-    if ids:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(pg_advisory_xact_lock(%s, k)) FROM unnest(%s::int[]) AS k", [namespace, ids])
-
-
-def _existing(resource: BatchResource, using: str, keys: Sequence[Any]) -> set[Any]:
-    return existing_keys(resource.spec.model, using, keys)
-
-
 def batch_upsert(
     resource: BatchResource,
     items: Sequence[Any],
@@ -216,8 +221,11 @@ def batch_upsert(
     sent = [resource.sent_key(item) for item in items]  # the keys as sent: what a refused item reports
     results: list[ItemResult | None] = [None] * len(items)
     pending: list[tuple[int, dict[str, Any]]] = []
+    # the text rule on all the batch's strings at once (known from the JSON text if it is a CheckedArray); an item
+    # that breaks it is named by the precise validator below
+    text_checked = isinstance(items, CheckedArray) or all_text_storable(items)
     for i, item in enumerate(items):
-        attrs, error = spec.validate(item, keep_audit=keep_audit)
+        attrs, error = spec.validate(item, keep_audit=keep_audit, text_checked=text_checked)
         if release_items:
             items[i] = None  # type: ignore[index]
         if attrs is not None:
@@ -249,52 +257,65 @@ def batch_upsert(
     user_name = audit_user_name(user)
     now = timezone.now()
     with transaction.atomic(using=using):
+        # SQLite: the transaction holds the database's write lock (BEGIN IMMEDIATE), so which keys exist is read once,
+        # before the write. PostgreSQL: no lock and no read; the write itself says which rows it inserted, and
+        # _write_verified undoes a row whose outcome contradicts what its item required.
         keys = [attrs[resource.key] for _, attrs in pending]
-        _lock_keys(resource, using, keys)
-        existing = _existing(resource, using, keys)
+        existing = None if reports_inserts(using) else existing_keys(resource.spec.model, using, keys)
         _replace_taken_generated_keys(resource, using, pending, generated, existing)
         reference_errors = resource.check_references([attrs for _, attrs in pending], using)
-
-        final: dict[Any, dict[str, Any]] = {}
-        seen = set(existing)
+        accepted: list[tuple[int, dict[str, Any]]] = []
         for position, (i, attrs) in enumerate(pending):
             key = attrs[resource.key]
-            exists = key in seen
             if position in reference_errors:  # a refused item reports the key it was sent, not one handed out
                 results[i] = ItemResult(sent[i] if id(attrs) in generated else key, 400, reference_errors[position])
-            elif mode is Mode.CREATE and exists:
-                results[i] = ItemResult(key, 409, f"{resource.label} {key} already exists")
-            elif mode is Mode.REPLACE and not exists:
-                results[i] = ItemResult(key, 404, f"{resource.label} {key} was not found")
+            elif existing is not None and (refusal := _mode_refusal(resource, mode, key, key in existing)):
+                results[i] = ItemResult(key, *refusal)
             else:
-                results[i] = ItemResult(key, 200 if exists else 201, "Updated" if exists else "Created")
-                seen.add(key)
-                final[key] = attrs
-        if all_or_none and any(r is not None and not r.ok for r in results):
+                accepted.append((i, attrs))
+        if all_or_none and len(accepted) < len(results):
             return _not_applied(resource, sent, results)
 
+        final = {attrs[resource.key]: attrs for _, attrs in accepted}  # a key's last occurrence is what is written
         audit = {"entry_date": now, "entry_user": user_name, "update_date": now, "update_user": user_name}
-        rows = [final[key] for key in sorted(final)]
-        for row in rows:  # in place: a 10,000-item batch should not hold a second copy of every row
+        for row in final.values():  # in place: a 10,000-item batch should not hold a second copy of every row
             if keep_audit:
                 row.update({name: value for name, value in audit.items() if row.get(name) is None})
             else:
                 row.update(audit)  # entry_* are kept on update by the writer
         history = History(getattr(user, "pk", None), now, current_activity_id(), existing)
-        _written, refused = _write(resource, using, rows, history=history, keep_audit=keep_audit)
-        if refused:
-            if all_or_none:
-                transaction.set_rollback(True, using=using)
-                for i, _attrs in pending:
-                    key = _attrs[resource.key]
-                    if key in refused:
-                        results[i] = ItemResult(key, refused[key][0], refused[key][1])
-                return _not_applied(resource, sent, results)
-            for i, attrs in pending:
-                key = attrs[resource.key]
-                if key in refused:
-                    results[i] = ItemResult(key, *refused[key])
+        inserted, refused = _write_verified(
+            resource,
+            using,
+            list(final.values()),
+            history=history,
+            keep_audit=keep_audit,
+            mode=mode,
+            generated=generated,
+        )
+        if refused and all_or_none:
+            transaction.set_rollback(True, using=using)
+        seen: set[Any] = set()
+        for i, attrs in accepted:
+            key = attrs[resource.key]
+            if key in refused:
+                results[i] = ItemResult(key, *refused[key])
+            else:  # the first item of a key that the write inserted created it; every other one updated it
+                created = key not in seen and inserted.get(key, False)
+                results[i] = ItemResult(key, 201 if created else 200, "Created" if created else "Updated")
+                seen.add(key)
+        if refused and all_or_none:
+            return _not_applied(resource, sent, results)
     return BatchOutcome(resource.key_json, [r for r in results if r is not None])
+
+
+def _mode_refusal(resource: BatchResource, mode: Mode, key: Any, existed: bool) -> tuple[int, str] | None:
+    """What a create of an existing key, or a replace of a missing one, answers."""
+    if mode is Mode.CREATE and existed:
+        return 409, f"{resource.label} {key} already exists"
+    if mode is Mode.REPLACE and not existed:
+        return 404, f"{resource.label} {key} was not found"
+    return None
 
 
 def _replace_taken_generated_keys(
@@ -302,42 +323,89 @@ def _replace_taken_generated_keys(
     using: str,
     pending: list[tuple[int, dict[str, Any]]],
     generated: set[int],
-    existing: set[Any],
+    existing: set[Any] | None,
 ) -> None:
-    """A generated key that someone created explicitly in the meantime, or that another item of this batch names
-    explicitly, is replaced by a fresh one."""
+    """A generated key that another item of this batch names explicitly, or (where which keys exist was read
+    before the write: ``existing``) that someone created explicitly meanwhile, is replaced by a fresh one."""
     explicit = {attrs[resource.key] for _, attrs in pending if id(attrs) not in generated}
+    known = existing if existing is not None else set()
     taken = [
         attrs
         for _, attrs in pending
-        if id(attrs) in generated and (attrs[resource.key] in existing or attrs[resource.key] in explicit)
+        if id(attrs) in generated and (attrs[resource.key] in known or attrs[resource.key] in explicit)
     ]
     while taken:
         fresh = allocate_keys(resource, len(taken), using)
-        _lock_keys(resource, using, fresh)
-        clash = _existing(resource, using, fresh)
+        clash = existing_keys(resource.spec.model, using, fresh) if existing is not None else set()
         for attrs, key in zip(taken, fresh, strict=True):
             attrs[resource.key] = key
         taken = [attrs for attrs in taken if attrs[resource.key] in clash or attrs[resource.key] in explicit]
 
 
+def _write_verified(
+    resource: BatchResource,
+    using: str,
+    rows: list[dict[str, Any]],
+    *,
+    history: History,
+    keep_audit: bool,
+    mode: Mode,
+    generated: set[int],
+) -> tuple[dict[Any, bool], dict[Any, tuple[int, str]]]:
+    """:func:`_write`, sorted by key. On PostgreSQL, where nothing was read before the write, what the write says is
+    checked against what each row required: a created record must be new, a replaced one must have existed, and so
+    must not a record under a generated key (someone may have created it explicitly meanwhile). A contradiction
+    undoes the whole write (a savepoint), and it is done again without the refused rows (create: 409, replace:
+    404), or with a fresh key for each taken generated one."""
+    refusals: dict[Any, tuple[int, str]] = {}
+    explicit = {row[resource.key] for row in rows if id(row) not in generated}
+    while True:
+        rows.sort(key=lambda row: row[resource.key])
+        with transaction.atomic(using=using):
+            inserted, refused = _write(resource, using, rows, history=history, keep_audit=keep_audit)
+            if history.existing is not None or (mode is Mode.UPSERT and not generated):
+                return inserted, refused  # SQLite: decided before the write; nothing to check in a plain upsert
+            written = [row for row in rows if row[resource.key] not in refused]
+            taken = [row for row in written if id(row) in generated and not inserted.get(row[resource.key])]
+            refuse = {
+                row[resource.key]: refusal
+                for row in written
+                if (refusal := _mode_refusal(resource, mode, row[resource.key], not inserted.get(row[resource.key])))
+            }
+            if not taken and not refuse:
+                return inserted, {**refused, **refusals}
+            transaction.set_rollback(True, using=using)  # undo this write: it is done again below
+        refusals.update(refuse)
+        rows = [row for row in rows if row[resource.key] not in refuse]
+        for row in taken:
+            row[resource.key] = _fresh_key(resource, using, avoid=explicit)
+
+
+def _fresh_key(resource: BatchResource, using: str, *, avoid: set[Any]) -> Any:
+    while True:
+        (key,) = allocate_keys(resource, 1, using)
+        if key not in avoid:
+            return key
+
+
 def _write(
     resource: BatchResource, using: str, rows: list[dict[str, Any]], *, history: History, keep_audit: bool = False
-) -> tuple[set[Any], dict[Any, tuple[int, str]]]:
+) -> tuple[dict[Any, bool], dict[Any, tuple[int, str]]]:
     """Write in bulk; if the database refuses, write row by row in savepoints so that only the refused rows fail.
-    Returns the keys written and ``{key: (status, message)}`` of the refused ones."""
+    Returns ``{key: inserted}`` of the rows written (inserted, or changed) and ``{key: (status, message)}`` of the
+    refused ones."""
     try:
         with transaction.atomic(using=using):
             return resource.writer.write(resource, using, rows, history=history, keep_audit=keep_audit), {}
     except DatabaseError:
         pass
-    written: set[Any] = set()
+    written: dict[Any, bool] = {}
     refused: dict[Any, tuple[int, str]] = {}
     for row in rows:
         key = row[resource.key]
         try:
             with transaction.atomic(using=using):
-                written |= resource.writer.write(resource, using, [row], history=history, keep_audit=keep_audit)
+                written.update(resource.writer.write(resource, using, [row], history=history, keep_audit=keep_audit))
         except IntegrityError:
             refused[key] = (409, f"The database refused this {resource.label}: it conflicts with another record")
         except DatabaseError:

@@ -15,11 +15,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from config.api.batch import BatchResource, ItemResult, batch_upsert
+from config.api.batch import BatchResource, ItemResult, batch_upsert, collector_paused
 from config.api.recordfiles import (
     FORMATS,
     BadRecord,
@@ -108,18 +109,32 @@ class ImportCommand(BaseCommand):
             stream = path.open("rb")
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}") from None
+        all_or_none = options.get("all_or_none", False)
         with stream, self.target(options) as where, progress_bar() as progress:
             task = progress.add_task(f"{self.label} → {where or 'default'}", total=None)
-            try:
-                for chunk in _chunks(read_records(stream, fmt, self.csv_types()), size):
-                    for result in self._import(chunk, user, options):
-                        counts[result.status] += 1
-                        if not result.ok:
-                            failed.append(result)
-                    progress.advance(task, len(chunk))
-            except RecordFileError as exc:  # a JSON file that is not an array of records: nothing was written
-                raise CommandError(f"{path} {exc}") from None
-        self._report(counts, failed)
+            chunks = _chunks(read_records(stream, fmt, self.csv_types()), size)
+            # --all-or-none holds for the whole file, not per chunk: one transaction, rolled back if any item failed.
+            with transaction.atomic(using=where or "default") if all_or_none else nullcontext():
+                try:
+                    while True:
+                        with collector_paused():  # (each chunk read and written as one batch is)
+                            chunk = next(chunks, None)
+                            if chunk is None:
+                                break
+                            results = self._import(chunk, user, options)
+                        for result in results:
+                            counts[result.status] += 1
+                            if not result.ok and result.status != 424:  # 424: not applied, counted only
+                                failed.append(result)
+                        progress.advance(task, len(chunk))
+                except RecordFileError as exc:  # a JSON file that is not an array of records: nothing was written
+                    raise CommandError(f"{path} {exc}") from None
+                if all_or_none and failed:
+                    transaction.set_rollback(True, using=where or "default")
+                    written = sum(n for status, n in counts.items() if status < 400)
+                    counts = Counter({s: n for s, n in counts.items() if s >= 400})
+                    counts[424] += written
+        self._report(counts, failed, all_or_none=all_or_none)
 
     def _import(self, chunk: list[Any], user: Any, options: dict[str, Any]) -> list[ItemResult]:
         """Lines the file could not read fail alone, in place."""
@@ -133,12 +148,14 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"No user {username!r}" if username else "No superuser exists; pass --user")
         return user
 
-    def _report(self, counts: Counter[int], failed: list[ItemResult]) -> None:
-        self.stdout.write(", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "no items")
+    def _report(self, counts: Counter[int], failed: list[ItemResult], *, all_or_none: bool = False) -> None:
+        shown = sorted((status, n) for status, n in counts.items() if n)
+        self.stdout.write(", ".join(f"{status}: {n}" for status, n in shown) or "no items")
         for result in failed:
             self.stdout.write(f"FAILED {self.key_json}={result.key!r} [{result.status}] {result.body}")
         if failed:
-            raise CommandError(f"{len(failed)} of {sum(counts.values())} item(s) failed")
+            nothing = "; --all-or-none: nothing was written" if all_or_none else ""
+            raise CommandError(f"{len(failed)} of {sum(counts.values())} item(s) failed{nothing}")
 
 
 class UpsertCommand(ImportCommand):
@@ -163,7 +180,11 @@ class UpsertCommand(ImportCommand):
     def add_arguments(self, parser: Any) -> None:
         super().add_arguments(parser)
         parser.add_argument("--database", required=True, help="the VBA database to write to")
-        parser.add_argument("--all-or-none", action="store_true", help="write nothing if any item fails (per chunk)")
+        parser.add_argument(
+            "--all-or-none",
+            action="store_true",
+            help="write nothing if any item of the file fails (one transaction for the whole file)",
+        )
 
     def context(self, options: dict[str, Any]) -> dict[str, Any]:
         return {}

@@ -14,7 +14,6 @@ zone (the zone it is rendered in); anything else is refused with a message, neve
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from typing import Any
 
@@ -30,17 +29,33 @@ _DATE_RE = re.compile(
 )
 
 
+#: Dates already read, by text and default time zone (a batch's records share many dates; a datetime is immutable).
+_KNOWN: dict[tuple[str, dt.tzinfo], dt.datetime] = {}
+_KNOWN_MAX = 4096
+
+
 def parse_datetime(value: Any) -> dt.datetime:
     """A client's date-time (see the module doc); naive values are in the server's time zone. ``ValueError`` with
     a message for the caller to prefix with the field's name."""
-    if isinstance(value, str):
-        parsed = _parse_text(value, timezone.get_default_timezone())
+    if value.__class__ is str:
+        key = (value, timezone.get_default_timezone())
+        known = _KNOWN.get(key)
+        if known is not None:
+            return known
+        parsed = _parse_text(value, key[1])
+        if 1 < parsed.year < 9999:  # a shift of less than a day (any offset, any zone) cannot leave years 1-9999
+            if len(_KNOWN) >= _KNOWN_MAX:
+                _KNOWN.clear()
+            _KNOWN[key] = parsed  # (only these: near years 1 and 9999 the answer depends on the current zone)
+            return parsed
     elif isinstance(value, dt.datetime):
         parsed = _aware(value, value, timezone.get_default_timezone())
+        if 1 < parsed.year < 9999:
+            return parsed
+    elif isinstance(value, str):  # a subclass of str
+        parsed = _parse_text(str(value), timezone.get_default_timezone())
     else:
         raise ValueError(f"must be a date string ({FORMS})")
-    if 1 < parsed.year < 9999:  # a shift of less than a day (any offset, any zone) cannot leave years 1-9999
-        return parsed
     try:
         parsed.astimezone(dt.UTC)
         timezone.localtime(parsed)
@@ -51,7 +66,6 @@ def parse_datetime(value: Any) -> dt.datetime:
     return parsed
 
 
-@functools.lru_cache(maxsize=4096)  # a batch's records share many dates; the result is immutable
 def _parse_text(value: str, default_tz: dt.tzinfo) -> dt.datetime:
     match = _DATE_RE.match(value)
     if match is None:

@@ -35,20 +35,32 @@ class VBAHistoryFields(models.Model):
         abstract = True
 
 
-class _AllBut:
-    """A ``no_db_index`` for simple-history that holds every field name but one."""
-
-    def __init__(self, kept: str) -> None:
-        self.kept = kept
+class _Every:
+    """A ``no_db_index`` for simple-history that holds every field name."""
 
     def __contains__(self, name: object) -> bool:
-        return name != self.kept
+        return True
 
 
-def vba_history(key: str) -> Any:
+class VBAHistoricalRecords(HistoricalRecords):
     """The history of a VBA table (django-simple-history), with :class:`VBAHistoryFields`.
 
-    Its table indexes what history is read by: the record's key ``key`` (a record's history page), besides the
-    ``history_date`` and ``history_user`` that simple-history indexes itself. The table's other indexed columns are
-    not indexed again in its history: each such index would cost every write one more index entry per row."""
-    return HistoricalRecords(user_db_constraint=False, bases=[VBAHistoryFields], no_db_index=_AllBut(key))
+    Its table has one index besides its primary key: (record key, ``history_date``), what a record's history is read
+    by, newest first. Neither the table's indexed columns, nor the key alone, nor ``history_date`` or
+    ``history_user`` alone are indexed in the history: each index costs every write one more entry per row, and a
+    batch writes a history row for every record it changes."""
+
+    def __init__(self) -> None:
+        super().__init__(user_db_constraint=False, bases=[VBAHistoryFields], no_db_index=_Every())
+
+    def get_extra_fields(self, model: Any, fields: Any) -> dict[str, Any]:
+        extra: dict[str, Any] = super().get_extra_fields(model, fields)
+        extra["history_date"].db_index = False
+        extra["history_user"].db_index = False
+        return extra
+
+    def get_meta_options(self, model: Any) -> dict[str, Any]:
+        meta: dict[str, Any] = super().get_meta_options(model)
+        name = f"{model._meta.db_table.lower()}_history_record"[:30]
+        meta["indexes"] = [models.Index(fields=[model._meta.pk.attname, "history_date"], name=name)]
+        return meta

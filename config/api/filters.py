@@ -9,6 +9,19 @@ from config.api.dates import parse_datetime
 from config.api.records import INT32_MAX, INT32_MIN
 
 BOOLEAN_CHOICES = (("true", "true"), ("false", "false"))
+EMPTY = "is empty; leave the parameter out for no filter"
+
+
+class APIFilterSet(django_filters.FilterSet):
+    """A FilterSet of the API and the export commands: a filter that is sent must have a value (``?status=`` is a
+    400 naming it, not a silently dropped filter)."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        empty = [name for name in self.filters if name in self.data and self.data.get(name) == ""]
+        for name in empty:
+            self.form.add_error(name, EMPTY)
+        return valid and not empty
 
 
 def strict_boolean(field_name: str) -> django_filters.TypedChoiceFilter:

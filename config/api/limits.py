@@ -4,6 +4,8 @@
   ``/vbasoftware/``, ``SPRY_MAX_BODY_BYTES`` under ``/apis/``, ``AUTH_MAX_BODY_BYTES`` on the login and token
   endpoints, ``OTHER_MAX_BODY_BYTES`` elsewhere). Django's WSGI request never reads past ``Content-Length``
   (a body without one is empty), so nothing can stream more than the limit into a worker.
+* **Length required** (411): a chunked body (``Transfer-Encoding: chunked``, no ``Content-Length``), which Django
+  would read as empty.
 * **Path length** (414): a path longer than ``MAX_PATH_LENGTH`` characters.
 * **NUL characters** (400) in the path or the query string: no record key or filter value may hold one, and
   PostgreSQL cannot even compare with one.
@@ -67,6 +69,10 @@ class RequestLimitsMiddleware:
         if "%00" in query or "\x00" in query:
             names = sorted(name for name, values in request.GET.lists() if "\x00" in name + "".join(values))
             return 400, f"Query parameter {', '.join(names) or 'name'}: may not contain a NUL character (%00)."
+        chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked and not request.META.get("CONTENT_LENGTH"):
+            # Django reads no body without Content-Length: refuse it rather than act as if the body were empty.
+            return 411, "A request body needs a Content-Length header; chunked bodies are not accepted."
         raw_length = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(raw_length)

@@ -9,7 +9,8 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
@@ -22,19 +23,26 @@ def current_activity_id() -> str | None:
     return _activity_id.get()
 
 
+@contextmanager
+def new_activity() -> Iterator[str]:
+    """A fresh activity id, current for the block (every answer, even one the server gives before Django runs)."""
+    activity_id = uuid.uuid4().hex
+    token = _activity_id.set(activity_id)
+    try:
+        yield activity_id
+    finally:
+        _activity_id.reset(token)
+
+
 class ActivityIdMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        activity_id = uuid.uuid4().hex
-        request.activity_id = activity_id  # type: ignore[attr-defined]
-        token = _activity_id.set(activity_id)
         started = time.perf_counter()
-        try:
+        with new_activity() as activity_id:
+            request.activity_id = activity_id  # type: ignore[attr-defined]
             response = self.get_response(request)
-        finally:
-            _activity_id.reset(token)
         response["x-activity-id"] = activity_id
         logger.info(
             "%s %s %s %.1fms activityID=%s",

@@ -42,6 +42,20 @@ class KeySequence(models.Model):
         return f"{self.name}: {self.value}"
 
 
+class SpentRefreshToken(models.Model):
+    """A VBA refresh token already exchanged at ``/user-refresh-tokens``: each is good for one refresh, which returns
+    a new one (rotation). Only its id (``jti``) is kept, never the token, until it would have expired anyway."""
+
+    jti = models.CharField(max_length=64, primary_key=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "vbapi_spent_refresh_token"
+
+    def __str__(self) -> str:
+        return self.jti
+
+
 class AdminExport(models.Model):
     """One download of records from an admin list: they take patient data out of the system, so who, when, from
     which database, which list (filters and search) or selection, and how many rows left are kept. ``rows`` is

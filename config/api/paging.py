@@ -18,6 +18,7 @@ DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 #: Far beyond any table (a million pages of a thousand); keeps the offset within a 64-bit integer on every database.
 MAX_PAGE = 2**31 - 1
+PAGING_PARAMETERS = ("page", "pageSize", "sortBy")
 
 
 def _positive_int(params: Any, name: str, default: int, maximum: int) -> int:

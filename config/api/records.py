@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from typing import (
     Annotated,
     Any,
@@ -236,13 +236,16 @@ class RecordSpec:
             )
         return create_model(self.model.__name__, **definitions)  # type: ignore[call-overload,no-any-return]
 
-    def validate(self, item: Any, *, keep_audit: bool = False) -> tuple[dict[str, Any] | None, str | None]:
+    def validate(
+        self, item: Any, *, keep_audit: bool = False, text_checked: bool = False
+    ) -> tuple[dict[str, Any] | None, str | None]:
         """``(attributes by attname, None)`` for a valid item, ``(None, message naming the JSON fields)`` if not.
 
-        With ``keep_audit`` the item's audit fields are validated and kept (a staff import); otherwise ignored."""
+        With ``keep_audit`` the item's audit fields are validated and kept (a staff import); otherwise ignored.
+        ``text_checked``: :func:`all_text_storable` passed a batch holding the item."""
         if not isinstance(item, dict):
             return None, f"Each item must be a JSON object, not {_json_type(item)}"
-        attrs = self.validate_fast(item, keep_audit=keep_audit)
+        attrs = self._fast_validators[keep_audit](item, text_checked=text_checked)
         if attrs is not None:
             return attrs, None
         try:  # the precise validator decides what the fast one refused, and names the fields
@@ -287,11 +290,23 @@ class RecordSpec:
         return out
 
 
+def all_text_storable(items: Iterable[Any]) -> bool:
+    """Whether every string of the objects ``items`` passes the text rule (:func:`~config.api.parsers.check_text`:
+    no NUL, no lone surrogate): all their strings joined and checked at once, in C."""
+    values = list(chain.from_iterable(item.values() for item in items if type(item) is dict))
+    try:
+        check_text("".join(compress(values, map(operator.is_, map(type, values), repeat(str)))))
+    except ValueError:
+        return False
+    return True
+
+
 class FastValidator:
     """The validator :meth:`RecordSpec.validate` tries first, with no Python callback per value: pydantic-core
     checks the item as a typed dict (``fast`` in :func:`_input_annotation`: exact integers and decimals, strings
-    and their lengths, dates as strings), the text rule is checked on all the item's strings at once (a lone
-    surrogate also fails pydantic's own string check), and the dates are parsed afterwards by the one date parser.
+    and their lengths, dates as strings), the text rule is checked on all the item's strings at once (or,
+    ``text_checked``, was checked on a whole batch's: :func:`all_text_storable`), and the dates are parsed afterwards
+    by the one date parser.
 
     It accepts a subset of what the precise validator accepts, giving the same attributes (absent fields are None):
     ``tests/config/test_record_validators.py`` compares the two on generated values."""
@@ -310,10 +325,10 @@ class FastValidator:
         self.absent = dict.fromkeys(annotations)
         self.dates = [f.attname for f, _ in spec._fields(keep_audit) if isinstance(f, models.DateTimeField)]
 
-    def __call__(self, item: dict[str, Any]) -> dict[str, Any] | None:
-        values = item.values()
+    def __call__(self, item: dict[str, Any], *, text_checked: bool = False) -> dict[str, Any] | None:
+        if not text_checked and not all_text_storable([item]):
+            return None
         try:
-            check_text("".join(compress(values, map(operator.is_, map(type, values), repeat(str)))))
             attrs: dict[str, Any] = self.validator.validate_python(item)
             if len(attrs) < len(self.absent):  # absent fields are None
                 attrs = {**self.absent, **attrs}

@@ -75,7 +75,10 @@ ERRORS = {
         401: "Missing, invalid or expired credentials",
         403: "Unknown or unauthorized database",
         404: "Not found",
+        406: "The Accept header names no JSON type",
         413: "Too many items or too large a body",
+        414: "The request path is too long",
+        415: "The body is not JSON (application/json, text/json or application/*+json)",
         429: "Rate limited (see Retry-After)",
     }.items()
 }
@@ -88,14 +91,15 @@ def filter_parameters(filterset_class: Any) -> list[OpenApiParameter]:
     out = []
     for name, flt in filterset_class.base_filters.items():
         kind = type(flt).__name__
+        api_type: Any
         if "DateTime" in kind:
             api_type, text = OpenApiTypes.DATETIME, "ISO 8601 date-time"
         elif "TypedChoice" in kind:
             api_type, text = OpenApiTypes.BOOL, "true or false"
         elif "Number" in kind:
             api_type, text = OpenApiTypes.INT, "whole number"
-        else:
-            api_type, text = OpenApiTypes.STR, "exact match"
+        else:  # sent, a text filter has a value (an empty one is a 400, config.api.filters.APIFilterSet)
+            api_type, text = {"type": "string", "minLength": 1}, "exact match"
         lookup = getattr(flt, "lookup_expr", "exact")
         if lookup in ("gte", "lte"):
             text += " (from)" if lookup == "gte" else " (to)"
@@ -103,9 +107,15 @@ def filter_parameters(filterset_class: Any) -> list[OpenApiParameter]:
     return out
 
 
-def vba_schema(resource: BatchResource, *, key_param: OpenApiParameter, extra_params: list[Any] | None = None) -> Any:
+def vba_schema(
+    resource: BatchResource,
+    *,
+    key_param: OpenApiParameter,
+    extra_params: list[Any] | None = None,
+    delete_conflict: str | None = None,
+) -> Any:
     """``extend_schema_view`` for a :class:`~config.api.views.VBAResourceViewSet` of ``resource`` (its list also
-    documents the view set's ``filterset_class``)."""
+    documents the view set's ``filterset_class``); ``delete_conflict`` describes a 409 its delete may answer."""
     spec, label = resource.spec, resource.label
     record = envelope_of(f"{label}Envelope", spec.output_model)
     records = envelope_of(f"{label}ListEnvelope", list[spec.output_model])  # type: ignore[name-defined]
@@ -136,7 +146,12 @@ def vba_schema(resource: BatchResource, *, key_param: OpenApiParameter, extra_pa
         destroy=extend_schema(
             summary=f"Delete one {label}",
             parameters=[*keyed, if_match],
-            responses={204: None, 412: ErrorEnvelope, **ERRORS},
+            responses={
+                204: None,
+                412: ErrorEnvelope,
+                **({409: OpenApiResponse(ErrorEnvelope, description=delete_conflict)} if delete_conflict else {}),
+                **ERRORS,
+            },
         ),
         batch=extend_schema(
             summary=f"Create or update {label}s (batch)",
@@ -173,5 +188,5 @@ class AuthenticationData(BaseModel):
 
 TOKEN_RESPONSES = {
     200: envelope_of("AuthenticationEnvelope", AuthenticationData),
-    **{code: ERRORS[code] for code in (400, 401, 403, 429)},
+    **{code: ERRORS[code] for code in (400, 401, 403, 406, 413, 414, 429)},
 }

@@ -20,9 +20,9 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSetMixin
 
 from config.api.authentication import BearerAuthentication, ClientRateThrottle, VBAAccess
-from config.api.batch import BatchResource, batch_upsert
+from config.api.batch import BatchResource, batch_upsert, collector_paused
 from config.api.envelope import PayloadTooLarge, VBAContentNegotiation, VBARenderer, vba_exception_handler
-from config.api.paging import paginate, pagination_header
+from config.api.paging import PAGING_PARAMETERS, paginate, pagination_header
 from config.api.parsers import StrictJSONParser
 from config.api.services import record_create, record_delete, record_get, record_replace
 from config.api.tenancy import current_vba_database
@@ -84,6 +84,11 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
 
     # -- endpoints -------------------------------------------------------------------------------------------
     def list(self, request: Request, **kwargs: Any) -> Response:
+        filters = list(self.filterset_class.base_filters) if self.filterset_class is not None else []
+        unknown = sorted(set(request.query_params) - {*PAGING_PARAMETERS, *filters})
+        if unknown:  # a misspelt filter must not answer the unfiltered list
+            known = ", ".join([*PAGING_PARAMETERS, *filters])
+            raise exceptions.ValidationError({unknown[0]: [f"is not a parameter of this list (it takes {known})"]})
         queryset = self.get_queryset()
         if self.filterset_class is not None:
             filterset = self.filterset_class(request.query_params, queryset=queryset)
@@ -126,13 +131,14 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
     def batch(self, request: Request, **kwargs: Any) -> Response:
         all_or_none = parse_bool_param(request.query_params, "allOrNone")
         context = self.get_context()
-        items = request.data
-        if not isinstance(items, list):
-            raise exceptions.ValidationError(f"The body must be a JSON array of {self.resource.label} objects.")
-        limit = settings.VBA_BATCH_MAX_ITEMS
-        if len(items) > limit:
-            raise PayloadTooLarge(f"The batch has {len(items)} items; at most {limit} are allowed per request.")
-        outcome = batch_upsert(
-            self.resource, items, user=request.user, all_or_none=all_or_none, context=context, release_items=True
-        )
-        return Response(outcome.as_json(), status=status.HTTP_207_MULTI_STATUS)
+        with collector_paused():
+            items = request.data
+            if not isinstance(items, list):
+                raise exceptions.ValidationError(f"The body must be a JSON array of {self.resource.label} objects.")
+            limit = settings.VBA_BATCH_MAX_ITEMS
+            if len(items) > limit:
+                raise PayloadTooLarge(f"The batch has {len(items)} items; at most {limit} are allowed per request.")
+            outcome = batch_upsert(
+                self.resource, items, user=request.user, all_or_none=all_or_none, context=context, release_items=True
+            )
+            return Response(outcome.as_json(), status=status.HTTP_207_MULTI_STATUS)

@@ -1,8 +1,9 @@
 """How validated rows reach the database: raw-SQL bulk upserts and their history rows, per backend.
 
 - PostgreSQL: ``COPY`` into a session temp table, then one statement: ``WITH up AS (INSERT … SELECT … ORDER BY key
-  ON CONFLICT DO UPDATE … WHERE <values changed> RETURNING t.*), h AS (INSERT INTO history … SELECT … FROM up)
-  SELECT key FROM up`` (the history rows are written from the rows the upsert returns: no second pass).
+  ON CONFLICT DO UPDATE … WHERE <values changed> RETURNING t.*, xmax = 0), h AS (INSERT INTO history … SELECT …
+  FROM up) SELECT key, inserted FROM up`` (the history rows are written from the rows the upsert returns: no second
+  pass). A row the statement inserted has no ``xmax`` yet; one it updated has the lock it took on the row.
 - SQLite: multi-row ``INSERT … VALUES … ON CONFLICT DO UPDATE … WHERE <values changed> RETURNING key``, then one
   ``INSERT … SELECT`` per history type from the table itself.
 
@@ -13,6 +14,7 @@ a record sent again unchanged costs no write and no history row.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,6 +25,8 @@ from django.db import connections, models
 AUDIT_COLUMNS_KEPT_ON_UPDATE = ("entry_date", "entry_user")
 AUDIT_COLUMNS_NOT_COMPARED = ("entry_date", "entry_user", "update_date", "update_user")
 SQLITE_MAX_VARIABLES = 32766
+#: The column of PostgreSQL's upsert that says whether it inserted the row (no table has it).
+INSERTED = "vbapi_inserted"
 #: History columns whose value is a parameter of the statement that writes the history rows.
 HISTORY_PARAMS = ("history_date", "history_type", "history_user_id", "activity_id")
 
@@ -100,7 +104,7 @@ class TableSQL:
 
     def history_select(self, source: str, history_type: str = "%s") -> tuple[str, list[str]]:
         """``INSERT INTO history (…) SELECT … FROM <source>`` and the names of the parameters it takes, in order
-        (``history_type`` may be an SQL expression instead of a parameter)."""
+        (``history_type`` may be an SQL expression, without parameters, instead of a parameter)."""
         by_column = {str(f.column): f.attname for f in self.history_model._meta.concrete_fields}
         columns, selects, params = [], [], []
         for column, copied in self.history_columns:
@@ -110,7 +114,6 @@ class TableSQL:
                 selects.append(f"s.{self.q(copied)}")
             elif attname == "history_type" and history_type != "%s":
                 selects.append(history_type)
-                params.extend(["existing"] * history_type.count("%s"))
             elif attname in HISTORY_PARAMS:
                 selects.append("%s")
                 params.append(attname)
@@ -128,18 +131,16 @@ class TableSQL:
         sql, params = self.history_select(self.table)
         return f"{sql} WHERE s.{self.pk_column}", params
 
-    def upsert_with_history(self, connection: Any) -> tuple[str, list[str]]:
+    @cached_property
+    def upsert_with_history(self) -> tuple[str, list[str]]:
         """PostgreSQL: the upsert from the temp table ``{temp}`` and its history rows in one statement (a
-        data-modifying CTE): ``'~'`` for the keys that existed (the ``existing`` parameter), ``'+'`` for the
-        others. Returns the statement and its parameters' names."""
-        key_type = self.model._meta.pk.db_type(connection)
-        history, params = self.history_select(
-            "up", f"CASE WHEN s.{self.pk_column} = ANY(CAST(%s AS {key_type}[])) THEN '~' ELSE '+' END"
-        )
+        data-modifying CTE): ``'+'`` for the rows it inserted, ``'~'`` for the others; it returns each inserted or
+        changed row's key and whether it was inserted. Returns the statement and its parameters' names."""
+        history, params = self.history_select("up", f"CASE WHEN s.{INSERTED} THEN '+' ELSE '~' END")
         sql = (
             f"WITH up AS (INSERT INTO {self.table} AS t ({self.column_list}) SELECT {self.column_list} "
-            f"FROM {{temp}} ORDER BY {self.pk_column} {self.conflict_clause} RETURNING t.*), "
-            f"h AS ({history}) SELECT {self.pk_column} FROM up"
+            f"FROM {{temp}} ORDER BY {self.pk_column} {self.conflict_clause} RETURNING t.*, t.xmax = 0 AS {INSERTED}"
+            f"), h AS ({history}) SELECT {self.pk_column}, {INSERTED} FROM up"
         )
         return sql, params
 
@@ -165,19 +166,25 @@ def table_sql(model: type[models.Model], vendor: str, keep_audit: bool = False) 
 
 @dataclass(frozen=True)
 class History:
-    """The history rows a write leaves: who, when, under which request, and which keys existed before (``'~'``);
-    the others are new (``'+'``)."""
+    """The history rows a write leaves: who, when, under which request. ``existing``: the keys that existed
+    before the write, where it was read before (SQLite); None where the write says which rows it inserted
+    (PostgreSQL, :func:`reports_inserts`)."""
 
     user_id: Any
     when: dt.datetime
     activity_id: str | None
-    existing: Collection[Any]
+    existing: Collection[Any] | None
 
     def params(self, names: Iterable[str], **values: Any) -> list[Any]:
         known = {"history_date": self.when, "history_user_id": self.user_id, "activity_id": self.activity_id}
-        known["existing"] = list(self.existing)
         known.update(values)
         return [known[name] for name in names]
+
+
+def reports_inserts(using: str) -> bool:
+    """Whether :func:`upsert_rows` on ``using`` tells inserted rows from updated ones by itself (PostgreSQL), so
+    that nothing need be read, nor locked, before it."""
+    return connections[using].vendor == "postgresql"
 
 
 def upsert_rows(
@@ -186,35 +193,36 @@ def upsert_rows(
     rows: Sequence[dict[str, Any]],
     *,
     keep_audit: bool = False,
-    history: History | None = None,
-) -> set[Any]:
-    """Insert or update ``rows`` (attname → value, every concrete field, sorted by key); return the keys of the rows
-    inserted or actually changed. With ``history``, each of those rows leaves its history row (on PostgreSQL in
-    the same statement)."""
+    history: History,
+) -> dict[Any, bool]:
+    """Insert or update ``rows`` (attname → value, every concrete field, sorted by key); return ``{key: inserted}``
+    of the rows inserted or actually changed, each of which leaves its history row (on PostgreSQL in the same
+    statement). SQLite tells inserts from updates by ``history.existing``."""
     if not rows:
-        return set()
+        return {}
     connection = connections[using]
     sql = table_sql(model, connection.vendor, keep_audit)
     if connection.vendor == "postgresql":
         return _upsert_postgresql(connection, sql, rows, history)
-    written = _upsert_sqlite(connection, sql, rows)
-    if history is not None:
-        existing = set(history.existing)
-        created, updated = sorted(written - existing), sorted(written & existing)
-        insert_history(
-            model,
-            using,
-            [("+", created), ("~", updated)],
-            user_id=history.user_id,
-            when=history.when,
-            activity_id=history.activity_id,
-        )
+    existing = set(history.existing or ())
+    written = {key: key not in existing for key in _upsert_sqlite(connection, sql, rows)}
+    insert_history(
+        model,
+        using,
+        [
+            ("+", sorted(key for key, new in written.items() if new)),
+            ("~", sorted(k for k, n in written.items() if not n)),
+        ],
+        user_id=history.user_id,
+        when=history.when,
+        activity_id=history.activity_id,
+    )
     return written
 
 
 def _upsert_postgresql(
-    connection: Any, sql: TableSQL, rows: Sequence[dict[str, Any]], history: History | None
-) -> set[Any]:
+    connection: Any, sql: TableSQL, rows: Sequence[dict[str, Any]], history: History
+) -> dict[Any, bool]:
     temp = sql.q(f"batch_{sql.model._meta.db_table}")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -222,33 +230,26 @@ def _upsert_postgresql(
         )
         cursor.execute(f"DELETE FROM {temp}")
         with cursor.cursor.copy(f"COPY {temp} ({sql.column_list}) FROM STDIN") as copy:
-            attnames = sql.attnames
+            values = operator.itemgetter(*sql.attnames)
             for row in rows:
-                copy.write_row([row[a] for a in attnames])
-        if history is None:
-            cursor.execute(
-                f"INSERT INTO {sql.table} AS t ({sql.column_list}) SELECT {sql.column_list} FROM {temp} "
-                f"ORDER BY {sql.pk_column} {sql.conflict_clause} RETURNING {sql.pk_column}"
-            )
-        else:
-            statement, names = sql.upsert_with_history(connection)
-            cursor.execute(statement.replace("{temp}", temp), history.params(names))
-        return {row[0] for row in cursor.fetchall()}
+                copy.write_row(values(row))
+        statement, names = sql.upsert_with_history
+        cursor.execute(statement.replace("{temp}", temp), history.params(names))
+        return dict(cursor.fetchall())
 
 
 def existing_keys(model: type[models.Model], using: str, keys: Sequence[Any]) -> set[Any]:
-    """Which of ``keys`` are in the table (PostgreSQL: one array parameter, not one parameter per key)."""
+    """Which of ``keys`` are in the table (raw SQL: the ORM prepares each of a thousand keys as a lookup value)."""
     connection = connections[using]
-    if connection.vendor != "postgresql":
-        return set(model._default_manager.using(using).filter(pk__in=keys).values_list("pk", flat=True))
     sql = table_sql(model, connection.vendor)
-    key_type = model._meta.pk.db_type(connection)
+    found: set[Any] = set()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {sql.pk_column} FROM {sql.table} WHERE {sql.pk_column} = ANY(CAST(%s AS {key_type}[]))",
-            [list(keys)],
-        )
-        return {row[0] for row in cursor.fetchall()}
+        for start in range(0, len(keys), 30000):
+            chunk = list(keys[start : start + 30000])
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT {sql.pk_column} FROM {sql.table} WHERE {sql.pk_column} IN ({placeholders})", chunk)
+            found.update(row[0] for row in cursor.fetchall())
+    return found
 
 
 def _upsert_sqlite(connection: Any, sql: TableSQL, rows: Sequence[dict[str, Any]]) -> set[Any]:

@@ -148,6 +148,10 @@ def test_list_sorts_by_json_field_names(listed: Any) -> None:
         ("closed=1", "closed: Select a valid choice"),
         ("received_Date_from=yesterday", "received_Date_from: 'yesterday' is not a valid date; use YYYY-MM-DD"),
         ("updated_Since=2026-13-01", "updated_Since: '2026-13-01' is not a valid calendar date"),
+        ("updated_Since=", "updated_Since: is empty; leave the parameter out for no filter"),
+        ("status=&urgent=true", "status: is empty; leave the parameter out for no filter"),
+        ("urgent=", "urgent: is empty; leave the parameter out for no filter"),
+        ("stauts=DENIED", "stauts: is not a parameter of this list (it takes page, pageSize, sortBy, status, "),
     ],
 )
 def test_bad_list_parameters_are_400s(listed: Any, query: str, detail: str) -> None:

@@ -331,8 +331,9 @@ def test_search_wins_over_an_authorization_called_search(api: SpryApi) -> None:
     assert [a["authorization_id"] for a in data] == ["search"]
 
 
-def test_search_in_another_organisation_is_4003(api: SpryApi, example: Authorization) -> None:
-    failed(api.call("GET", "/search", data={"organisationId": "777"}), 4003, 403)
+@pytest.mark.parametrize("organisation", ["777", "-638", "+777", "-18014398509481985", "99999999999999999999999"])
+def test_search_in_another_organisation_is_4003(api: SpryApi, example: Authorization, organisation: str) -> None:
+    failed(api.call("GET", "/search", data={"organisationId": organisation}), 4003, 403)
 
 
 def test_search_with_a_non_numeric_organisation_is_4000(api: SpryApi) -> None:

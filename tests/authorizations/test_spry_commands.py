@@ -120,18 +120,15 @@ def test_demo_data_gives_a_working_client_and_the_example_record() -> None:
     line = spry_demo.load(user=user)
     again = spry_demo.load(user=user)  # safe to run again: a fresh client, no duplicate records
     assert "3 Spry authorizations created" in line and "0 Spry authorizations created" in again
-    client_id = re.search(r"SPRY_CLIENT_ID='([^']+)'", again)
-    secret = re.search(r"SPRY_CLIENT_SECRET='([^']+)'", again)
-    assert client_id and secret
-    assert get_application_model().objects.filter(name=spry_demo.DEMO_CLIENT).count() == 1
-    token = (
-        Client()
-        .post(
-            TOKEN_URL,
-            {"grant_type": "client_credentials", "client_id": client_id.group(1), "client_secret": secret.group(1)},
-        )
-        .json()["access_token"]
-    )
+    assert get_application_model().objects.filter(name=spry_demo.DEMO_CLIENT).count() == 2
+    tokens = []
+    for printed in (line, again):  # the client printed by the first run still works after the second
+        client_id = re.search(r"SPRY_CLIENT_ID='([^']+)'", printed)
+        secret = re.search(r"SPRY_CLIENT_SECRET='([^']+)'", printed)
+        assert client_id and secret
+        data = {"grant_type": "client_credentials", "client_id": client_id.group(1), "client_secret": secret.group(1)}
+        tokens.append(Client().post(TOKEN_URL, data).json()["access_token"])
+    token = tokens[0]
     data = ok(SpryApi(token).call("GET", f"/{spry_demo.EXAMPLE_ID}"))
     assert data["patient_name"] == "John Doe" and data["created_at"] == "2026-04-01T12:00:00"
     assert Authorization.history.filter(history_user=user).count() == 3

@@ -67,3 +67,30 @@ def test_the_command_refuses_bad_input(
     path.write_text(content)
     with pytest.raises(CommandError, match=message):
         call_command("upsert_auths", str(path), *args)
+
+
+def test_all_or_none_holds_for_the_whole_file_across_chunks(tmp_path: Path, admin_user: Any) -> None:
+    with use_vba_database("demo"):
+        run(tmp_path, [auth_item("A1", notes="before")], "--database", "demo")
+        history = Auth.history.count()  # type: ignore[attr-defined]
+    items = [
+        auth_item("A1", notes="after"),
+        auth_item("A2"),
+        auth_item("A3"),
+        auth_item("A4"),
+        auth_item("A5", urgent=3),
+    ]
+    path = tmp_path / "auths.json"
+    path.write_text(json.dumps(items))
+    out = io.StringIO()
+    args = ["--database", "demo", "--chunk-size", "2", "--all-or-none"]
+    with pytest.raises(CommandError, match=r"^1 of 5 item\(s\) failed; --all-or-none: nothing was written$"):
+        call_command("upsert_auths", str(path), *args, stdout=out)
+    assert out.getvalue().splitlines() == [
+        "400: 1, 424: 4",
+        "FAILED auth_Number='A5' [400] urgent: Input should be a valid boolean",
+    ]
+    with use_vba_database("demo"):  # the first two chunks were valid, yet nothing of them stayed
+        assert list(Auth.objects.values_list("pk", "notes")) == [("A1", "before")]
+        assert Auth.history.count() == history  # type: ignore[attr-defined]
+    assert run(tmp_path, items[:4], *args).splitlines() == ["200: 1, 201: 3"]  # all valid: all written

@@ -131,6 +131,33 @@ def test_user_refresh_tokens_refuses_bad_tokens_and_another_database(user: Any, 
     assert_problem(refresh(api_key, ""), 401, "refresh-token header is required")
 
 
+def test_refresh_without_the_database_header_uses_the_tokens_database(user: Any, api_key: str) -> None:
+    first = login(api_key).json()["data"]["authenticationResult"]
+    response = refresh(api_key, first["refreshToken"], first["idToken"], db=None)
+    assert response.status_code == 200, response.json()
+    renewed = response.json()["data"]["authenticationResult"]
+    assert AccessToken(renewed["idToken"])[DATABASE_CLAIM] == "demo"  # type: ignore[arg-type]
+    assert VBAClient(api_key, renewed["idToken"]).call("GET", "auths").status_code == 200
+
+
+def test_a_refresh_token_is_good_for_one_refresh_and_the_new_one_for_the_next(user: Any, api_key: str) -> None:
+    first = login(api_key).json()["data"]["authenticationResult"]
+    second = refresh(api_key, first["refreshToken"]).json()["data"]["authenticationResult"]
+    assert second["refreshToken"] != first["refreshToken"]
+    assert_problem(
+        refresh(api_key, first["refreshToken"]),
+        401,
+        "This refresh token was already used; use the one the last refresh returned, or sign in again",
+    )
+    third = refresh(api_key, second["refreshToken"])
+    assert third.status_code == 200
+    assert_problem(refresh(api_key, second["refreshToken"]), 401, "already used")
+    # a refused refresh (another database) does not use the token up
+    newest = third.json()["data"]["authenticationResult"]["refreshToken"]
+    assert_problem(refresh(api_key, newest, db="other"), 403)
+    assert refresh(api_key, newest).status_code == 200
+
+
 def test_create_api_client_prints_a_key_once_that_works(user: Any, token: str) -> None:
     out = io.StringIO()
     call_command("create_api_client", "partner", "--database", "demo", "--database", "other", stdout=out)

@@ -343,3 +343,40 @@ def test_spry_reads_dates_with_the_same_parser(api: SpryApi) -> None:
     body = failed(api.call("POST", "", create_body(effective_start_date="9999-12-31T23:59:59-01:00")), 4000)
     assert "is out of range" in body["errors"]["effective_start_date"][0]
     assert Authorization.objects.count() == before
+
+
+SPRY_HISTORY = Authorization.history.model  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("sent", "message"), BAD_DATES[:4])
+@pytest.mark.parametrize("field", ["effective_start_date", "plan_end_date"])
+def test_a_spry_date_that_could_not_be_read_back_is_4000_naming_the_field_and_commits_nothing(
+    api: SpryApi, example: Any, field: str, sent: str, message: str
+) -> None:
+    before = (Authorization.objects.count(), SPRY_HISTORY.objects.count())
+    created = failed(api.call("POST", "", create_body(**{field: sent})), 4000)
+    [error] = created["errors"][field]
+    assert error.startswith(f"'{sent}'") and message in error
+    updated = failed(api.call("POST", f"/{example.authorization_id}", {field: sent}), 4000)
+    assert list(updated["errors"]) == [field]
+    assert (Authorization.objects.count(), SPRY_HISTORY.objects.count()) == before
+    assert ok(api.call("GET", f"/{example.authorization_id}"))["plan_end_date"] == "2026-07-01T00:00:00"
+
+
+@pytest.mark.parametrize(
+    ("sent", "rendered"),
+    [
+        ("0999-06-15T12:00:00", "0999-06-15T12:00:00"),
+        ("0001-01-01T00:00:00-15:59", "0001-01-01T15:59:00"),
+        ("2026-01-01T00:00:00+15:59", "2025-12-31T08:01:00"),
+    ],
+)
+def test_every_spry_date_accepted_is_read_back_listed_and_searched(api: SpryApi, sent: str, rendered: str) -> None:
+    data = ok(api.call("POST", "", create_body(effective_start_date=sent)))
+    assert data["effective_start_date"] == rendered
+    got = ok(api.call("GET", f"/{data['authorization_id']}"))
+    assert got["effective_start_date"] == rendered
+    listed = ok(api.call("GET", "", data={"case_id": data["spry_case_id"]}))
+    assert [a["effective_start_date"] for a in listed] == [rendered]
+    assert rendered in [a["effective_start_date"] for a in ok(api.call("GET", "/search", data={"patientName": ""}))]
+    assert ok(api.call("POST", f"/{data['authorization_id']}", {"effective_start_date": rendered}))  # sent back

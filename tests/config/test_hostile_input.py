@@ -116,6 +116,18 @@ def test_an_authenticated_body_over_the_limit_is_413(vba: VBAClient, unchanged: 
     assert_problem(vba.call("PUT", "auths", [auth_item("A" * 200)]), 413, "exceeds the limit of 100 bytes")
 
 
+@pytest.mark.parametrize("path", ["/vbasoftware/auths", BASE, TOKEN_URL])
+def test_a_chunked_body_is_411_and_never_read(path: str, unchanged: None) -> None:
+    """Django reads no body without Content-Length: a chunked one is refused, not taken for an empty body."""
+    extra: dict[str, Any] = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": UnreadableBody()}
+    response = Client().generic("PUT" if "vbasoftware" in path else "POST", path, b"", **extra)
+    message = "A request body needs a Content-Length header; chunked bodies are not accepted."
+    if path.startswith("/vbasoftware/"):
+        assert_problem(response, 411, message)
+    else:
+        spry_envelope(response, 4011, 411, message)
+
+
 def test_a_bad_content_length_is_400(unchanged: None) -> None:
     response = Client().generic("PUT", "/vbasoftware/auths", b"", CONTENT_LENGTH="12abc")
     assert_problem(response, 400, "Content-Length is not a whole number.")
@@ -317,7 +329,7 @@ def test_the_request_log_line_has_no_query_string(
     vba: VBAClient, api: SpryApi, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="vbapi.request"):
-        vba.call("GET", "auths?patientName=Zelda&subscriber_ID=123456789")
+        vba.call("GET", "auths?case_Number=Zelda&subscriber_ID=123456789")  # patient data in filters
         api.call("GET", "/search?patientName=Zelda")
     lines = [r.getMessage() for r in caplog.records if r.name == "vbapi.request"]
     assert len(lines) == 2
@@ -393,3 +405,47 @@ def test_wrong_client_secrets_are_throttled_per_client_and_per_address(credentia
     assert int(response["Retry-After"]) >= 1
     assert [attempt(f"client-{n}", "10.0.1.1").status_code for n in range(3)] == [401, 401, 401]
     spry_envelope(attempt("client-new", "10.0.1.1"), 4029, 429, "Too many token requests")
+
+
+# -- keys a client could not address afterwards ----------------------------------------------------------------
+
+UNADDRESSABLE_KEYS = {
+    "": "may not be empty",
+    "   ": "may not be empty",
+    "A/1": "may not contain '/': the Auth could not be addressed as /auths/{authNumber}",
+    "/": "may not contain '/': the Auth could not be addressed as /auths/{authNumber}",
+    ".": "may not be '.': the Auth could not be addressed as /auths/{authNumber}",
+    "..": "may not be '..': the Auth could not be addressed as /auths/{authNumber}",
+}
+
+
+def test_an_auth_number_that_could_not_be_addressed_fails_its_item_only(vba: VBAClient, in_demo: str) -> None:
+    items = [auth_item(key) for key in UNADDRESSABLE_KEYS] + [auth_item("A.1"), auth_item("A 1")]
+    results = vba.call("PUT", "auths", items).json()["data"]
+    expected = [(key, 400, f"auth_Number: {message}") for key, message in UNADDRESSABLE_KEYS.items()]
+    assert [(r["id"][0]["value"], r["status"], r["body"]) for r in results] == [
+        *expected,
+        ("A.1", 201, "Created"),
+        ("A 1", 201, "Created"),
+    ]
+    assert sorted(Auth.objects.values_list("pk", flat=True)) == ["A 1", "A.1"]
+    for key in ("A.1", "A%201"):  # what was stored can be read back
+        assert vba.call("GET", f"auths/{key}").status_code == 200
+
+
+@pytest.mark.parametrize("key", list(UNADDRESSABLE_KEYS))
+def test_creating_one_auth_with_such_a_number_is_400(key: str, vba: VBAClient, unchanged: None) -> None:
+    assert_problem(vba.call("POST", "auths", auth_item(key)), 400, f"auth_Number: {UNADDRESSABLE_KEYS[key]}")
+
+
+def test_the_admin_refuses_such_an_auth_number(admin_client: Client, unchanged: None) -> None:
+    from tests.admin_forms import submitted
+
+    add = "/admin/db/demo/authorizations/auth/add/"
+    form = submitted(admin_client.get(add).content.decode(), "auth_form")
+    form.update({"auth_number": "A/1", "t_plan_printed": "N"})
+    response = admin_client.post(add, form)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["auth_number"] == [
+        "Auth number may not contain '/': the Auth could not be addressed as /auths/{authNumber}"
+    ]

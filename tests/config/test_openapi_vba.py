@@ -75,3 +75,26 @@ def test_spry_operations_keep_their_names(ours: dict[str, Any]) -> None:
         "spry_authorization_update",
         "spry_authorization_delete",
     ]
+
+
+def test_the_error_codes_we_answer_are_declared_on_top(ours: dict[str, Any]) -> None:
+    paths = ours["paths"]
+    assert "409" in paths["/vbasoftware/care-plans/{carePlanKey}"]["delete"]["responses"]  # a plan that has cases
+    assert "409" not in paths["/vbasoftware/auths/{authNumber}"]["delete"]["responses"]
+    for operation in (paths["/vbasoftware/auths"]["get"], paths["/vbasoftware/user-authentication"]["post"]):
+        assert {"406", "413", "414"} <= set(operation["responses"])
+
+
+def test_spry_declares_its_http_200_errors_and_its_dates_as_rendered(ours: dict[str, Any]) -> None:
+    listing = ours["paths"]["/apis/soap-enrichment/v1/authorization"]["get"]["responses"]
+    assert listing["200"]["content"]["application/json"]["schema"] == {
+        "oneOf": [
+            {"$ref": "#/components/schemas/SpryAuthorizationListEnvelope"},
+            {"$ref": "#/components/schemas/SpryErrorEnvelope"},
+        ]
+    }
+    assert {"400", "413", "414", "415"} <= set(listing)
+    record = ours["components"]["schemas"]["SpryAuthorizationOut"]["properties"]
+    for name in ("plan_start_date", "effective_end_date", "created_at", "updated_at"):
+        assert "format" not in record[name] and record[name]["pattern"] == r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
+    assert record["created_date"]["format"] == "date-time"

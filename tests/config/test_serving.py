@@ -3,6 +3,7 @@ settings, /healthz and /readyz, rate limits shared by workers (Redis), and gunic
 
 from __future__ import annotations
 
+import json
 import os
 import runpy
 import socket
@@ -87,6 +88,27 @@ def test_the_app_refuses_to_start_with_debug_off_and_no_secret_key() -> None:
 def test_a_malformed_vba_databases_is_one_line_naming_it_not_a_traceback(databases: str, message: str) -> None:
     result = manage("check", DEBUG="1", DATABASE_URL="sqlite:///:memory:", VBA_DATABASES=databases)
     assert (result.returncode, result.stderr) == (2, f"Configuration error: {message}\n")
+
+
+def unreachable_database_url() -> str:
+    """A database that does not exist, on this pass's engine (PostgreSQL: the test server, SQLite: a missing dir)."""
+    default = connections["default"].settings_dict
+    if connections["default"].vendor == "postgresql":
+        return f"postgres://{default['USER']}@{default['HOST']}:{default['PORT']}/vbapi_no_such_database"
+    return "sqlite:////no-such-directory/demo.sqlite3"
+
+
+@pytest.mark.django_db(databases=ALL)
+def test_migrate_all_names_a_database_it_cannot_reach_in_one_line_and_migrates_nothing(tmp_path: Path) -> None:
+    default = tmp_path / "default.sqlite3"
+    databases = f"demo={unreachable_database_url()}"
+    result = manage("migrate_all", DEBUG="1", DATABASE_URL=f"sqlite:///{default}", VBA_DATABASES=databases)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("CommandError: Database 'demo' cannot be reached (")
+    assert line.endswith("); create it or correct VBA_DATABASES. Nothing was migrated.")
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert not default.exists() or default.stat().st_size == 0
 
 
 def test_check_deploy_is_clean_with_the_production_settings() -> None:
@@ -193,6 +215,19 @@ def fetch(url: str) -> tuple[int, bytes, dict[str, str]]:
         return error.code, error.read(), dict(error.headers)
 
 
+def raw_request(port: int, data: bytes) -> tuple[int, bytes]:
+    """Send ``data`` as is; the status and body of the answer (the server closes the connection)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(data)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    if b"Transfer-Encoding: chunked" in head:
+        body = body.split(b"\r\n", 1)[1].rsplit(b"\r\n0\r\n", 1)[0]
+    return int(head.split()[1]), body
+
+
 def test_gunicorn_serves_the_app_static_files_and_envelopes(tmp_path: Path) -> None:
     """Two workers on Redis when it answers, else one worker on the per-process cache."""
     port = free_port()
@@ -233,6 +268,25 @@ def test_gunicorn_serves_the_app_static_files_and_envelopes(tmp_path: Path) -> N
         assert status == 414 and b'"status": 414' in body
         status, body, _ = fetch(f"{base}/vbasoftware/auths?patientName=Zelda")
         assert status == 401
+        # what gunicorn refuses before the app sees it keeps the API's envelope too
+        status, body, _ = fetch(f"{base}/vbasoftware/auths/{'x' * 10_000}?patientName=Zelda")
+        assert status == 414 and json.loads(body)["error"]["detail"].startswith("The request line is too long (")
+        status, body, _ = fetch(f"{base}/apis/soap-enrichment/v1/authorization/{'x' * 10_000}")
+        assert status == 414 and json.loads(body)["code"] == 4014
+        head = "GET /vbasoftware/auths HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "X-H: v\r\n" * 150 + "\r\n"
+        status, body = raw_request(port, head.encode())
+        assert status == 431 and json.loads(body)["error"]["status"] == 431
+        status, body = raw_request(port, b"GET /apis/soap-enrichment/v1/authorization HTTP/1.1 extra\r\n\r\n")
+        assert status == 400 and json.loads(body)["code"] == 4000
+        # bodies: refused from the headers alone (the 200 MB are never sent), chunked ones refused
+        form = "Content-Type: application/x-www-form-urlencoded\r\n"
+        for path in ("/apis/soap-enrichment/v1/authorization", "/apis/v2/oauth/token", "/vbasoftware/auths"):
+            head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{form}Content-Length: 209715200\r\n\r\n"
+            status, body = raw_request(port, head.encode())
+            assert status == 413 and b"Request body exceeds the limit of" in body
+        chunked = f"POST /apis/v2/oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n{form}Transfer-Encoding: chunked\r\n\r\n"
+        status, body = raw_request(port, chunked.encode() + b"1d\r\ngrant_type=client_credentials\r\n0\r\n\r\n")
+        assert status == 411 and json.loads(body)["code"] == 4011
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0].decode()

@@ -27,18 +27,25 @@ def test_seed_demo_loads_records_and_prints_working_credentials() -> None:
     call_command("seed_demo", stdout=out)
     call_command("seed_demo", stdout=out)  # safe to run again
     text = out.getvalue()
-    key = re.findall(r"export VBA_API_KEY='([^']+)'", text)[-1]
+    keys = re.findall(r"export VBA_API_KEY='([^']+)'", text)
+    assert len(keys) == 2
     assert "user 'demo' password 'demo-password'" in text
     with use_vba_database("demo"):
         assert Auth.objects.count() >= 40
-    login = HttpClient().post(
-        "/vbasoftware/user-authentication",
-        HTTP_AUTHORIZATION="Basic ZGVtbzpkZW1vLXBhc3N3b3Jk",  # demo:demo-password
-        HTTP_X_API_KEY=key,
-        HTTP_VBASOFTWARE_DATABASE="demo",
-    )
-    token = login.json()["data"]["authenticationResult"]["idToken"]
-    assert VBAClient(key, token).call("GET", "auths/DEMO0001").status_code == 200
+    for key in keys:  # the key printed by the first run still works after the second (make run run again)
+        login = HttpClient().post(
+            "/vbasoftware/user-authentication",
+            HTTP_AUTHORIZATION="Basic ZGVtbzpkZW1vLXBhc3N3b3Jk",  # demo:demo-password
+            HTTP_X_API_KEY=key,
+            HTTP_VBASOFTWARE_DATABASE="demo",
+        )
+        token = login.json()["data"]["authenticationResult"]["idToken"]
+        assert VBAClient(key, token).call("GET", "auths/DEMO0001").status_code == 200
+    spry = set(re.findall(r"export SPRY_CLIENT_ID='([^']+)' SPRY_CLIENT_SECRET='([^']+)'", text))
+    assert len(spry) == 2
+    for client_id, secret in spry:  # the same for the Spry demo client
+        data = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+        assert HttpClient().post("/apis/v2/oauth/token", data).status_code == 200
 
 
 def test_the_openapi_schema_describes_the_vba_endpoints_with_vba_names() -> None:

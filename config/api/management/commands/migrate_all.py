@@ -2,7 +2,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError, connections
 
 
 class Command(BaseCommand):
@@ -10,7 +11,18 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         verbosity = options["verbosity"]
-        for alias in ["default", *settings.VBA_DATABASES]:
+        aliases = ["default", *settings.VBA_DATABASES]
+        for alias in aliases:  # every database answers before any is migrated
+            try:
+                connections[alias].ensure_connection()
+            except OperationalError as exc:
+                reason = " ".join(str(exc).split())
+                setting = "DATABASE_URL" if alias == "default" else "VBA_DATABASES"
+                raise CommandError(
+                    f"Database {alias!r} cannot be reached ({reason}); create it or correct {setting}. "
+                    "Nothing was migrated."
+                ) from None
+        for alias in aliases:
             self.stdout.write(f"Migrating {alias}...")
             call_command("migrate", database=alias, interactive=False, verbosity=max(0, verbosity - 1))
         self.stdout.write(self.style.SUCCESS(f"Migrated default and {len(settings.VBA_DATABASES)} VBA database(s)."))

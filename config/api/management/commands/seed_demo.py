@@ -28,7 +28,8 @@ class Command(BaseCommand):
         databases = list(settings.VBA_DATABASES)
         for name in databases:
             DatabaseGrant.objects.get_or_create(user=user, database=name)
-        APIClient.objects.filter(name=DEMO_CLIENT).delete()
+        # A fresh key each run (a key is stored hashed: it cannot be printed again); the keys earlier runs printed
+        # keep working, so running `make run` again never breaks a shell set up from its last output.
         _client, key = APIClient.objects.create_key(name=DEMO_CLIENT, databases=databases)
 
         exports = []
