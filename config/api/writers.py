@@ -252,8 +252,31 @@ def existing_keys(model: type[models.Model], using: str, keys: Sequence[Any]) ->
     return found
 
 
+def _sqlite_params(sql: TableSQL, connection: Any, rows: Sequence[dict[str, Any]]) -> list[Any]:
+    """The rows' values in column order, as SQLite stores them. A batch's datetimes repeat (the audit stamps, an
+    item's from/thru dates), and the datetime objects are shared where the texts were (the date parser reads each
+    distinct text once): each distinct datetime is converted once."""
+    converters = sql.sqlite_converters(connection.ops)
+    datetimes = [i for i, c in enumerate(converters) if c is _sqlite_datetime]
+    others = [(i, c) for i, c in enumerate(converters) if c is not None and c is not _sqlite_datetime]
+    values_of = operator.itemgetter(*sql.attnames)
+    stored: dict[Any, Any] = {None: None}
+    params: list[Any] = []
+    for row in rows:
+        values = list(values_of(row))
+        for i in datetimes:
+            value = values[i]
+            text = stored.get(value, stored)
+            if text is stored:
+                text = stored[value] = _sqlite_datetime(value)
+            values[i] = text
+        for i, convert in others:
+            values[i] = convert(values[i])
+        params.extend(values)
+    return params
+
+
 def _upsert_sqlite(connection: Any, sql: TableSQL, rows: Sequence[dict[str, Any]]) -> set[Any]:
-    converters = [(i, c) for i, c in enumerate(sql.sqlite_converters(connection.ops)) if c is not None]
     width = len(sql.fields)
     per_statement = max(1, SQLITE_MAX_VARIABLES // width)
     placeholder = "(" + ", ".join(["?"] * width) + ")"
@@ -261,15 +284,9 @@ def _upsert_sqlite(connection: Any, sql: TableSQL, rows: Sequence[dict[str, Any]
     connection.ensure_connection()
     raw = connection.connection.cursor()
     try:
-        attnames = sql.attnames
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
-            params: list[Any] = []
-            for row in chunk:
-                values = [row[a] for a in attnames]
-                for i, convert in converters:
-                    values[i] = convert(values[i])
-                params.extend(values)
+            params = _sqlite_params(sql, connection, chunk)
             raw.execute(
                 f"INSERT INTO {sql.table} AS t ({sql.column_list}) VALUES "
                 f"{', '.join([placeholder] * len(chunk))} {sql.conflict_clause} RETURNING {sql.pk_column}",
