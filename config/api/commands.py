@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from config.api.recordfiles import (
     TextSink,
     csv_types,
     file_format,
-    read_records,
+    read_chunks,
     vba_text,
 )
 from config.api.tenancy import is_vba_database, use_vba_database, vba_database_names
@@ -112,7 +112,7 @@ class ImportCommand(BaseCommand):
         all_or_none = options.get("all_or_none", False)
         with stream, self.target(options) as where, progress_bar() as progress:
             task = progress.add_task(f"{self.label} → {where or 'default'}", total=None)
-            chunks = _chunks(read_records(stream, fmt, self.csv_types()), size)
+            chunks = read_chunks(stream, fmt, size, self.csv_types())
             # --all-or-none holds for the whole file, not per chunk: one transaction, rolled back if any item failed.
             with transaction.atomic(using=where or "default") if all_or_none else nullcontext():
                 try:
@@ -138,7 +138,8 @@ class ImportCommand(BaseCommand):
 
     def _import(self, chunk: list[Any], user: Any, options: dict[str, Any]) -> list[ItemResult]:
         """Lines the file could not read fail alone, in place."""
-        results = iter(self.import_chunk([i for i in chunk if not isinstance(i, BadRecord)], user, options))
+        records = type(chunk)(i for i in chunk if not isinstance(i, BadRecord))  # (a CheckedArray stays one)
+        results = iter(self.import_chunk(records, user, options))
         return [ItemResult(None, 400, i.message) if isinstance(i, BadRecord) else next(results) for i in chunk]
 
     def _user(self, username: str | None) -> Any:
@@ -303,17 +304,6 @@ class _Unbuffered:
     def write(self, text: str) -> int:
         self._stdout.write(text, ending="")
         return len(text)
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 class VBAExportCommand(ExportCommand):

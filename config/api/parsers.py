@@ -100,12 +100,14 @@ def loads(data: bytes | str, encoding: str | None = None) -> Any:
             raise ValueError(f"arrays and objects may be nested at most {MAX_DEPTH} deep") from None
     if (type(value) is dict or type(value) is list) and not _shallow(data, value):
         _check_depth(value)
-    if type(value) is list and not _may_hold_unstorable_text(data):
+    if type(value) is list and not may_hold_unstorable_text(data):
         return CheckedArray(value)
     return value
 
 
-def _may_hold_unstorable_text(data: bytes | str) -> bool:
+def may_hold_unstorable_text(data: bytes | str) -> bool:
+    """Whether the JSON text ``data`` has an escape that can make a string break the text rule (a JSON text holds
+    no raw control character nor lone surrogate: only ``\\u0000`` and surrogate escapes can)."""
     if isinstance(data, bytes):
         return _UNSTORABLE_ESCAPE_BYTES.search(data) is not None
     return _UNSTORABLE_ESCAPE.search(data) is not None
@@ -115,10 +117,12 @@ def _shallow(data: bytes | str, value: Any) -> bool:
     """Whether a batch (an array of objects) is certainly within :data:`MAX_DEPTH`, from its text alone: its array
     and its objects make two levels, and every deeper level needs one more bracket in the text (brackets inside
     strings only raise the count), so the depth is at most 2 plus the brackets beyond those. A flat batch of any
-    size passes with two scans of the text in C."""
-    if type(value) is not list or set(map(type, value)) - {dict}:
+    size passes with two scans of the text in C; so does a record (an object: one level per bracket at most)."""
+    if type(value) is list and set(map(type, value)) - {dict}:
         return False
     opening = data.count(b"[") + data.count(b"{") if isinstance(data, bytes) else data.count("[") + data.count("{")
+    if type(value) is dict:
+        return opening <= MAX_DEPTH
     return 2 + opening - 1 - len(value) <= MAX_DEPTH
 
 

@@ -27,7 +27,7 @@ from typing import IO, Any, Protocol
 
 from django.db import models
 
-from config.api.parsers import loads
+from config.api.parsers import CheckedArray, loads, may_hold_unstorable_text
 from config.api.recordsql import database_json_lines
 
 FORMATS = ("json", "ndjson", "csv")
@@ -259,10 +259,29 @@ def csv_types(model: type[models.Model], json_names: dict[str, str]) -> dict[str
     return out
 
 
-def read_records(
-    stream: IO[bytes], fmt: str, types: dict[str, Callable[[str], Any]] | None = None
-) -> Iterator[Any | BadRecord]:
-    """The records of a file, one at a time (a ``json`` array is read whole; ``ndjson`` and ``csv`` stream)."""
+def read_chunks(
+    stream: IO[bytes], fmt: str, size: int, types: dict[str, Callable[[str], Any]] | None = None
+) -> Iterator[list[Any | BadRecord]]:
+    """The records of a file in lists of ``size`` (the last may be shorter; a ``json`` array is read whole,
+    ``ndjson`` and ``csv`` stream). A list whose records were all read from JSON text without an escape that could
+    break the text rule is a :class:`~config.api.parsers.CheckedArray`, as a request body's is: the batch engine
+    need not check its strings one by one."""
+    chunk: list[Any | BadRecord] = []
+    checked = True
+    for record, storable in _records(stream, fmt, types):
+        chunk.append(record)
+        checked = checked and storable
+        if len(chunk) == size:
+            yield CheckedArray(chunk) if checked else chunk
+            chunk, checked = [], True
+    if chunk:
+        yield CheckedArray(chunk) if checked else chunk
+
+
+def _records(
+    stream: IO[bytes], fmt: str, types: dict[str, Callable[[str], Any]] | None
+) -> Iterator[tuple[Any | BadRecord, bool]]:
+    """Each record of the file, and whether its text shows that all its strings keep the text rule."""
     if fmt == "json":
         try:
             data = loads(stream.read())
@@ -270,15 +289,17 @@ def read_records(
             raise RecordFileError(f"is not valid JSON: {exc}") from None
         if not isinstance(data, list):
             raise RecordFileError("must hold a JSON array of records")
-        yield from data
+        storable = isinstance(data, CheckedArray)
+        for record in data:
+            yield record, storable
     elif fmt == "ndjson":
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
             try:
-                yield loads(line)
+                yield loads(line), not may_hold_unstorable_text(line)
             except ValueError as exc:
-                yield BadRecord(f"line {number}", f"not valid JSON: {exc}")
+                yield BadRecord(f"line {number}", f"not valid JSON: {exc}"), True
     else:
         text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
         reader = csv.reader(text)
@@ -288,9 +309,9 @@ def read_records(
         convert = types or {}
         for row in reader:
             if len(row) != len(header):
-                yield BadRecord(f"line {reader.line_num}", f"has {len(row)} cells; the header has {len(header)}")
+                yield BadRecord(f"line {reader.line_num}", f"has {len(row)} cells; the header has {len(header)}"), True
                 continue
-            yield {name: _csv_value(cell, convert.get(name)) for name, cell in zip(header, row, strict=True)}
+            yield {name: _csv_value(cell, convert.get(name)) for name, cell in zip(header, row, strict=True)}, False
 
 
 def _csv_value(cell: str, convert: Callable[[str], Any] | None) -> Any:

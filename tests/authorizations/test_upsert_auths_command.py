@@ -94,3 +94,29 @@ def test_all_or_none_holds_for_the_whole_file_across_chunks(tmp_path: Path, admi
         assert list(Auth.objects.values_list("pk", "notes")) == [("A1", "before")]
         assert Auth.history.count() == history  # type: ignore[attr-defined]
     assert run(tmp_path, items[:4], *args).splitlines() == ["200: 1, 201: 3"]  # all valid: all written
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson"])
+@pytest.mark.parametrize(
+    ("escape", "message"),
+    [
+        ("\\u0000", "notes: may not contain the NUL character (\\u0000)"),
+        ("\\ud800", "notes: contains an unpaired surrogate (\\ud800); send valid Unicode text"),
+    ],
+)
+def test_a_file_string_that_cannot_be_stored_fails_its_record_alone(
+    tmp_path: Path, admin_user: Any, fmt: str, escape: str, message: str
+) -> None:
+    """Chunks read from clean JSON text skip the per-string check; one escape anywhere puts its chunk through it."""
+    records = [json.dumps(auth_item(f"T{n}")) for n in range(4)]
+    records[2] = records[2].replace('"auth_Number"', f'"notes": "x{escape}y", "auth_Number"', 1)
+    path = tmp_path / f"auths.{fmt}"
+    path.write_text("[" + ",\n".join(records) + "]" if fmt == "json" else "\n".join(records) + "\n")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 of 4 item"):
+        call_command("upsert_auths", str(path), "--database", "demo", "--chunk-size", "2", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "201: 3, 400: 1"
+    assert f"FAILED auth_Number='T2' [400] {message}" in lines
+    with use_vba_database("demo"):
+        assert sorted(Auth.objects.values_list("pk", flat=True)) == ["T0", "T1", "T3"]
