@@ -74,6 +74,10 @@ class TableSQL:
         different = "IS DISTINCT FROM" if self.vendor == "postgresql" else "IS NOT"
         return f"ON CONFLICT ({self.pk_column}) DO UPDATE SET {assignments} WHERE ({left}) {different} ({right})"
 
+    @cached_property
+    def datetime_positions(self) -> list[int]:
+        return [i for i, f in enumerate(self.fields) if isinstance(f, models.DateTimeField)]
+
     def sqlite_converters(self, ops: Any) -> list[Callable[[Any], Any] | None]:
         """SQLite stores datetimes and decimals the way Django's backend adapts them."""
         out: list[Callable[[Any], Any] | None] = []
@@ -231,8 +235,17 @@ def _upsert_postgresql(
         cursor.execute(f"DELETE FROM {temp}")
         with cursor.cursor.copy(f"COPY {temp} ({sql.column_list}) FROM STDIN") as copy:
             values = operator.itemgetter(*sql.attnames)
+            datetimes = sql.datetime_positions
+            texts: dict[Any, Any] = {None: None}  # each distinct datetime as COPY's text, once (with its offset)
             for row in rows:
-                copy.write_row(values(row))
+                line = list(values(row))
+                for i in datetimes:
+                    value = line[i]
+                    text = texts.get(value, texts)
+                    if text is texts:
+                        text = texts[value] = value.isoformat()
+                    line[i] = text
+                copy.write_row(line)
         statement, names = sql.upsert_with_history
         cursor.execute(statement.replace("{temp}", temp), history.params(names))
         return dict(cursor.fetchall())
