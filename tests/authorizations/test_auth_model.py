@@ -1,7 +1,6 @@
 """The Auth model mirrors VBA's table: names, NOT NULL defaults, lengths, exact numbers."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.db import DataError, IntegrityError, connections, models, transaction
@@ -10,9 +9,9 @@ from authorizations.models import Auth
 from authorizations.services import AUTH
 from config.api.records import vba_json_name
 from config.api.tenancy import use_vba_database
+from tests import contracts
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "vba.md"
-# The JSON names of vba.md's Auth table, in its order (also checked against the file when it is beside the repo).
+# The JSON names of vba.md's Auth table, in its order (also checked against the file).
 JSON_NAMES = [
     "auth_Number",
     "actual_From",
@@ -114,11 +113,10 @@ JSON_NAMES = [
 def test_json_names_are_exactly_vbas() -> None:
     assert list(AUTH.spec.json_names.values()) == JSON_NAMES
     assert len(JSON_NAMES) == 94
-    if SPEC.exists():
-        table = SPEC.read_text().split("### Auth (table")[1].split("### CareCase")[0]
-        assert re.findall(r"^\| (\w+) \| (\w+) \|", table, re.M) == [
-            (json, f.column) for json, f in zip(JSON_NAMES, Auth._meta.concrete_fields, strict=True)
-        ]
+    table = contracts.read_text("vba.md").split("### Auth (table")[1].split("### CareCase")[0]
+    assert re.findall(r"^\| (\w+) \| (\w+) \|", table, re.M) == [
+        (json, f.column) for json, f in zip(JSON_NAMES, Auth._meta.concrete_fields, strict=True)
+    ]
 
 
 @pytest.mark.parametrize(

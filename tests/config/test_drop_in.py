@@ -17,6 +17,7 @@ from rest_framework.test import APIClient as HttpClient
 from authorizations.models import Auth, Authorization
 from carecases.models import CareCase
 from config.api.tenancy import use_vba_database
+from tests import contracts
 from tests.authorizations.factories import auth_item
 from tests.authorizations.spry_fixtures import *  # noqa: F403
 from tests.authorizations.spry_fixtures import SpryApi, create_body, failed, ok
@@ -67,9 +68,6 @@ def test_an_accept_type_that_is_not_json_is_still_a_406(vba: Any) -> None:
     assert_problem(vba.call("GET", "auths", HTTP_ACCEPT="application/xml"), 406)
 
 
-VBA_DOCUMENT = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "vba-openapi.json"
-
-
 def every_vba_operation(refresh_token: str) -> list[tuple[str, str, str, Any, int]]:
     """(operationId, method, path, body, status) of each operation of VBA's document, in an order that works."""
     case = {"carePlan_Key": 5, "do_Not_Contact": False}
@@ -100,7 +98,7 @@ def every_vba_operation(refresh_token: str) -> list[tuple[str, str, str, Any, in
 
 
 def test_the_negotiation_list_is_every_operation_of_vbas_document() -> None:
-    document = json.loads(VBA_DOCUMENT.read_text())
+    document = json.loads(contracts.read_text("vba-openapi.json"))
     listed = sorted(op["operationId"] for item in document["paths"].values() for op in item.values())
     assert sorted(step[0] for step in every_vba_operation("")) == listed
 

@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
+from tests import contracts
 from tests.conftest import ALL
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=ALL)
@@ -38,7 +39,6 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=ALL)
 GENERATOR_VERSION = importlib.metadata.version("openapi-generator-cli")  # pinned in pyproject.toml (7.26.0)
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".generated-clients"
-VBA_DOCUMENT = ROOT.parent / "shared" / "spec" / "vba-openapi.json"
 PACKAGES = {"vba": "vba_client", "ours": "our_client"}
 
 
@@ -96,7 +96,7 @@ def generated(live_server: Any, django_db_blocker: Any) -> dict[str, ModuleType]
     request = urllib.request.Request(f"{live_server.url}/api/schema/", headers={"Accept": "application/json"})
     with django_db_blocker.unblock(), urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
         ours = response.read()
-    documents = {"vba": VBA_DOCUMENT.read_bytes(), "ours": ours}
+    documents = {"vba": contracts.read_bytes("vba-openapi.json"), "ours": ours}
     return {name: load(generate(documents[name], PACKAGES[name]), PACKAGES[name]) for name in PACKAGES}
 
 

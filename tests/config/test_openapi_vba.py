@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from rest_framework.test import APIClient as HttpClient
 
+from tests import contracts
 from tests.config.openapi_diff import differences
-
-VBA_DOCUMENT = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "vba-openapi.json"
 
 
 @pytest.fixture(scope="module")
 def vba() -> dict[str, Any]:
-    return json.loads(VBA_DOCUMENT.read_text())
+    return json.loads(contracts.read_text("vba-openapi.json"))
 
 
 @pytest.fixture
