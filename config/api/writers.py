@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -234,17 +234,8 @@ def _upsert_postgresql(
         )
         cursor.execute(f"DELETE FROM {temp}")
         with cursor.cursor.copy(f"COPY {temp} ({sql.column_list}) FROM STDIN") as copy:
-            values = operator.itemgetter(*sql.attnames)
-            datetimes = sql.datetime_positions
-            texts: dict[Any, Any] = {None: None}  # each distinct datetime as COPY's text, once (with its offset)
-            for row in rows:
-                line = list(values(row))
-                for i in datetimes:
-                    value = line[i]
-                    text = texts.get(value, texts)
-                    if text is texts:
-                        text = texts[value] = value.isoformat()
-                    line[i] = text
+            # each distinct datetime as COPY's text (with its offset)
+            for line in _column_values(sql, rows, sql.datetime_positions, dt.datetime.isoformat):
                 copy.write_row(line)
         statement, names = sql.upsert_with_history
         cursor.execute(statement.replace("{temp}", temp), history.params(names))
@@ -265,24 +256,32 @@ def existing_keys(model: type[models.Model], using: str, keys: Sequence[Any]) ->
     return found
 
 
-def _sqlite_params(sql: TableSQL, connection: Any, rows: Sequence[dict[str, Any]]) -> list[Any]:
-    """The rows' values in column order, as SQLite stores them. A batch's datetimes repeat (the audit stamps, an
-    item's from/thru dates), and the datetime objects are shared where the texts were (the date parser reads each
-    distinct text once): each distinct datetime is converted once."""
-    converters = sql.sqlite_converters(connection.ops)
-    datetimes = [i for i, c in enumerate(converters) if c is _sqlite_datetime]
-    others = [(i, c) for i, c in enumerate(converters) if c is not None and c is not _sqlite_datetime]
+def _column_values(
+    sql: TableSQL, rows: Iterable[dict[str, Any]], datetimes: Sequence[int], convert: Callable[[Any], Any]
+) -> Iterator[list[Any]]:
+    """Each row's values in column order, the datetimes at positions ``datetimes`` converted by ``convert``. A
+    batch's datetimes repeat (the audit stamps, an item's from/thru dates), and the datetime objects are shared where
+    the texts were (the date parser reads each distinct text once): each distinct datetime is converted once."""
     values_of = operator.itemgetter(*sql.attnames)
-    stored: dict[Any, Any] = {None: None}
-    params: list[Any] = []
+    converted: dict[Any, Any] = {None: None}
     for row in rows:
         values = list(values_of(row))
         for i in datetimes:
             value = values[i]
-            text = stored.get(value, stored)
-            if text is stored:
-                text = stored[value] = _sqlite_datetime(value)
+            text = converted.get(value, converted)
+            if text is converted:
+                text = converted[value] = convert(value)
             values[i] = text
+        yield values
+
+
+def _sqlite_params(sql: TableSQL, connection: Any, rows: Sequence[dict[str, Any]]) -> list[Any]:
+    """The rows' values in column order, as SQLite stores them (each distinct datetime converted once)."""
+    converters = sql.sqlite_converters(connection.ops)
+    datetimes = [i for i, c in enumerate(converters) if c is _sqlite_datetime]
+    others = [(i, c) for i, c in enumerate(converters) if c is not None and c is not _sqlite_datetime]
+    params: list[Any] = []
+    for values in _column_values(sql, rows, datetimes, _sqlite_datetime):
         for i, convert in others:
             values[i] = convert(values[i])
         params.extend(values)
