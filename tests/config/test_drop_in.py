@@ -98,7 +98,7 @@ def every_vba_operation(refresh_token: str) -> list[tuple[str, str, str, Any, in
 
 
 def test_the_negotiation_list_is_every_operation_of_vbas_document() -> None:
-    document = json.loads(contracts.read_text("vba-openapi.json"))
+    document = contracts.vba_openapi()
     listed = sorted(op["operationId"] for item in document["paths"].values() for op in item.values())
     assert sorted(step[0] for step in every_vba_operation("")) == listed
 

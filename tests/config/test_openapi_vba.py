@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from tests.config.openapi_diff import differences
 
 @pytest.fixture(scope="module")
 def vba() -> dict[str, Any]:
-    return json.loads(contracts.read_text("vba-openapi.json"))
+    return contracts.vba_openapi()
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@ the contract: a changed contract fails the tests until the copy here is refreshe
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parents[2] / "shared" / "spec"
@@ -21,3 +23,8 @@ def read_bytes(name: str) -> bytes:
 
 def read_text(name: str) -> str:
     return read_bytes(name).decode()
+
+
+def vba_openapi() -> dict[str, Any]:
+    """VBA's OpenAPI document for our operations, parsed."""
+    return json.loads(read_bytes("vba-openapi.json"))  # type: ignore[no-any-return]
