@@ -10,7 +10,10 @@
 * **NUL characters** (400) in the path or the query string: no record key or filter value may hold one, and
   PostgreSQL cannot even compare with one.
 
-Each answer is in the envelope of the API the path belongs to.
+Each answer is in the envelope of the API the path belongs to, and carries no hop-by-hop header (PEP 3333 forbids an
+application to set one: Django's development server asserts on it). Neither server takes an unread body for the next
+request: gunicorn's sync worker closes every connection, nginx in front buffers the whole body, and Django's
+development server reads what is left of the declared body before it reads the next request.
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ def body_limit(path: str) -> int:
     return int(settings.OTHER_MAX_BODY_BYTES)
 
 
-def error_response(request: HttpRequest, status: int, message: str) -> HttpResponse:
-    """``message`` in the envelope of the API of ``request.path`` (plain text outside the APIs)."""
+def error_response(request: HttpRequest, status: int, message: str, *, field: str = "body") -> HttpResponse:
+    """``message`` in the envelope of the API of ``request.path`` (plain text outside the APIs); ``field`` names what
+    a 400 is about (Spry's validation failures list it in their ``errors``)."""
     from config.api.envelope import vba_error_response
     from config.api.spry import spry_error_response
     from config.api.tenancy import VBA_API_PREFIX
@@ -43,7 +47,7 @@ def error_response(request: HttpRequest, status: int, message: str) -> HttpRespo
     if request.path.startswith(VBA_API_PREFIX):
         return vba_error_response(request, status, message)
     if request.path.startswith("/apis/"):
-        return spry_error_response(request, status, message)
+        return spry_error_response(request, status, message, field=field)
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
@@ -54,33 +58,35 @@ class RequestLimitsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         refusal = self.refusal(request)
         if refusal is not None:
-            response = error_response(request, *refusal)
-            response["Connection"] = "close"  # the unread body must not be taken for the next request
-            return response
+            status, message, field = refusal
+            return error_response(request, status, message, field=field)
         return self.get_response(request)
 
-    def refusal(self, request: HttpRequest) -> tuple[int, str] | None:
+    def refusal(self, request: HttpRequest) -> tuple[int, str, str] | None:
+        """``(status, message, field)`` of a request refused from its request line and headers, or None."""
         max_path = settings.MAX_PATH_LENGTH
         if len(request.path) > max_path:
-            return 414, f"The request path is {len(request.path)} characters long; at most {max_path} are allowed."
+            message = f"The request path is {len(request.path)} characters long; at most {max_path} are allowed."
+            return 414, message, "path"
         if "\x00" in request.path:
-            return 400, "The request path contains a NUL character (%00)."
+            return 400, "The request path contains a NUL character (%00).", "path"
         query = request.META.get("QUERY_STRING", "")
         if "%00" in query or "\x00" in query:
             names = sorted(name for name, values in request.GET.lists() if "\x00" in name + "".join(values))
-            return 400, f"Query parameter {', '.join(names) or 'name'}: may not contain a NUL character (%00)."
+            named = ", ".join(names) or "name"
+            return 400, f"Query parameter {named}: may not contain a NUL character (%00).", named
         chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
         if chunked and not request.META.get("CONTENT_LENGTH"):
             # Django reads no body without Content-Length: refuse it rather than act as if the body were empty.
-            return 411, "A request body needs a Content-Length header; chunked bodies are not accepted."
+            return 411, "A request body needs a Content-Length header; chunked bodies are not accepted.", "body"
         raw_length = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(raw_length)
         except ValueError:
-            return 400, "Content-Length is not a whole number."
+            return 400, "Content-Length is not a whole number.", "Content-Length"
         limit = body_limit(request.path)
         if length < 0:
-            return 400, "Content-Length is not a whole number."
+            return 400, "Content-Length is not a whole number.", "Content-Length"
         if length > limit:
-            return 413, f"Request body exceeds the limit of {limit} bytes."
+            return 413, f"Request body exceeds the limit of {limit} bytes.", "body"
         return None

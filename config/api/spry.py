@@ -214,8 +214,19 @@ class SpryRateThrottle(BaseThrottle):
         return max(self._wait, 0.001)
 
 
-def spry_error_response(request: HttpRequest, http_status: int, message: str) -> HttpResponse:
-    """The envelope for errors raised outside DRF (unknown URL, a crash in middleware)."""
+#: Spry's OAuth token endpoint: its refusals keep OAuth's HTTP 400 (RFC 6749 5.2), in Spry's envelope.
+TOKEN_PATH = "/apis/v2/oauth/token"
+
+
+def spry_error_response(request: HttpRequest, http_status: int, message: str, *, field: str = "body") -> HttpResponse:
+    """The envelope for errors raised outside DRF (unknown URL, a refused request line, a crash in middleware).
+
+    A 400 of the API is a validation failure: code 4000 with HTTP 200 and ``errors`` naming ``field``, exactly as
+    the views answer one (decisions.md, Spry 1)."""
+    if http_status == status.HTTP_400_BAD_REQUEST and not request.path.startswith(TOKEN_PATH):
+        body = spry_envelope(None, code=VALIDATION_FAILED, message=message)
+        body["errors"] = {field: [message]}
+        return HttpResponse(json.dumps(body), status=status.HTTP_200_OK, content_type="application/json")
     body = spry_envelope(None, code=_code_for_status(http_status), message=message)
     return HttpResponse(json.dumps(body), status=http_status, content_type="application/json")
 
