@@ -24,9 +24,11 @@ run: install
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-# Production (README "Production"): gunicorn (gunicorn.conf.py) from a virtualenv holding the runtime dependencies
-# only, static files collected and served by WhiteNoise. Set SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, VBA_DATABASES,
-# CACHE_URL (Redis, required for more than one worker) and, behind TLS, HTTPS=1.
+# Production (README "Production"): nginx on BIND (default 127.0.0.1:8000) in front of gunicorn (gunicorn.conf.py) on
+# a unix socket, both run by `manage.py serve` (config/api/management/commands/serve.py, template deploy/nginx.conf,
+# runtime files in data/run/), from a virtualenv holding the runtime dependencies only; static files collected and
+# served by WhiteNoise. Needs nginx (apt-get install nginx). Set SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL,
+# VBA_DATABASES, CACHE_URL (Redis, required for more than one worker) and, behind TLS, HTTPS=1.
 SERVE_VENV := .venv-serve
 $(SERVE_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(SERVE_VENV)
@@ -37,7 +39,7 @@ $(SERVE_VENV)/.installed: pyproject.toml
 serve: $(SERVE_VENV)/.installed
 	$(SERVE_VENV)/bin/python manage.py migrate_all
 	$(SERVE_VENV)/bin/python manage.py collectstatic --noinput --verbosity 0
-	$(SERVE_VENV)/bin/gunicorn -c gunicorn.conf.py
+	$(SERVE_VENV)/bin/python manage.py serve
 
 test: install test-sqlite test-postgres
 

@@ -1,13 +1,19 @@
 """gunicorn's configuration for production (``make serve``; README "Production").
 
-Every value can be overridden on the command line or with ``GUNICORN_CMD_ARGS``. The server refuses to start more
-than one worker when the cache is per-process (the rate limits would then be per worker, not per client).
+``make serve`` (``manage.py serve``) runs gunicorn with this file behind nginx, on a unix socket in its runtime
+directory: gunicorn's sync workers must not face clients directly (slow clients would hold every worker). ``BIND``
+is nginx's public address, not gunicorn's. Every value can be overridden on the command line or with
+``GUNICORN_CMD_ARGS``. The server refuses to start more than one worker when the cache is per-process (the rate
+limits would then be per worker, not per client).
 """
 
 import os
+from pathlib import Path
 
 wsgi_app = "config.wsgi:application"
-bind = os.environ.get("BIND", "127.0.0.1:8000")
+# manage.py serve passes --bind unix:<runtime directory>/gunicorn.sock; this default is the same socket with the
+# default runtime directory (data/run/), for a gunicorn started by hand behind an nginx configured by hand.
+bind = os.environ.get("GUNICORN_BIND", f"unix:{Path(__file__).resolve().parent / 'data' / 'run' / 'gunicorn.sock'}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 # gunicorn's sync worker, whose own refusals (request line or headers over the limits below, malformed HTTP) keep the
 # API's envelope under /vbasoftware/ and /apis/ (config/gunicorn_worker.py).
