@@ -60,8 +60,6 @@ class CareCaseInline(admin.TabularInline):
 class KeyedVBAAdmin(VBAModelAdmin):
     """A new record's key may be left at 0: the next key of the database's sequence is assigned on save."""
 
-    resource: Any
-
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {self.model._meta.pk.name: 0, **super().get_changeform_initial_data(request)}
 

@@ -31,6 +31,7 @@ def day(value: object) -> str:
 
 @register_vba(Auth)
 class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
+    resource = AUTH
     export_name = "auths"
     export_columns = list(AUTH.spec.json_names.values())
     actions = EXPORT_ACTIONS

@@ -10,8 +10,11 @@ The default site (``/admin/``) carries no database: users, grants, API clients a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property, update_wrapper
 from typing import Any, ClassVar
@@ -19,24 +22,29 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.filters import AllValuesFieldListFilter
-from django.contrib.admin.utils import quote
+from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.admin.widgets import AdminSplitDateTime, AdminTextareaWidget, AdminTextInputWidget
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connections, models
-from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db import connections, models, router, transaction
+from django.db.models import Max, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst, smart_split, unescape_string_literal
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.exceptions import NotHistoricalModelError
 from simple_history.template_utils import HistoricalRecordContextHelper
+from simple_history.utils import get_history_model_for_model
 
 from config.api.batch import stamp_audit
 from config.api.counting import count_rows, is_unfiltered
@@ -419,7 +427,493 @@ class StrictInline(StrictFields, admin.TabularInline):
     """A list inside a records form (say an authorization's ICD codes), under the same field rules as the form."""
 
 
-class StrictFormAdmin(StrictFields, admin.ModelAdmin):
+# -- no silent overwrite: every form and list carries the version it was read at ------------------------------
+
+#: The hidden field of a change form, a revert form and a delete confirmation: the record's version when the page
+#: was read.
+VERSION_FIELD = "_record_version"
+#: The hidden field of each row of a list (and of an action's confirmation page): "<version> <key>".
+ROW_VERSION_FIELD = "_row_version"
+MAX_LISTED_CHANGES = 20
+KEYS_PER_QUERY = 500
+#: Stamped on every save: the entry's who and when already say it.
+STAMP_FIELDS = frozenset({"update_date", "update_user", "updated_at"})
+
+
+@dataclass
+class Conflict:
+    """What changed a record after a page read it: one entry per history row newer than the page's version (who,
+    when, what), newest last; ``more`` entries beyond those listed."""
+
+    name: str  # "Auth A100"
+    changes: list[dict[str, Any]]
+    users: list[str]
+    more: int = 0
+    headline: str = ""
+    advice: str = ""
+
+    @property
+    def by(self) -> str:
+        return ", ".join(self.users) if self.users else "someone else"
+
+    def fields(self) -> list[str]:
+        """The labels of the fields (and lists) changed, each once."""
+        return list(dict.fromkeys(label for change in self.changes for label in change["labels"]))
+
+
+@dataclass
+class RecordCheck:
+    """The version check of one request: the record's version now (which a refused page carries, so that a
+    deliberate second save, once the person has seen the change, passes) and the conflict, if the page was stale."""
+
+    token: str
+    conflict: Conflict | None = None
+
+
+def _chunks(keys: list[Any]) -> Any:
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        yield keys[start : start + KEYS_PER_QUERY]
+
+
+def same_version(posted: str, token: str) -> bool:
+    """Whether a version a page carried is the record's version ``token`` (the history marker after the dot only
+    says where the page's history ends; it is not compared)."""
+    return posted.partition(".")[0] == token.partition(".")[0]
+
+
+def _marker(token: str) -> list[int] | None:
+    parts = token.partition(".")[2].split("-")
+    return [int(part) for part in parts] if all(part.isdigit() for part in parts) else None
+
+
+class VersionGuard:
+    """No silent overwrite (the API's If-Match rule, in the admin). Every change form, revert form and delete
+    confirmation carries the version of the record it showed (:data:`VERSION_FIELD`), every list row and action
+    confirmation the version of each row (:data:`ROW_VERSION_FIELD`). A save, revert, delete or writing action is
+    checked against the record's version in the transaction that writes it, the record locked
+    (``select_for_update`` on its own database): a stale page is refused — the form shown again (HTTP 409) with what
+    the person typed, the changes made meanwhile (from the record's history: who, when, which fields, old → new) and
+    the record's new version, so that a second save, once they have seen the change, goes through; a writing list
+    action does nothing and names the rows changed. Actions that only read (those allowed with the "view"
+    permission: the exports) are not checked. A post without a version (a page older than this rule, a script) is
+    not checked.
+
+    A version is ``<hash>.<history marker>``: the hash of the record (:meth:`record_hashes`; for a VBA record the
+    API's ETag) with the rows of the lists edited inside its form, and the newest history row of each then (which
+    tells the changes made since)."""
+
+    model: Any
+    admin_site: Any
+    inlines: ClassVar[Any]
+    opts: Any
+
+    change_form_template: Any = "admin/records_change_form.html"
+    delete_confirmation_template: Any = "admin/records_delete_confirmation.html"
+    delete_selected_confirmation_template: Any = "admin/records_delete_selected_confirmation.html"
+    object_history_form_template = "admin/records_history_form.html"
+
+    # -- versions --------------------------------------------------------------------------------------------
+
+    def record_database(self) -> str:
+        return router.db_for_write(self.model)
+
+    def version_inlines(self) -> list[tuple[Any, str]]:
+        """The lists edited inside the form (``(model, foreign key attname)``): their rows are part of the version.
+        A read-only list (a care plan's recent cases) is not."""
+        found = []
+        for inline in self.inlines:
+            editable = set(inline.fields or ()) - set(inline.readonly_fields) or inline.can_delete
+            if not editable:
+                continue
+            fk = next(
+                f
+                for f in inline.model._meta.concrete_fields
+                if f.is_relation and f.related_model is self.model and (not inline.fk_name or f.name == inline.fk_name)
+            )
+            found.append((inline.model, fk.attname))
+        return found
+
+    def record_hashes(self, objs: list[Any]) -> dict[Any, str]:
+        """The hash of each record's stored values with the rows of its lists (``{key: hash}``)."""
+        database = self.record_database()
+        lists: dict[Any, list[Any]] = {obj.pk: [] for obj in objs}
+        for model, fk in self.version_inlines():
+            attnames = [f.attname for f in model._meta.concrete_fields]
+            at = attnames.index(fk)
+            rows: dict[Any, list[Any]] = defaultdict(list)
+            for chunk in _chunks(list(lists)):
+                query = model._base_manager.using(database).filter(**{f"{fk}__in": chunk}).order_by("pk")
+                for row in query.values_list(*attnames):
+                    rows[row[at]].append(row)
+            for key, parts in lists.items():
+                parts.append(rows.get(key, []))
+        fields = self.model._meta.concrete_fields
+        hashes = {}
+        for obj in objs:
+            text = json.dumps([[getattr(obj, f.attname) for f in fields], lists[obj.pk]], default=str)
+            hashes[obj.pk] = hashlib.sha256(text.encode()).hexdigest()[:32]
+        return hashes
+
+    def history_markers(self, keys: list[Any]) -> dict[Any, list[int]]:
+        """The newest history row of each record and of each of its lists (``{key: [id, …]}``; 0: none)."""
+        database = self.record_database()
+        markers: dict[Any, list[int]] = {key: [] for key in keys}
+        for model, fk in [(self.model, self.model._meta.pk.attname), *self.version_inlines()]:
+            newest: dict[Any, int] = {}
+            history = _history_model(model)
+            if history is not None:
+                for chunk in _chunks(keys):
+                    query = history._default_manager.using(database).filter(**{f"{fk}__in": chunk}).order_by()
+                    newest.update(query.values_list(fk).annotate(newest=Max("history_id")))  # type: ignore[arg-type]
+            for key, marker in markers.items():
+                marker.append(newest.get(key) or 0)
+        return markers
+
+    def record_tokens(self, objs: list[Any]) -> dict[Any, str]:
+        """The version of each record (``{key: "<hash>.<marker>"}``)."""
+        hashes = self.record_hashes(objs)
+        markers = self.history_markers(list(hashes))
+        return {key: f"{hashes[key]}.{'-'.join(map(str, markers[key]))}" for key in hashes}
+
+    def _locked(self, keys: list[Any]) -> list[Any]:
+        """The records of ``keys``, locked until the transaction ends."""
+        manager = self.model._base_manager.using(self.record_database())
+        return [
+            obj for chunk in _chunks(keys) for obj in manager.select_for_update().filter(pk__in=chunk).order_by("pk")
+        ]
+
+    def _key(self, object_id: str) -> Any:
+        try:
+            return self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            return None
+
+    def check_version(self, request: HttpRequest, object_id: str, what: str) -> RecordCheck | None:
+        """Lock the record of ``object_id`` and compare its version with the one the posted page carried; remember
+        the outcome for the rest of the request. None if the record does not exist."""
+        key = self._key(object_id)
+        locked = self._locked([key]) if key is not None else []
+        if not locked:
+            return None
+        obj = locked[0]
+        check = RecordCheck(self.record_tokens([obj])[obj.pk])
+        posted = request.POST.get(VERSION_FIELD)
+        if posted and not same_version(posted, check.token):
+            check.conflict = self.describe_changes(request, obj.pk, posted, values=True)
+            conflict = check.conflict
+            conflict.headline = (
+                f"Not {what}: this {conflict.name} was changed by {conflict.by} after you opened this page."
+            )
+        request._record_check = check  # type: ignore[attr-defined]
+        return check
+
+    # -- what changed meanwhile -----------------------------------------------------------------------------------
+
+    def describe_changes(self, request: HttpRequest, key: Any, posted: str, *, values: bool) -> Conflict:
+        """The history rows of record ``key`` (and of its lists' rows) newer than the version ``posted``: who, when,
+        and the fields changed (with old → new values if ``values``: only fields the form shows)."""
+        database = self.record_database()
+        marker = _marker(posted)
+        entries: list[dict[str, Any]] = []
+        total = 0
+        helper = self._history_labels(request)
+        history = _history_model(self.model)
+        if history is not None and marker:
+            pk_name = self.model._meta.pk.attname
+            rows = history._default_manager.using(database).filter(**{pk_name: key, "history_id__gt": marker[0]})
+            total += rows.count()
+            newest = list(rows.order_by("-history_id")[:MAX_LISTED_CHANGES])[::-1]
+            base = newest[0].prev_record if newest else None  # the version before the oldest change listed
+            for row in newest:
+                entries.append(self._entry(row, self._record_items(row, base, helper, values)))
+                base = row
+        for (model, fk), since in zip(self.version_inlines(), (marker or [])[1:], strict=False):
+            history = _history_model(model)
+            if history is None:
+                continue
+            rows = history._default_manager.using(database).filter(**{fk: key, "history_id__gt": since})
+            total += rows.count()
+            for row in list(rows.order_by("-history_id")[:MAX_LISTED_CHANGES])[::-1]:
+                entries.append(self._entry(row, self._list_items(request, model, row, values)))
+        entries.sort(key=lambda entry: (entry["date"], entry["id"]))
+        users = _usernames([entry["user_id"] for entry in entries])
+        for entry in entries:
+            entry["who"] = users.get(entry["user_id"]) or "no staff user (an API client or a command)"
+        listed = entries[-MAX_LISTED_CHANGES:]
+        return Conflict(
+            name=f"{capfirst(self.opts.verbose_name)} {key}",
+            changes=listed,
+            users=list(dict.fromkeys(users[e["user_id"]] for e in entries if e["user_id"] in users)),
+            more=total - len(listed),
+        )
+
+    def _history_labels(self, request: HttpRequest) -> Callable[[Any], tuple[str, bool]]:
+        """A record field's label, and whether the form shows it."""
+        shown = set(flatten_fieldsets(self.get_fieldsets(request)))  # type: ignore[attr-defined]
+
+        def label(db_field: Any) -> tuple[str, bool]:
+            doc = self.field_docs.get(str(db_field.name))  # type: ignore[attr-defined]
+            text = doc.label if doc and doc.label else self.default_label(db_field)  # type: ignore[attr-defined]
+            return text, db_field.name in shown
+
+        return label
+
+    def _entry(self, row: Any, items: tuple[list[Any], list[str]]) -> dict[str, Any]:
+        local = timezone.localtime(row.history_date) if timezone.is_aware(row.history_date) else row.history_date
+        return {
+            "id": row.history_id,
+            "date": row.history_date,
+            "when": local.strftime("%Y-%m-%d %H:%M:%S"),
+            "user_id": row.history_user_id,
+            "items": items[0],
+            "labels": items[1],
+        }
+
+    def _record_items(
+        self, row: Any, base: Any, label: Callable[[Any], tuple[str, bool]], values: bool
+    ) -> tuple[list[Any], list[str]]:
+        if row.history_type == "+":
+            return ["created"], []
+        if row.history_type == "-":
+            return ["deleted"], []
+        if base is None:
+            return ["changed"], []
+        items: list[Any] = []
+        labels: list[str] = []
+        formatter = StaffTermsHistory(self.model, row, lambda f: label(f)[0])
+        for change in row.diff_against(base).changes:
+            if change.field in STAMP_FIELDS:
+                continue
+            text, shown = label(self.model._meta.get_field(change.field))
+            labels.append(text)
+            if values and shown:
+                formatted = formatter.format_delta_change(change)
+                items.append(format_html("{}: {} → {}", text, formatted.old, formatted.new))
+            else:
+                items.append(text)
+        if not items:
+            items = [row.history_change_reason or "saved"]
+        return items, labels
+
+    def _list_items(self, request: HttpRequest, model: Any, row: Any, values: bool) -> tuple[list[Any], list[str]]:
+        inline = next(i for i in self.get_inline_instances(request) if i.model is model)  # type: ignore[attr-defined]
+        plural = capfirst(str(model._meta.verbose_name_plural))
+        name = str(row.instance)
+        if row.history_type in ("+", "-"):
+            return [format_html("{}: {} {}", plural, "added" if row.history_type == "+" else "removed", name)], [plural]
+        previous = row.prev_record
+        changes: list[Any] = []
+        if previous is not None:
+            shown = set(inline.fields or ())
+            formatter = StaffTermsHistory(model, row, lambda f: inline.default_label(f))
+            for change in row.diff_against(previous).changes:
+                db_field = model._meta.get_field(change.field)
+                doc = inline.field_docs.get(change.field)
+                text = doc.label if doc and doc.label else inline.default_label(db_field)
+                if values and change.field in shown:
+                    formatted = formatter.format_delta_change(change)
+                    changes.append(format_html("{} {} → {}", text, formatted.old, formatted.new))
+                else:
+                    changes.append(text)
+        what = format_html("{}: changed {}", plural, name)
+        if changes:
+            what = format_html("{} ({})", what, format_html_join(", ", "{}", ((c,) for c in changes)))
+        return [what], [plural]
+
+    # -- change form, revert form, delete confirmation ------------------------------------------------------------
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+        check = getattr(request, "_record_check", None)
+        if check is None or check.conflict is None:
+            return form
+        conflict = check.conflict
+
+        class Refused(form):  # type: ignore[misc,valid-type]
+            """The page was stale: refused whatever else it holds; what was typed stays in the fields."""
+
+            def clean(self) -> Any:
+                cleaned = super().clean()
+                self.add_error(
+                    None,
+                    ValidationError(f"{conflict.headline} Nothing was saved: see the changes above.", code="stale"),
+                )
+                return cleaned
+
+        return Refused
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        if request.method != "POST" or object_id is None or "_saveasnew" in request.POST:
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        with transaction.atomic(using=self.record_database()):
+            check = self.check_version(request, object_id, "saved")
+            if check is not None and check.conflict is not None:
+                check.conflict.advice = (
+                    "What you typed is still in the form below. Check the changes, then save again to apply your "
+                    "input over them, or reload the page to discard it."
+                )
+            response = super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        return _refused_status(request, response)
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], add: bool = False, change: bool = False,
+        form_url: str = "", obj: Any = None,
+    ) -> Any:  # fmt: skip
+        if change and obj is not None and obj.pk is not None:
+            context.update(self._version_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)  # type: ignore[misc]
+
+    def _version_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        """The version a page carries: the one checked in this request (a refused page carries the record's new
+        version), else the record's as the page reads it."""
+        check = getattr(request, "_record_check", None)
+        if check is None:
+            check = RecordCheck(self.record_tokens([obj])[obj.pk])
+        return {"record_version": check.token, "record_version_field": VERSION_FIELD, "record_conflict": check.conflict}
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        if request.method != "POST":
+            return super().delete_view(request, object_id, extra_context)  # type: ignore[misc]
+        with transaction.atomic(using=self.record_database()):
+            check = self.check_version(request, object_id, "deleted")
+            if check is not None and check.conflict is not None:
+                check.conflict.advice = "Check the changes; to delete it as it is now, confirm again."
+                request.POST = QueryDict()  # type: ignore[misc]  # shows the confirmation again instead of deleting
+            response = super().delete_view(request, object_id, extra_context)  # type: ignore[misc]
+        return _refused_status(request, response)
+
+    def render_delete_form(self, request: HttpRequest, context: dict[str, Any]) -> Any:
+        obj = context.get("object")
+        if obj is not None:
+            context.update(self._version_context(request, obj))
+        return super().render_delete_form(request, context)  # type: ignore[misc]
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        """simple-history's "Revert" form writes the record too: it carries the version of the record as it is."""
+        if request.method != "POST":
+            key = self._key(object_id)
+            current = self.model._base_manager.using(self.record_database()).filter(pk=key).first()
+            extra = self._version_context(request, current) if current is not None else {}
+            return super().history_form_view(request, object_id, version_id, {**(extra_context or {}), **extra})  # type: ignore[misc]
+        with transaction.atomic(using=self.record_database()):
+            check = self.check_version(request, object_id, "reverted")
+            extra = {}
+            if check is not None:
+                if check.conflict is not None:
+                    check.conflict.advice = "Check the changes; to revert over them, press Revert again."
+                extra = {"record_version": check.token, "record_conflict": check.conflict}
+            response = super().history_form_view(request, object_id, version_id, {**(extra_context or {}), **extra})  # type: ignore[misc]
+        return _refused_status(request, response)
+
+    # -- lists and their actions ----------------------------------------------------------------------------------
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None and "action_checkbox" in changelist.list_display:
+            rows = list(changelist.result_list)  # the page's rows, read once: the template shows these objects
+            tokens = self.record_tokens(rows)
+            for row in rows:
+                row._record_token = tokens[row.pk]
+        return response
+
+    def action_checkbox(self, obj: Any) -> Any:
+        box = super().action_checkbox(obj)  # type: ignore[misc]
+        token = getattr(obj, "_record_token", None)
+        if token is None:
+            return box
+        return format_html('{}<input type="hidden" name="{}" value="{} {}">', box, ROW_VERSION_FIELD, token, obj.pk)
+
+    def _posted_action(self, request: HttpRequest) -> Any:
+        """The function of the action posted (as ``response_action`` picks it), or None."""
+        try:
+            index = int(request.POST.get("index", 0))
+        except ValueError:
+            index = 0
+        names = request.POST.getlist("action")
+        if not 0 <= index < len(names):
+            return None
+        action = self.get_actions(request).get(names[index])  # type: ignore[attr-defined]
+        return action[0] if action else None
+
+    def response_action(self, request: HttpRequest, queryset: QuerySet[Any], *args: Any, **kwargs: Any) -> Any:
+        """A writing action runs only if no selected row the page showed has changed since (the rows locked and
+        checked in the transaction of the action); its confirmation page carries the rows' versions."""
+        action = self._posted_action(request)
+        if action is None or set(getattr(action, "allowed_permissions", None) or ()) == {"view"}:
+            return super().response_action(request, queryset, *args, **kwargs)  # type: ignore[misc]
+        posted = {
+            key: token
+            for token, _space, key in (value.partition(" ") for value in request.POST.getlist(ROW_VERSION_FIELD))
+            if key
+        }
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        with transaction.atomic(using=self.record_database()):
+            keys = [key for key in dict.fromkeys(selected) if key in posted]
+            typed = [k for k in (self._key(key) for key in keys) if k is not None]
+            locked = {str(obj.pk): obj for obj in self._locked(typed)}
+            tokens = self.record_tokens(list(locked.values()))
+            stale = [key for key in keys if key not in locked or not same_version(posted[key], tokens[locked[key].pk])]
+            if stale:
+                self.message_user(request, self._stale_rows(request, stale, posted, locked), messages.ERROR)  # type: ignore[attr-defined]
+                return None
+            response = super().response_action(request, queryset, *args, **kwargs)  # type: ignore[misc]
+            if isinstance(response, TemplateResponse) and response.context_data is not None:
+                if request.POST.get("select_across") != "1":
+                    queryset = queryset.filter(pk__in=selected)
+                rows = list(queryset)
+                current = self.record_tokens(rows)
+                response.context_data["row_versions"] = [f"{current[row.pk]} {row.pk}" for row in rows]
+                response.context_data["row_version_field"] = ROW_VERSION_FIELD
+            return response
+
+    def _stale_rows(
+        self, request: HttpRequest, stale: list[str], posted: dict[str, str], locked: dict[str, Any]
+    ) -> str:
+        """The refusal of an action: each row changed since the list was shown, who changed it and which fields
+        (no values: a list shows fewer fields than a form)."""
+        parts = []
+        for key in stale:
+            conflict = self.describe_changes(request, self._key(key), posted[key], values=False)
+            what = "deleted" if key not in locked else "changed"
+            fields = conflict.fields()
+            parts.append(f"{key} was {what} by {conflict.by}" + (f" ({', '.join(fields)})" if fields else ""))
+        name = self.opts.verbose_name_plural if len(stale) > 1 else self.opts.verbose_name
+        return (
+            f"Nothing was done: {'; '.join(parts)} after this list was shown. Check the {name} and run the action "
+            f"again."
+        )
+
+
+def _refused_status(request: HttpRequest, response: Any) -> Any:
+    """A page shown again because it was stale answers 409 Conflict."""
+    check = getattr(request, "_record_check", None)
+    if check is not None and check.conflict is not None and response.status_code == 200:
+        response.status_code = 409
+    return response
+
+
+def _history_model(model: Any) -> Any:
+    try:
+        return get_history_model_for_model(model)
+    except NotHistoricalModelError:
+        return None
+
+
+def _usernames(ids: list[Any]) -> dict[Any, str]:
+    """Usernames by id (users live in ``default``, whatever database the history is in)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    users = get_user_model()._default_manager.using("default").filter(pk__in=wanted)
+    return {user.pk: user.get_username() for user in users}
+
+
+class StrictFormAdmin(VersionGuard, StrictFields, admin.ModelAdmin):
     """A records admin: the field rules of :class:`StrictFields`, and a form saved untouched (its lists included)
     writes nothing: no save, no audit stamp, no history row, no log entry."""
 
@@ -563,6 +1057,11 @@ class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
 
     readonly_fields: ClassVar[list[str] | tuple[str, ...]] = AUDIT_FIELDS
     paginator = EstimatedCountPaginator
+    resource: ClassVar[Any]  # the record's BatchResource (its ETag is the record's version)
+
+    def record_hashes(self, objs: list[Any]) -> dict[Any, str]:
+        """A VBA record's version is the ETag the API computes for it (without its quotes)."""
+        return {obj.pk: self.resource.etag(obj).strip('"') for obj in objs}
 
     def _in_site_database(self) -> bool:
         database = getattr(self.admin_site, "database", None)

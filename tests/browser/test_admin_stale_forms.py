@@ -1,0 +1,67 @@
+"""No silent overwrite, in Chromium: two staff members, each in a browser of their own, open the same Auth; the first
+saves a change to Notes, the second's save is refused with who changed what, keeps what they typed, and goes through
+when they save again."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from playwright.sync_api import Browser, BrowserContext, expect
+
+from authorizations.models import Auth
+from config.api.tenancy import use_vba_database
+from tests.browser.conftest import VIEWPORT, log_in_as
+
+pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+
+CHANGE = "/admin/db/demo/authorizations/auth/DEMO0007/change/"
+SAVE = "input[name=_save]"
+
+
+@pytest.fixture
+def second(browser: Browser, live_server: Any) -> Iterator[BrowserContext]:
+    """A second staff member's browser (its own profile and login)."""
+    get_user_model().objects.create_superuser("ben", password="ben-password")
+    context = browser.new_context(viewport=VIEWPORT, base_url=live_server.url)  # type: ignore[arg-type]
+    context.set_default_timeout(15_000)
+    log_in_as(context, live_server, "ben")
+    yield context
+    context.close()
+
+
+def notes() -> str | None:
+    with use_vba_database("demo"):
+        return Auth.objects.get(pk="DEMO0007").notes
+
+
+def test_the_second_save_of_a_stale_auth_form_is_refused_and_kept(
+    context: BrowserContext, second: BrowserContext, live_server: Any
+) -> None:
+    call_command("seed_demo", stdout=io.StringIO())
+    log_in_as(context, live_server, "demo")
+    first_page, second_page = context.new_page(), second.new_page()
+    first_page.goto(CHANGE)
+    second_page.goto(CHANGE)
+
+    first_page.fill("#id_notes", "Called the member: approved by phone.")
+    first_page.click(SAVE)
+    expect(first_page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    second_page.fill("#id_notes", "Waiting for the provider's records.")
+    second_page.click(SAVE)
+    conflict = second_page.locator("#record-conflict")
+    expect(conflict).to_contain_text("Not saved: this Auth DEMO0007 was changed by demo")
+    expect(conflict).to_contain_text("Notes:")
+    expect(conflict).to_contain_text("Called the member: approved by phone.")
+    expect(second_page.locator("#id_notes")).to_have_value("Waiting for the provider's records.")
+    expect(second_page.locator("#vba-database-name")).to_have_text("Database: demo")
+    assert notes() == "Called the member: approved by phone."
+
+    second_page.click(SAVE)  # ben has read the change: his second save goes through
+    expect(second_page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert notes() == "Waiting for the provider's records."
