@@ -1,11 +1,21 @@
 """``/healthz`` (the process answers) and ``/readyz`` (every database answers a query), for load balancers and
-orchestrators. Neither needs credentials nor reveals more than each database's name and state."""
+orchestrators. Neither needs credentials nor reveals more than each database's name and state.
+
+``/readyz``: 200 ``{"status": "ok", "databases": {...}}`` when every database answers; 503 ``"unavailable"`` naming
+the unreachable ones otherwise. On a shared cache (Redis) it also says ``"cache": "ok" | "unreachable"``: Redis away
+is ``"degraded"`` with HTTP 200, since requests are still served (the rate limits fall back to per-process buckets,
+:mod:`config.api.ratelimit`)."""
 
 from __future__ import annotations
 
-from django.db import DatabaseError, connections
+from typing import Any
+
+from django.db import Error, connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
+
+from config.api.dbfaults import discard_broken_connections
+from config.api.ratelimit import cache_is_shared, redis_reachable
 
 
 @require_safe
@@ -21,8 +31,14 @@ def readyz(request: HttpRequest) -> JsonResponse:
             with connections[alias].cursor() as cursor:
                 cursor.execute("SELECT 1")
             databases[alias] = "ok"
-        except DatabaseError:
+        except Error:  # DatabaseError, or InterfaceError (a closed connection)
             databases[alias] = "unreachable"
+    if not all(state == "ok" for state in databases.values()):
+        discard_broken_connections()  # the next probe (or request) connects afresh
     ready = all(state == "ok" for state in databases.values())
-    body = {"status": "ok" if ready else "unavailable", "databases": databases}
+    body: dict[str, Any] = {"status": "ok" if ready else "unavailable", "databases": databases}
+    if cache_is_shared():
+        body["cache"] = "ok" if redis_reachable() else "unreachable"
+        if ready and body["cache"] != "ok":
+            body["status"] = "degraded"
     return JsonResponse(body, status=200 if ready else 503)

@@ -1,16 +1,26 @@
+import sys
 from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.urls import URLPattern, URLResolver, include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.api.admin import select_database, vba_sites
 from config.api.auth_views import UserAuthenticationView, UserRefreshTokensView
+from config.api.dbfaults import (
+    UNAVAILABLE_MESSAGE,
+    discard_broken_connections,
+    is_unavailable,
+    log_unavailable,
+    retry_after,
+)
 from config.api.envelope import INTERNAL_ERROR, vba_error_response
 from config.api.limits import error_response
+from config.api.middleware import current_activity_id
 from config.api.spry import INTERNAL_ERROR as SPRY_INTERNAL_ERROR
 from config.api.spry import SPRY_API_PREFIX, spry_error_response
 from config.api.tenancy import VBA_API_PREFIX
@@ -57,7 +67,27 @@ def handler400(request: HttpRequest, exception: Exception | None = None) -> Http
     return defaults.bad_request(request, exception)  # type: ignore[arg-type]
 
 
+def handler503(request: HttpRequest, exception: BaseException) -> HttpResponse:
+    """The database is unavailable (:func:`config.api.dbfaults.is_unavailable`): 503 with ``Retry-After``, in the
+    envelope of the API of the path (VBA problem details; Spry code 5003), else a plain page rendered without the
+    request (its context processors would ask the database again)."""
+    log_unavailable(exception, current_activity_id())
+    discard_broken_connections()
+    if request.path.startswith(VBA_API_PREFIX):
+        return vba_error_response(request, 503, UNAVAILABLE_MESSAGE)
+    if request.path.startswith(SPRY_API_PREFIX):
+        return spry_error_response(request, 503, UNAVAILABLE_MESSAGE)
+    response = HttpResponse(render_to_string("503.html"), status=503, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = retry_after()
+    return response
+
+
 def handler500(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Django calls it for an exception nothing else answered (in a view or in middleware: the admin's session and
+    user lookups) while the exception is being handled: an unavailable database is a 503, anything else a 500."""
+    exception = sys.exc_info()[1]
+    if exception is not None and is_unavailable(exception):
+        return handler503(request, exception)
     if request.path.startswith(VBA_API_PREFIX):
         return vba_error_response(request, 500, INTERNAL_ERROR)
     if request.path.startswith(SPRY_API_PREFIX):

@@ -13,7 +13,10 @@ another would give (decisions.md 4-9), while doing the work in bulk:
    of their own: ``INSERT … ON CONFLICT`` serializes them on each key (in key order: no deadlock) and says which
    rows it inserted; a row whose outcome contradicts its item (a create that found the key, a generated key that
    someone created meanwhile) undoes the write, which is done again without it (or with a fresh key);
-4. if the database refuses the bulk write, retry item by item in savepoints so that one bad item fails alone.
+4. if the database refuses the bulk write, retry item by item in savepoints so that one bad item fails alone (400
+   naming the field where the database names its column; 409 for a conflict with another record). An error that
+   says the database is unavailable (:mod:`config.api.dbfaults`) is no item's fault: it fails the whole call
+   (the API answers 503) and the transaction writes nothing.
 
 ``allOrNone``: when any item fails nothing is written; the others answer 424.
 """
@@ -32,6 +35,7 @@ from typing import Any
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 
+from config.api.dbfaults import is_unavailable, refusal
 from config.api.middleware import current_activity_id
 from config.api.models import KeySequence
 from config.api.parsers import CheckedArray
@@ -143,6 +147,11 @@ class BatchResource:
         return {}
 
     # -- helpers ---------------------------------------------------------------------------------------------
+    def json_name_of_column(self, column: str) -> str | None:
+        """The JSON name of the model field stored in table column ``column`` (as a database names it), or None."""
+        by_column = {str(f.column).lower(): self.spec.json_names[f.attname] for f in self.spec.concrete_fields}
+        return by_column.get(column.lower())
+
     def sent_key(self, item: Any) -> Any:
         return item.get(self.key_json) if isinstance(item, dict) else None
 
@@ -393,12 +402,15 @@ def _write(
 ) -> tuple[dict[Any, bool], dict[Any, tuple[int, str]]]:
     """Write in bulk; if the database refuses, write row by row in savepoints so that only the refused rows fail.
     Returns ``{key: inserted}`` of the rows written (inserted, or changed) and ``{key: (status, message)}`` of the
-    refused ones."""
+    refused ones. Only a row's own value fails it: an error that says the database is unavailable (a lost
+    connection, a shutdown, a deadlock... :func:`config.api.dbfaults.is_unavailable`), in bulk or on any row, is
+    raised, so that the whole request fails (503) and its transaction writes nothing."""
     try:
         with transaction.atomic(using=using):
             return resource.writer.write(resource, using, rows, history=history, keep_audit=keep_audit), {}
-    except DatabaseError:
-        pass
+    except DatabaseError as exc:
+        if is_unavailable(exc):
+            raise
     written: dict[Any, bool] = {}
     refused: dict[Any, tuple[int, str]] = {}
     for row in rows:
@@ -406,11 +418,23 @@ def _write(
         try:
             with transaction.atomic(using=using):
                 written.update(resource.writer.write(resource, using, [row], history=history, keep_audit=keep_audit))
-        except IntegrityError:
-            refused[key] = (409, f"The database refused this {resource.label}: it conflicts with another record")
-        except DatabaseError:
-            refused[key] = (400, f"The database refused this {resource.label}: a value is out of range")
+        except DatabaseError as exc:
+            if is_unavailable(exc):
+                raise
+            refused[key] = _refusal(resource, exc)
     return written, refused
+
+
+def _refusal(resource: BatchResource, exc: DatabaseError) -> tuple[int, str]:
+    """The status and message of a row the database refused: 409 when it conflicts with another record, else 400
+    naming the field (its JSON name) where the database names the column, with the database's primary message."""
+    said = refusal(exc)
+    if said.conflict:
+        return 409, f"The database refused this {resource.label}: it conflicts with another record ({said.message})"
+    field = resource.json_name_of_column(said.column) if said.column else None
+    if field:
+        return 400, f"{field}: the database refused the value ({said.message})"
+    return 400, f"The database refused this {resource.label}: {said.message}"
 
 
 def _not_applied(resource: BatchResource, sent: Sequence[Any], results: list[ItemResult | None]) -> BatchOutcome:

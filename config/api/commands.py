@@ -15,12 +15,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import Error, transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from config.api.batch import BatchResource, ItemResult, batch_upsert, collector_paused
+from config.api.dbfaults import describe, is_unavailable
 from config.api.recordfiles import (
     FORMATS,
     BadRecord,
@@ -99,11 +100,32 @@ class ImportCommand(BaseCommand):
         return {}
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self._counts: Counter[int] = Counter()
+        try:
+            self._handle(options)
+        except Error as exc:
+            if not is_unavailable(exc):
+                raise
+            done = sorted((status, n) for status, n in self._counts.items() if n)
+            if options.get("all_or_none"):
+                what = "--all-or-none: nothing was written"
+            elif done:
+                what = (
+                    "the chunk being written was not written; the chunks before it were ("
+                    + ", ".join(f"{status}: {n}" for status, n in done)
+                    + ")"
+                )
+            else:
+                what = "nothing was written"
+            raise CommandError(f"The database is unavailable ({describe(exc)}); {what}.") from None
+
+    def _handle(self, options: dict[str, Any]) -> None:
         path = Path(options["file"])
         fmt = file_format(options["file"], options["format"])
         user = self._user(options.get("user"))
         size = options["chunk_size"] or settings.VBA_BATCH_MAX_ITEMS
         counts: Counter[int] = Counter()
+        self._counts = counts  # (what was written when the database goes away)
         failed: list[ItemResult] = []  # counts and failures only: a file of any size takes constant memory
         try:
             stream = path.open("rb")

@@ -19,6 +19,13 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 from rest_framework_simplejwt.exceptions import InvalidToken
 
+from config.api.dbfaults import (
+    UNAVAILABLE_MESSAGE,
+    discard_broken_connections,
+    is_unavailable,
+    log_unavailable,
+    retry_after,
+)
 from config.api.middleware import current_activity_id
 from config.api.renderers import SafeJSONRenderer
 
@@ -105,6 +112,12 @@ def _token_problem(exc: InvalidToken) -> str:
 
 def vba_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     request = context["request"]
+    if is_unavailable(exc):  # the database is away: 503 with Retry-After, whatever was being done
+        set_rollback()
+        log_unavailable(exc, current_activity_id())
+        discard_broken_connections()
+        problem_503 = problem(status.HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, request.path)
+        return Response(problem_503, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": retry_after()})
     response = exception_handler(exc, context)
     if response is None:
         set_rollback()
@@ -124,7 +137,10 @@ def vba_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 def vba_error_response(request: HttpRequest, status_code: int, detail: str) -> HttpResponse:
     """The envelope for errors raised outside DRF (unknown URL, a crash in middleware)."""
     body = envelope(error=problem(status_code, detail, request.path))
-    return HttpResponse(json.dumps(body), status=status_code, content_type="application/json")
+    response = HttpResponse(json.dumps(body), status=status_code, content_type="application/json")
+    if status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+        response["Retry-After"] = retry_after()
+    return response
 
 
 class PayloadTooLarge(exceptions.APIException):

@@ -5,10 +5,17 @@ most ``burst``) has a token. On Redis (``CACHE_URL=redis://...``, django-redis) 
 atomic across processes and hosts, timed by the Redis server's clock. On a per-process cache (local memory, the
 default for development and tests) a lock makes it atomic within the process; ``gunicorn.conf.py`` refuses to start
 more than one worker on such a cache, since each worker would then keep its own buckets.
+
+**Redis away.** When Redis does not answer (refused, lost, or past the cache's socket timeouts, ``settings.CACHES``),
+requests are still served: every limit falls back to buckets kept in this process's memory (each worker then
+enforces the limit on its own share of the traffic). One warning is logged when Redis goes away, one info line when
+it is back. While it is away Redis is tried again at most every :data:`RETRY_INTERVAL` seconds (a circuit breaker),
+so requests do not each pay a connection attempt; the first answer from Redis puts the shared buckets back in use.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -16,6 +23,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django_redis.client import DefaultClient
+
+logger = logging.getLogger("vbapi.dependencies")
+
+#: Seconds between two attempts to reach Redis while it is away.
+RETRY_INTERVAL = 1.0
 
 #: Stores the bucket's "theoretical arrival time" (GCRA); answers the seconds to wait, or -1 when admitted.
 _GCRA_SCRIPT = """
@@ -53,6 +66,120 @@ def _redis_take(key: str, interval: float, tolerance: float, ttl_ms: int) -> flo
     return None if wait < 0 else wait
 
 
+def _redis_errors() -> tuple[type[BaseException], ...]:
+    """What a Redis that is away raises: refused, lost, timed out (redis-py, django-redis), or a socket error."""
+    from django_redis.exceptions import ConnectionInterrupted
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (RedisConnectionError, RedisTimeoutError, ConnectionInterrupted, OSError)
+
+
+class RedisBreaker:
+    """Whether Redis is up as far as this process knows, and when it may be tried again (a circuit breaker). Logs
+    one warning per outage (when it starts) and one info line when Redis answers again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.down_since: float | None = None
+        self.next_try = 0.0
+
+    @property
+    def is_down(self) -> bool:
+        return self.down_since is not None
+
+    def is_open(self) -> bool:
+        """Redis is away and was tried less than :data:`RETRY_INTERVAL` ago: do not try it now."""
+        return self.down_since is not None and time.monotonic() < self.next_try
+
+    def may_try(self) -> bool:
+        return not self.is_open()
+
+    def failed(self, error: BaseException) -> None:
+        with self._lock:
+            self.next_try = time.monotonic() + RETRY_INTERVAL
+            if self.down_since is not None:
+                return
+            self.down_since = time.monotonic()
+        logger.warning(
+            "Redis (the shared cache) is unreachable (%s: %s); rate limits and login throttling fall back to "
+            "per-process limits until it answers again",
+            type(error).__name__,
+            str(error)[:200],
+        )
+
+    def succeeded(self) -> None:
+        if self.down_since is None:
+            return
+        with self._lock:
+            if self.down_since is None:
+                return
+            away = time.monotonic() - self.down_since
+            self.down_since = None
+        logger.info("Redis (the shared cache) answers again after %.1fs; the shared rate limits are back", away)
+
+
+class BreakerRedisClient(DefaultClient):
+    """django-redis' client (``CACHES["default"]["OPTIONS"]["CLIENT_CLASS"]``, set by the settings for Redis) that
+    refuses at once, with redis-py's ``ConnectionError``, while the breaker holds Redis for away: whatever else uses
+    the cache (the list counts) falls back without paying a connection attempt or a timeout per call."""
+
+    def get_client(self, write: bool = True, tried: list[int] | None = None, **kwargs: Any) -> Any:
+        if breaker.is_open():
+            from redis.exceptions import ConnectionError as RedisConnectionError
+
+            raise RedisConnectionError("Redis is unreachable (tried again within a second)")
+        return super().get_client(write, tried, **kwargs)
+
+
+breaker = RedisBreaker()
+
+
+def redis_reachable() -> bool:
+    """Whether Redis answers a PING now (``/readyz``); tells the breaker what it found."""
+    from django_redis import get_redis_connection
+
+    try:
+        get_redis_connection("default").ping()
+    except _redis_errors() as error:
+        breaker.failed(error)
+        return False
+    breaker.succeeded()
+    return True
+
+
+_memory: dict[str, tuple[float, float]] = {}  # key → (theoretical arrival time, expiry), the fallback's buckets
+_memory_lock = threading.Lock()
+
+
+def _memory_take(key: str, interval: float, tolerance: float, ttl_ms: int) -> float | None:
+    """The bucket in this process's memory (the fallback while Redis is away; not the cache, which is Redis)."""
+    with _memory_lock:
+        now = time.time()
+        if len(_memory) > 10_000:  # drop expired buckets now and then: the keys include source addresses
+            for stale in [k for k, (_, expires) in _memory.items() if expires < now]:
+                del _memory[stale]
+        tat, expires = _memory.get(key, (0.0, 0.0))
+        tat = max(tat if expires >= now else 0.0, now)
+        if tat - now > tolerance:
+            return tat - now - tolerance
+        _memory[key] = (tat + interval, now + ttl_ms / 1000)
+        return None
+
+
+def _shared_take(key: str, interval: float, tolerance: float, ttl_ms: int) -> float | None:
+    """Redis' bucket, or this process's while Redis is away."""
+    if breaker.may_try():
+        try:
+            wait = _redis_take(key, interval, tolerance, ttl_ms)
+        except _redis_errors() as error:
+            breaker.failed(error)
+        else:
+            breaker.succeeded()
+            return wait
+    return _memory_take(key, interval, tolerance, ttl_ms)
+
+
 def _local_take(key: str, interval: float, tolerance: float, ttl_ms: int) -> float | None:
     with _lock:
         now = time.time()
@@ -73,7 +200,7 @@ def take(key: str, rate: float, burst: int) -> float | None:
     tolerance = interval * (max(1, burst) - 1)
     ttl_ms = math.ceil((tolerance + interval) * 1000) + 1000
     if cache_is_shared():
-        return _redis_take(key, interval, tolerance, ttl_ms)
+        return _shared_take(key, interval, tolerance, ttl_ms)
     return _local_take(key, interval, tolerance, ttl_ms)
 
 

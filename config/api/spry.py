@@ -2,7 +2,8 @@
 
 Codes (decisions.md, Spry 1): 2000 success; 4000 validation failure (HTTP 200, with an extra ``errors`` object
 ``{field: [messages]}``); 4004 not found (HTTP 200); 4001 missing/invalid/expired token (HTTP 401); 4003 not allowed
-(HTTP 403); 4029 rate limited (HTTP 429); 5000 server error (HTTP 500, no internals). Other HTTP-level failures
+(HTTP 403); 4029 rate limited (HTTP 429); 5000 server error (HTTP 500, no internals); 5003 the database is
+unavailable (HTTP 503 with ``Retry-After``: README, Contract notes). Other HTTP-level failures
 follow the same pattern, ``4000 + (status - 400)``: an unknown path is 4004 with HTTP 404, a wrong method 4005 with
 HTTP 405, a body over the size limit 4013 with HTTP 413.
 
@@ -35,6 +36,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import set_rollback
 
+from config.api.dbfaults import (
+    UNAVAILABLE_MESSAGE,
+    discard_broken_connections,
+    is_unavailable,
+    log_unavailable,
+    retry_after,
+)
 from config.api.middleware import current_activity_id
 from config.api.parsers import StrictJSONParser
 from config.api.ratelimit import parse_rate, take
@@ -51,6 +59,7 @@ FORBIDDEN = 4003
 NOT_FOUND = 4004
 RATE_LIMITED = 4029
 SERVER_ERROR = 5000
+SERVICE_UNAVAILABLE = 5003
 
 SUCCESS_MESSAGE = "Success"
 INTERNAL_ERROR = "An unexpected error occurred; please try again later."
@@ -112,6 +121,8 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _code_for_status(http_status: int) -> int:
+    if http_status == status.HTTP_503_SERVICE_UNAVAILABLE:
+        return SERVICE_UNAVAILABLE
     if http_status >= 500:
         return SERVER_ERROR
     return 4000 + (http_status - 400)
@@ -149,6 +160,11 @@ def spry_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
         if wait is not None:
             headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    elif is_unavailable(exc):  # the database is away: 5003 (HTTP 503) with Retry-After
+        log_unavailable(exc, current_activity_id())
+        discard_broken_connections()
+        http_status, code, message = status.HTTP_503_SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
+        headers["Retry-After"] = retry_after()
     else:
         logger.exception("Unhandled error in a Spry API view activityID=%s", current_activity_id(), exc_info=exc)
         http_status, code, message = status.HTTP_500_INTERNAL_SERVER_ERROR, SERVER_ERROR, INTERNAL_ERROR
@@ -228,7 +244,10 @@ def spry_error_response(request: HttpRequest, http_status: int, message: str, *,
         body["errors"] = {field: [message]}
         return HttpResponse(json.dumps(body), status=status.HTTP_200_OK, content_type="application/json")
     body = spry_envelope(None, code=_code_for_status(http_status), message=message)
-    return HttpResponse(json.dumps(body), status=http_status, content_type="application/json")
+    response = HttpResponse(json.dumps(body), status=http_status, content_type="application/json")
+    if http_status == status.HTTP_503_SERVICE_UNAVAILABLE:
+        response["Retry-After"] = retry_after()
+    return response
 
 
 class HeaderOnlyOAuthLibCore(OAuthLibCore):

@@ -233,7 +233,8 @@ def _upsert_postgresql(
             f"CREATE TEMP TABLE IF NOT EXISTS {temp} (LIKE {sql.table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
         )
         cursor.execute(f"DELETE FROM {temp}")
-        with cursor.cursor.copy(f"COPY {temp} ({sql.column_list}) FROM STDIN") as copy:
+        # (psycopg's own COPY raises psycopg's errors: as Django's, as its cursors do, the engine can tell them apart)
+        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {temp} ({sql.column_list}) FROM STDIN") as copy:
             # each distinct datetime as COPY's text (with its offset)
             for line in _column_values(sql, rows, sql.datetime_positions, dt.datetime.isoformat):
                 copy.write_row(line)
@@ -296,15 +297,17 @@ def _upsert_sqlite(connection: Any, sql: TableSQL, rows: Sequence[dict[str, Any]
     connection.ensure_connection()
     raw = connection.connection.cursor()
     try:
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            params = _sqlite_params(sql, connection, chunk)
-            raw.execute(
-                f"INSERT INTO {sql.table} AS t ({sql.column_list}) VALUES "
-                f"{', '.join([placeholder] * len(chunk))} {sql.conflict_clause} RETURNING {sql.pk_column}",
-                params,
-            )
-            written.update(row[0] for row in raw.fetchall())
+        # (the raw cursor raises sqlite3's errors: as Django's, as its own cursors do, the engine can tell them apart)
+        with connection.wrap_database_errors:
+            for start in range(0, len(rows), per_statement):
+                chunk = rows[start : start + per_statement]
+                params = _sqlite_params(sql, connection, chunk)
+                raw.execute(
+                    f"INSERT INTO {sql.table} AS t ({sql.column_list}) VALUES "
+                    f"{', '.join([placeholder] * len(chunk))} {sql.conflict_clause} RETURNING {sql.pk_column}",
+                    params,
+                )
+                written.update(row[0] for row in raw.fetchall())
     finally:
         raw.close()
     return written
