@@ -172,6 +172,17 @@ MAX_PATH_LENGTH = env.int("MAX_PATH_LENGTH", default=2048)
 LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", default="20/minute")
 
 REST_FRAMEWORK: dict[str, Any] = {
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+    # A Redis that hangs must not hang requests: short socket timeouts (seconds), unless CACHE_URL's query sets them
+    # (?socket_connect_timeout=…&socket_timeout=…). Past them the rate limits fall back to per-process buckets.
+    _redis_options = CACHES["default"].setdefault("OPTIONS", {})
+    _redis_options.setdefault("SOCKET_CONNECT_TIMEOUT", env.float("REDIS_CONNECT_TIMEOUT", default=0.5))
+    _redis_options.setdefault("SOCKET_TIMEOUT", env.float("REDIS_SOCKET_TIMEOUT", default=0.5))
+    # While Redis is away every cache call is refused at once for a second before Redis is tried again.
+    _redis_options.setdefault("CLIENT_CLASS", "config.api.ratelimit.BreakerRedisClient")
+
+# Retry-After (seconds) of a 503 answered while a database is unavailable (config.api.dbfaults).
+RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", default=5)
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
@@ -256,3 +267,5 @@ LOGGING = {
         "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+        # Redis or a database away and back (config.api.ratelimit, config.api.dbfaults), whatever REQUEST_LOG_LEVEL.
+        "vbapi.dependencies": {"handlers": ["console"], "level": "INFO", "propagate": False},
