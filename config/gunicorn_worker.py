@@ -5,19 +5,29 @@ gunicorn parses the request line and headers before the application sees anythin
 ``/vbasoftware/`` and ``/apis/`` this worker gives those answers in the envelope of the API instead
 (:func:`config.api.limits.error_response`, as for every other refusal). Which API is read from the first bytes of the
 request (peeked, not consumed, before gunicorn parses it). Everything else is gunicorn's own handling.
+
+A body the application left unread (it refused the request from its headers: 413, 411, ...) is read to its end
+after the answer, before the connection closes, as Django's development server does: nginx in front (``manage.py
+serve``) hands on each body whole and at once, and a connection closed on unread data would reset its sending,
+turning the app's refusal into nginx's 502. Only a body no path accepts (above the largest body limit: nginx never
+sends one) is left unread, and the reading stops after ``DRAIN_SECONDS``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import time
 from typing import Any
 
 from gunicorn.http import errors
+from gunicorn.http.body import LengthReader
 from gunicorn.workers.sync import SyncWorker
 
 #: Bytes of the request line looked at to find the API of its path.
 PEEK_BYTES = 256
+#: How long the rest of an unread body is read after the answer, at most.
+DRAIN_SECONDS = 5.0
 
 CLIENT_ERRORS = (
     errors.InvalidRequestLine,
@@ -45,6 +55,27 @@ def refusal(exc: BaseException) -> tuple[int, str, str] | None:
     if isinstance(exc, CLIENT_ERRORS):
         return 400, "Bad Request", f"The request is not well-formed HTTP: {exc}"
     return None
+
+
+def largest_body_limit() -> int:
+    """The largest of the app's body limits (config.api.limits): no path accepts a longer body."""
+    from django.conf import settings
+
+    names = ("VBA_MAX_BODY_BYTES", "SPRY_MAX_BODY_BYTES", "AUTH_MAX_BODY_BYTES", "OTHER_MAX_BODY_BYTES")
+    return max(int(getattr(settings, name)) for name in names)
+
+
+def drain(req: Any, client: socket.socket) -> None:
+    """Read what is left of ``req``'s body (declared with Content-Length, at most the largest body limit)."""
+    reader = getattr(getattr(req, "body", None), "reader", None)
+    if not isinstance(reader, LengthReader) or not 0 < reader.length <= largest_body_limit():
+        return
+    deadline = time.monotonic() + DRAIN_SECONDS
+    with contextlib.suppress(Exception):  # a client gone or slow: the connection closes as it would have
+        while reader.length and time.monotonic() < deadline:
+            client.settimeout(max(0.01, deadline - time.monotonic()))
+            if not req.body.read(65536):
+                break
 
 
 def api_path(start: bytes) -> str | None:
@@ -84,6 +115,10 @@ class EnvelopeWorker(SyncWorker):
             with contextlib.suppress(OSError):  # gunicorn's own read reports it
                 self.request_start = client.recv(PEEK_BYTES, socket.MSG_PEEK)
         super().handle(listener, client, addr)
+
+    def handle_request(self, listener: Any, req: Any, client: socket.socket, addr: Any) -> None:
+        super().handle_request(listener, req, client, addr)
+        drain(req, client)
 
     def handle_error(self, req: Any, client: socket.socket, addr: Any, exc: BaseException) -> None:
         answer = refusal(exc)

@@ -310,8 +310,11 @@ class ProductionServer:
             "vbasoftware-database": "demo",
         }
 
-    def create_auths(self, n: int, prefix: str | None = None) -> list[str]:
-        """``n`` Auths created through the API (batches of at most 1,000); their authNumbers."""
+    def create_auths(self, n: int, prefix: str | None = None, headers: dict[str, str] | None = None) -> list[str]:
+        """``n`` Auths created through the API (batches of at most 1,000, with ``headers`` or credentials of its
+        own); their authNumbers (``prefix`` and a number; by default a random prefix)."""
+        if headers is not None:
+            self._vba_headers = headers
         if self._vba_headers is None:
             self._vba_headers = self.vba_headers()
         prefix = prefix or f"P{os.urandom(4).hex()}-"

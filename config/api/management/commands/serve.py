@@ -47,6 +47,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from gunicorn.config import KNOWN_SETTINGS
 
+from config.gunicorn_worker import largest_body_limit
+
 ROOT = Path(__file__).resolve().parents[4]
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
 TEMP_DIRS = ("client_body_temp", "proxy_temp", "fastcgi_temp", "uwsgi_temp", "scgi_temp")
@@ -78,12 +80,6 @@ def listen_address(bind: str) -> str:
     if bind.startswith("unix:") or re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[\w.-]+):\d+|\d+", bind):
         return bind
     raise CommandError(f"BIND must be host:port, [ipv6]:port, port or unix:/path, not {bind!r}")
-
-
-def largest_body_limit() -> int:
-    """The largest of the app's body limits (config.api.limits): nginx's ``client_max_body_size``."""
-    names = ("VBA_MAX_BODY_BYTES", "SPRY_MAX_BODY_BYTES", "AUTH_MAX_BODY_BYTES", "OTHER_MAX_BODY_BYTES")
-    return max(int(getattr(settings, name)) for name in names)
 
 
 def nginx_user() -> tuple[str, int, int] | None:
