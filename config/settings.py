@@ -5,6 +5,7 @@ credentials and grants; each VBA database (``VBA_DATABASES``) is its own Django 
 """
 
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -45,12 +46,31 @@ LANGUAGE_CODE = "en-us"
 USE_I18N = True
 
 
+# PostgreSQL connection pool (Django's own, psycopg_pool), one per database per worker process: a request takes a
+# connection at its first query and gives it back when it ends. At most DB_POOL_MAX_SIZE per database per process
+# (a sync worker uses one at a time), so the server needs workers x databases x DB_POOL_MAX_SIZE connections at worst;
+# a request that finds none free within DB_POOL_TIMEOUT seconds is answered 503 (README "Performance"). Each
+# connection is checked as it is taken (a server restart costs no request) and a broken one is thrown away.
+# DB_POOL=auto (the default) pools in the server (gunicorn) only: a management command or a test opens its
+# connections directly, so an unreachable database is reported at once rather than after DB_POOL_TIMEOUT.
+_db_pool = env.str("DB_POOL", default="auto").strip().lower()
+DB_POOL = "gunicorn" in sys.modules if _db_pool == "auto" else _db_pool in ("1", "true", "yes", "on")
+DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", default=1)
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=4)
+DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=5.0)
+
+
 def _database(url: str) -> dict:
     config = environ.Env.db_url_config(url)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # BEGIN IMMEDIATE: a batch takes the write lock before it reads existing keys, so two writers serialize
         # instead of both deciding "created" for the same key.
         config.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 30})
+    elif config["ENGINE"] == "django.db.backends.postgresql" and DB_POOL:
+        pool = {"min_size": DB_POOL_MIN_SIZE, "max_size": DB_POOL_MAX_SIZE, "timeout": DB_POOL_TIMEOUT}
+        config.setdefault("OPTIONS", {})["pool"] = pool
+        config["CONN_MAX_AGE"] = 0  # the pool keeps the connections (Django refuses both at once)
+        config["CONN_HEALTH_CHECKS"] = True  # the pool checks each connection as a request takes it
     return config
 
 
@@ -152,12 +172,30 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://vbapi")}
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+    # A Redis that hangs must not hang requests: short socket timeouts (seconds), unless CACHE_URL's query sets them
+    # (?socket_connect_timeout=…&socket_timeout=…). Past them the rate limits fall back to per-process buckets.
+    _redis_options = CACHES["default"].setdefault("OPTIONS", {})
+    _redis_options.setdefault("SOCKET_CONNECT_TIMEOUT", env.float("REDIS_CONNECT_TIMEOUT", default=0.5))
+    _redis_options.setdefault("SOCKET_TIMEOUT", env.float("REDIS_SOCKET_TIMEOUT", default=0.5))
+    # While Redis is away every cache call is refused at once for a second before Redis is tried again.
+    _redis_options.setdefault("CLIENT_CLASS", "config.api.ratelimit.BreakerRedisClient")
+
+# Retry-After (seconds) of a 503 answered while a database is unavailable (config.api.dbfaults).
+RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", default=5)
 
 # --- VBA API ---------------------------------------------------------------------------------------------------
 VBA_BATCH_MAX_ITEMS = env.int("VBA_BATCH_MAX_ITEMS", default=1000)
 VBA_MAX_BODY_BYTES = env.int("VBA_MAX_BODY_BYTES", default=10 * 1024 * 1024)
 VBA_RATE_LIMIT_PER_SECOND = env.float("VBA_RATE_LIMIT_PER_SECOND", default=25.0)
 VBA_RATE_LIMIT_BURST = env.int("VBA_RATE_LIMIT_BURST", default=50)
+# Seconds a worker keeps what an API key, a user and their grants were found to be (config.api.authentication):
+# a revoked key or grant, or a deactivated user, stops working within this time in every worker (at once in the
+# worker that made the change). 0: looked up on every request.
+VBA_CREDENTIAL_CACHE_SECONDS = env.float("VBA_CREDENTIAL_CACHE_SECONDS", default=10.0)
+# Seconds a list's exact x-pagination TotalCount is reused for its next pages (config.api.counting); a write through
+# the API or the ORM (admin) to that database counts again at once. 0: counted on every page.
+VBA_COUNT_CACHE_SECONDS = env.float("VBA_COUNT_CACHE_SECONDS", default=10.0)
 # Body limits, checked from Content-Length before anything reads the body (config.api.limits; 413 in the envelope):
 # VBA_MAX_BODY_BYTES under /vbasoftware/, SPRY_MAX_BODY_BYTES under /apis/, AUTH_MAX_BODY_BYTES on the login and
 # token endpoints, OTHER_MAX_BODY_BYTES elsewhere (the admin). Django never reads past Content-Length (a body without
@@ -172,17 +210,6 @@ MAX_PATH_LENGTH = env.int("MAX_PATH_LENGTH", default=2048)
 LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", default="20/minute")
 
 REST_FRAMEWORK: dict[str, Any] = {
-if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
-    # A Redis that hangs must not hang requests: short socket timeouts (seconds), unless CACHE_URL's query sets them
-    # (?socket_connect_timeout=…&socket_timeout=…). Past them the rate limits fall back to per-process buckets.
-    _redis_options = CACHES["default"].setdefault("OPTIONS", {})
-    _redis_options.setdefault("SOCKET_CONNECT_TIMEOUT", env.float("REDIS_CONNECT_TIMEOUT", default=0.5))
-    _redis_options.setdefault("SOCKET_TIMEOUT", env.float("REDIS_SOCKET_TIMEOUT", default=0.5))
-    # While Redis is away every cache call is refused at once for a second before Redis is tried again.
-    _redis_options.setdefault("CLIENT_CLASS", "config.api.ratelimit.BreakerRedisClient")
-
-# Retry-After (seconds) of a 503 answered while a database is unavailable (config.api.dbfaults).
-RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", default=5)
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
@@ -262,10 +289,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_query_string"]}},
     "loggers": {
         "vbapi.request": {"handlers": ["console"], "level": env("REQUEST_LOG_LEVEL", default="INFO")},
+        # Redis or a database away and back (config.api.ratelimit, config.api.dbfaults), whatever REQUEST_LOG_LEVEL.
+        "vbapi.dependencies": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
-        # Redis or a database away and back (config.api.ratelimit, config.api.dbfaults), whatever REQUEST_LOG_LEVEL.
-        "vbapi.dependencies": {"handlers": ["console"], "level": "INFO", "propagate": False},

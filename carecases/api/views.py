@@ -52,7 +52,10 @@ class CarePlanViewSet(VBAResourceViewSet):
     def destroy(self, request: Request, **kwargs: Any) -> Response:
         """A plan that still has cases is a 409, not a cascade."""
         key = self._key(kwargs)
-        care_plan_delete(key=key, user=request.user, if_match=request.headers.get("If-Match"))
+        try:
+            care_plan_delete(key=key, user=request.user, if_match=request.headers.get("If-Match"))
+        finally:
+            self._written()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -80,6 +83,9 @@ class PlanCareCaseViewSet(VBAResourceViewSet):
 
     def get_queryset(self) -> QuerySet:
         return CareCase.objects.filter(care_plan_id=self.care_plan_key)
+
+    def key_filters(self) -> dict[str, Any]:
+        return {"care_plan": self.care_plan_key}  # a case of another plan is not found under this plan's path
 
 
 @vba_schema(CARE_CASE, key_param=CASE_KEY)

@@ -8,20 +8,26 @@ one text, so nobody can probe which databases exist), then the body.
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from config.api.models import APIClient, SpentRefreshToken
+from config.api.models import APIClient, DatabaseGrant, SpentRefreshToken
 from config.api.ratelimit import parse_rate, take
 from config.api.tenancy import granted_databases, is_vba_database, select_for_request
 
@@ -40,6 +46,54 @@ class UnknownDatabase(exceptions.PermissionDenied):
     default_code = "unknown_database"
 
 
+class CredentialCache:
+    """What a credential lookup found, kept in this process for ``VBA_CREDENTIAL_CACHE_SECONDS`` (0: not kept).
+
+    A request with a known API key and user then costs no query in ``default``. A key revoked or expired, a user
+    deactivated or deleted, a grant removed: the process that made the change forgets everything at once (the
+    model signals below), every other worker within the TTL (README "Performance"). Changes that send no signal
+    (``QuerySet.update``, SQL) are seen within the TTL too. Only successful lookups are kept; a failed one is asked
+    of the database every time."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self) -> None:
+        self._entries: dict[Any, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] <= time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        ttl = settings.VBA_CREDENTIAL_CACHE_SECONDS
+        if ttl <= 0:
+            return
+        with self._lock:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic() + ttl, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+credentials = CredentialCache()
+
+
+def forget_credentials(**kwargs: Any) -> None:
+    """A saved or deleted API client, grant or user: this process looks every credential up again."""
+    credentials.clear()
+
+
+for _model in (APIClient, DatabaseGrant, get_user_model()):
+    post_save.connect(forget_credentials, sender=_model, dispatch_uid=f"forget-credentials-save-{_model.__name__}")
+    post_delete.connect(forget_credentials, sender=_model, dispatch_uid=f"forget-credentials-delete-{_model.__name__}")
+
+
 def authenticate_client(request: Request) -> APIClient:
     """The API client named by ``x-api-key`` (401 when missing, unknown, revoked or expired)."""
     cached = getattr(request, "vba_client", None)
@@ -48,14 +102,32 @@ def authenticate_client(request: Request) -> APIClient:
     key = request.headers.get("x-api-key")
     if not key:
         raise exceptions.NotAuthenticated("x-api-key header is required")
-    try:
-        client: APIClient = APIClient.objects.get_from_key(key)  # type: ignore[assignment]
-    except APIClient.DoesNotExist:
-        raise exceptions.AuthenticationFailed("Invalid or revoked API key") from None
-    if not client.is_valid(key):
+    digest = ("client", hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest())
+    client: APIClient | None = credentials.get(digest)
+    if client is None:
+        try:
+            client = APIClient.objects.get_from_key(key)  # type: ignore[assignment]  # checks the key's hash
+        except APIClient.DoesNotExist:
+            raise exceptions.AuthenticationFailed("Invalid or revoked API key") from None
+        assert client is not None
+        credentials.put(digest, client)
+    if client.revoked or client.has_expired:
         raise exceptions.AuthenticationFailed("Invalid or revoked API key")
     request.vba_client = client  # type: ignore[attr-defined]
     return client
+
+
+def user_databases(user: Any) -> list[str]:
+    """:func:`~config.api.tenancy.granted_databases` of ``user``, kept like the user's lookup
+    (:class:`CredentialCache`)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    key = ("grants", user.pk)
+    granted: list[str] | None = credentials.get(key)
+    if granted is None:
+        granted = granted_databases(user)
+        credentials.put(key, granted)
+    return granted
 
 
 def check_database(request: Request, client: APIClient, user: Any, alias: str | None = None) -> str:
@@ -64,7 +136,7 @@ def check_database(request: Request, client: APIClient, user: Any, alias: str | 
     alias = alias or request.headers.get("vbasoftware-database")
     if not alias:
         raise MissingDatabaseHeader()
-    if not is_vba_database(alias) or alias not in client.databases or alias not in granted_databases(user):
+    if not is_vba_database(alias) or alias not in client.databases or alias not in user_databases(user):
         raise UnknownDatabase()
     return alias
 
@@ -100,7 +172,23 @@ def spend_refresh_token(refresh: RefreshToken) -> None:
 
 
 class BearerAuthentication(JWTAuthentication):
+    """simplejwt's check of the idToken; the user it names is looked up once per :class:`CredentialCache` TTL."""
+
     www_authenticate_realm = "vbasoftware"
+
+    def get_user(self, validated_token: Any) -> Any:
+        try:
+            user_id = validated_token[jwt_settings.USER_ID_CLAIM]
+        except KeyError:
+            raise InvalidToken("Token contained no recognizable user identification") from None
+        key = ("user", user_id)
+        user = credentials.get(key)
+        if user is None:
+            user = super().get_user(validated_token)  # 401 when missing or inactive
+            credentials.put(key, user)
+        elif jwt_settings.CHECK_USER_IS_ACTIVE and not user.is_active:  # pragma: no cover - never cached inactive
+            raise exceptions.AuthenticationFailed("User is inactive", code="user_inactive")
+        return user
 
 
 class VBAAccess(BasePermission):

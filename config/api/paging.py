@@ -1,7 +1,8 @@
 """VBA list paging: ``page`` (1-based), ``pageSize``, ``sortBy=Field:desc,Other:asc`` (JSON names) and the
 ``x-pagination`` header: ``{"TotalCount", "TotalPages", "CurrentPage", "PageSize"}``, plus
 ``"TotalCountIsEstimate": true`` when a list of more than 100,000 records on PostgreSQL is counted by the planner's
-estimate (:mod:`config.api.counting`)."""
+estimate (:mod:`config.api.counting`). A list's count is reused for its next pages for up to
+``VBA_COUNT_CACHE_SECONDS`` (:func:`~config.api.counting.count_rows_reused`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typing import Any
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 
-from config.api.counting import count_rows
-from config.api.records import RecordSpec
+from config.api.counting import count_rows_reused
+from config.api.records import PageReader, RecordSpec
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -48,12 +49,23 @@ def order_by(spec: RecordSpec, sort_by: str | None) -> list[str]:
     return [*ordering, "pk"]
 
 
+_page_readers: dict[Any, PageReader] = {}
+
+
+def _page_reader(spec: RecordSpec) -> PageReader:
+    reader = _page_readers.get(spec.model)
+    if reader is None:
+        reader = _page_readers.setdefault(spec.model, PageReader(spec))
+    return reader
+
+
 def paginate(spec: RecordSpec, queryset: QuerySet, params: Any) -> tuple[list[Any], dict[str, int]]:
+    """The page's rows (tuples of ``spec.attnames``, for :meth:`RecordSpec.render_row`) and its ``x-pagination``."""
     page = _positive_int(params, "page", 1, MAX_PAGE)
     size = _positive_int(params, "pageSize", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     queryset = queryset.order_by(*order_by(spec, params.get("sortBy")))
-    total = count_rows(queryset)
-    rows = list(queryset[(page - 1) * size : page * size])
+    total = count_rows_reused(queryset)
+    rows = _page_reader(spec).rows(queryset[(page - 1) * size : page * size])
     meta = {"TotalCount": total.value, "TotalPages": -(-total.value // size), "CurrentPage": page, "PageSize": size}
     if not total.exact:  # more than EXACT_UP_TO rows on PostgreSQL: the planner's estimate (config.api.counting)
         meta["TotalCountIsEstimate"] = True

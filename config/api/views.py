@@ -21,10 +21,11 @@ from rest_framework.viewsets import ViewSetMixin
 
 from config.api.authentication import BearerAuthentication, ClientRateThrottle, VBAAccess
 from config.api.batch import BatchResource, batch_upsert, collector_paused
+from config.api.counting import tables_changed
 from config.api.envelope import PayloadTooLarge, VBAContentNegotiation, VBARenderer, vba_exception_handler
 from config.api.paging import PAGING_PARAMETERS, paginate, pagination_header
 from config.api.parsers import StrictJSONParser
-from config.api.services import record_create, record_delete, record_get, record_replace
+from config.api.services import record_create, record_delete, record_read, record_replace, rendered_etag
 from config.api.tenancy import current_vba_database
 
 
@@ -68,13 +69,18 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
     def get_queryset(self) -> QuerySet:
         return self.resource.spec.model._default_manager.all()
 
+    def key_filters(self) -> dict[str, Any]:
+        """Equalities a record must also meet to be found at this path (those :meth:`get_queryset` filters on)."""
+        return {}
+
     # -- helpers ---------------------------------------------------------------------------------------------
     def _record_response(self, instance: Any, status_code: int = status.HTTP_200_OK) -> Response:
-        return Response(
-            self.resource.spec.render(instance),
-            status=status_code,
-            headers={"ETag": self.resource.etag(instance)},
-        )
+        rendered = self.resource.spec.render(instance)
+        return Response(rendered, status=status_code, headers={"ETag": rendered_etag(rendered)})
+
+    def _written(self) -> None:
+        """After a write: the lists of this resource in this database are counted again (config.api.counting)."""
+        tables_changed(current_vba_database(), self.resource.spec.model)
 
     def _key(self, kwargs: dict[str, Any]) -> Any:
         key = self.parse_key(kwargs[self.key_kwarg])
@@ -96,35 +102,46 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
                 raise exceptions.ValidationError(filterset.errors)
             queryset = filterset.qs
         rows, meta = paginate(self.resource.spec, queryset, request.query_params)
-        render = self.resource.spec.render
+        render = self.resource.spec.render_row
         return Response([render(r) for r in rows], headers={"x-pagination": pagination_header(meta)})
 
     def create(self, request: Request, **kwargs: Any) -> Response:
         if not isinstance(request.data, dict):
             raise exceptions.ValidationError(f"The body must be a JSON object ({self.resource.label}).")
-        with transaction.atomic(using=current_vba_database()):  # a failure up to the answer writes nothing
-            instance = record_create(self.resource, request.data, user=request.user, context=self.get_context())
-            return self._record_response(instance)  # 200, as VBA's document lists (decisions.md 11)
+        try:
+            with transaction.atomic(using=current_vba_database()):  # a failure up to the answer writes nothing
+                instance = record_create(self.resource, request.data, user=request.user, context=self.get_context())
+                return self._record_response(instance)  # 200, as VBA's document lists (decisions.md 11)
+        finally:
+            self._written()
 
     def retrieve(self, request: Request, **kwargs: Any) -> Response:
-        return self._record_response(record_get(self.resource, self._key(kwargs)))
+        """One query: the record (with the path's other keys), rendered once for the body and the ETag."""
+        rendered = record_read(self.resource, self.parse_key(kwargs[self.key_kwarg]), **self.key_filters())
+        return Response(rendered, headers={"ETag": rendered_etag(rendered)})
 
     def update(self, request: Request, **kwargs: Any) -> Response:
         key = self._key(kwargs)
-        with transaction.atomic(using=current_vba_database()):  # a failure up to the answer writes nothing
-            instance = record_replace(
-                self.resource,
-                key,
-                request.data,
-                user=request.user,
-                if_match=request.headers.get("If-Match"),
-                context=self.get_context(),
-            )
-            return self._record_response(instance)
+        try:
+            with transaction.atomic(using=current_vba_database()):  # a failure up to the answer writes nothing
+                instance = record_replace(
+                    self.resource,
+                    key,
+                    request.data,
+                    user=request.user,
+                    if_match=request.headers.get("If-Match"),
+                    context=self.get_context(),
+                )
+                return self._record_response(instance)
+        finally:
+            self._written()
 
     def destroy(self, request: Request, **kwargs: Any) -> Response:
         key = self._key(kwargs)
-        record_delete(self.resource, key, user=request.user, if_match=request.headers.get("If-Match"))
+        try:
+            record_delete(self.resource, key, user=request.user, if_match=request.headers.get("If-Match"))
+        finally:
+            self._written()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=False, methods=["put"])
@@ -138,7 +155,15 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
             limit = settings.VBA_BATCH_MAX_ITEMS
             if len(items) > limit:
                 raise PayloadTooLarge(f"The batch has {len(items)} items; at most {limit} are allowed per request.")
-            outcome = batch_upsert(
-                self.resource, items, user=request.user, all_or_none=all_or_none, context=context, release_items=True
-            )
+            try:
+                outcome = batch_upsert(
+                    self.resource,
+                    items,
+                    user=request.user,
+                    all_or_none=all_or_none,
+                    context=context,
+                    release_items=True,
+                )
+            finally:
+                self._written()
             return Response(outcome.as_json(), status=status.HTTP_207_MULTI_STATUS)
