@@ -6,7 +6,8 @@ a request or an item), and what a database says when it refuses one item's value
 and the ``upsert_*`` commands. Unavailable means a connection-level or availability error:
 
 - PostgreSQL (psycopg): a connection refused or lost (``OperationalError`` / ``InterfaceError`` without an SQLSTATE:
-  libpq's own failures), class 08 (connection exception), 57P01/57P02/57P03 (server shutting down, crash, not yet
+  libpq's own failures; psycopg_pool's ``PoolTimeout``, no pooled connection free within ``DB_POOL_TIMEOUT``, is
+  one of these), class 08 (connection exception), 57P01/57P02/57P03 (server shutting down, crash, not yet
   accepting connections), 53300 (too many connections), 40001 (serialization failure) and 40P01 (deadlock): all
   worth retrying as they are.
 - SQLite: "database is locked" / "database table is locked" (another writer held the lock past the timeout).
@@ -118,21 +119,22 @@ def discard_broken_connections() -> None:
 
 
 def _discard_empty_pools() -> None:
-    """A PostgreSQL connection pool (``DB_POOL``) that holds no connection could not connect: it retries in the
+    """A PostgreSQL connection pool (``DB_POOL``) with no connection to give could not connect: it retries in the
     background with a growing delay (up to a minute after a long outage), and would keep answering "no connection"
-    after the database is back. Discarded, the next request makes a fresh pool, which connects at once."""
+    for that long after the database is back. Discarded (once this request's connection is given back), the next
+    request makes a fresh pool, which connects at once."""
     for connection in connections.all(initialized_only=True):
         pools: dict[str, Any] = getattr(connection, "_connection_pools", None) or {}
         pool = pools.get(connection.alias)
         if pool is None or connection.in_atomic_block:
             continue
         try:
-            empty = pool.get_stats().get("pool_size", 1) == 0
+            connection.close()
+            empty = pool.get_stats().get("pool_available", 1) == 0
         except Exception:
             empty = False
         if empty:
             try:
-                connection.close()
                 connection.close_pool()  # type: ignore[attr-defined]
             except Exception:
                 pools.pop(connection.alias, None)
