@@ -8,7 +8,7 @@ PG_DB ?= vbapi
 PYTEST_ARGS ?=
 PG_ENV = DATABASE_URL=$(PG_URL)/$(PG_DB) VBA_DATABASES=demo=$(PG_URL)/$(PG_DB)_demo,other=$(PG_URL)/$(PG_DB)_other
 
-.PHONY: install run serve test test-sqlite test-postgres lint bench bench-smoke bench-load fuzz
+.PHONY: install run serve test test-sqlite test-postgres lint bench bench-smoke bench-load bench-http fuzz
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -100,6 +100,22 @@ bench-load: install
 		 if not c.execute('SELECT 1 FROM pg_database WHERE datname = %s', [n]).fetchone()]"
 	$(LOAD_ENV) $(PY) manage.py migrate_all --verbosity 0
 	$(LOAD_ENV) $(PY) manage.py bench_load $(LOAD_ARGS)
+
+# HTTP benchmark (issue 20, not a test): the production server (manage.py serve: nginx and gunicorn) on PostgreSQL and
+# Redis, HTTP_AUTHS Auths seeded, each endpoint driven by wrk (apt-get install wrk) for HTTP_SECONDS; prints req/s,
+# p50/p99 and the ratio to /healthz of the same run (config/api/management/commands/bench_http.py).
+HTTP_AUTHS ?= 100000
+HTTP_SECONDS ?= 8
+HTTP_ARGS ?=
+HTTP_ENV = SECRET_KEY=local-http-benchmark-only-0123456789-abcdefghijklmnopqrstuvwxyz \
+	CACHE_URL='$(REDIS_URL)?key_prefix=$(PG_DB)-http' \
+	DATABASE_URL=$(PG_URL)/$(PG_DB)_http VBA_DATABASES=demo=$(PG_URL)/$(PG_DB)_http_demo
+bench-http: install
+	$(PY) -c "import psycopg; c = psycopg.connect('$(PG_URL)/postgres', autocommit=True); \
+		[c.execute(f'CREATE DATABASE {n}') for n in ('$(PG_DB)_http', '$(PG_DB)_http_demo') \
+		 if not c.execute('SELECT 1 FROM pg_database WHERE datname = %s', [n]).fetchone()]"
+	$(HTTP_ENV) $(PY) manage.py migrate_all --verbosity 0
+	$(HTTP_ENV) $(PY) manage.py bench_http --auths $(HTTP_AUTHS) --seconds $(HTTP_SECONDS) $(HTTP_ARGS)
 
 # CI's smoke test of the benchmark: it runs, on both databases; no time is asserted.
 bench-smoke:

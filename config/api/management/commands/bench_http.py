@@ -104,8 +104,10 @@ class Server:
     def __init__(self, kind: str, extra: dict[str, str]) -> None:
         self.port = free_port()
         env = {**os.environ, **extra, "BIND": f"127.0.0.1:{self.port}"}
-        if kind == "serve":
+        if kind == "serve":  # nginx in front of gunicorn, its runtime files in a directory of its own
+            self.run_dir = tempfile.mkdtemp(prefix="bench-http-run-")
             command = [sys.executable, "manage.py", "serve", "--bind", f"127.0.0.1:{self.port}"]
+            command += ["--run-dir", self.run_dir]
         else:
             command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}"]
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - read when the server fails, closed in stop()
