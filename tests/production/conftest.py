@@ -3,10 +3,20 @@ serve``: nginx in front of gunicorn), on a private PostgreSQL cluster and a priv
 and restart without touching the machine's shared ones.
 
 * ``private_postgres`` (session): a cluster made with ``initdb`` / ``pg_ctl`` (as the ``postgres`` OS user when the
-  tests run as root) on a free port, trust authentication on 127.0.0.1, data in a temporary directory.
-* ``private_redis`` (session): ``redis-server`` on a free port, nothing saved.
-* ``production_server`` (function): a factory ``production_server(env=None, workers=4)`` starting the stack against
-  them; every stack it started is stopped at teardown and its files removed.
+  tests run as root) on a free port, trust authentication on 127.0.0.1, data in a temporary directory:
+  ``.port``, ``.url(dbname)``, ``.connect(dbname)`` (psycopg, autocommit), ``.create_database(name)``, ``.stop()``
+  (fast shutdown), ``.start()``, ``.restart()``, ``.is_running()``.
+* ``private_redis`` (session): ``redis-server`` on a free port, nothing saved: ``.url``, ``.port``, ``.stop()``,
+  ``.start()`` (same port), ``.is_running()``.
+* ``production_server`` (function): a factory ``production_server(env=None, workers=4)`` starting the stack as
+  ``make serve`` does (migrate_all and collectstatic once per set of database settings, then ``manage.py serve``)
+  with ``DATABASE_URL`` = the private ``vbapi``, ``VBA_DATABASES`` = ``demo`` = the private ``vbapi_demo``,
+  ``CACHE_URL`` = the private Redis, ``DEBUG`` off (``env`` overrides any of it). It restarts the private cluster or
+  Redis if a test before left them stopped. The object: ``.base_url`` (nginx), ``.port``, ``.gunicorn_url`` (None:
+  gunicorn is on ``.gunicorn_socket``, a unix socket), ``.master_pid``, ``.worker_pids()``, ``.launcher`` (the
+  Popen of ``manage.py serve``), ``.log()``, ``.request(method, path, headers, body, timeout)`` → ``(status,
+  headers, body)``, ``.manage(*args)``, ``.vba_headers()``, ``.create_auths(n)``, ``.stop()``. Every stack it
+  started is stopped at teardown (even when the test failed) and its files removed.
 
 Every test of this package is PostgreSQL-only (``@pytest.mark.postgres``): it runs in the PostgreSQL pass of
 ``make test``, where no test may be skipped.
