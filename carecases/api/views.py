@@ -52,10 +52,7 @@ class CarePlanViewSet(VBAResourceViewSet):
     def destroy(self, request: Request, **kwargs: Any) -> Response:
         """A plan that still has cases is a 409, not a cascade."""
         key = self._key(kwargs)
-        try:
-            care_plan_delete(key=key, user=request.user, if_match=request.headers.get("If-Match"))
-        finally:
-            self._written()
+        care_plan_delete(key=key, user=request.user, if_match=request.headers.get("If-Match"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

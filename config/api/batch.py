@@ -35,6 +35,7 @@ from typing import Any
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 
+from config.api.counting import tables_written
 from config.api.dbfaults import is_unavailable, refusal
 from config.api.middleware import current_activity_id
 from config.api.models import KeySequence
@@ -304,6 +305,8 @@ def batch_upsert(
         )
         if refused and all_or_none:
             transaction.set_rollback(True, using=using)
+        elif inserted:  # the lists of this table are counted again (config.api.counting)
+            tables_written(using, spec.model)
         seen: set[Any] = set()
         for i, attrs in accepted:
             key = attrs[resource.key]

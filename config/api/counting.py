@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,6 @@ from django.db import connections, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.signals import post_delete, post_save
 
-logger = logging.getLogger("vbapi.request")
 
 #: Lists of at most this many rows are counted exactly everywhere.
 EXACT_UP_TO = 100_000
@@ -100,10 +98,10 @@ def count_rows_reused(queryset: QuerySet) -> RowCount:
     """:func:`count_rows`, reused for ``VBA_COUNT_CACHE_SECONDS`` by every request listing the same rows (same
     database, same filters; any page, size or order) through the shared cache.
 
-    Each table has a version in the cache, changed by every write through the API and every ORM save or delete
-    (the admin's) in that database (:func:`tables_changed`); a count is reused only under the version it was made
-    at, so those writes show in the next page's count. A change made otherwise (the ``upsert_*`` and
-    ``generate_auths`` commands, another program writing the database) shows within ``VBA_COUNT_CACHE_SECONDS``.
+    Each table has a version in the cache, changed by every write of the batch engine (the API, the ``upsert_*``
+    commands) and every ORM save or delete (the admin's) in that database (:func:`tables_changed`); a count is
+    reused only under the version it was made at, so those writes show in the next page's count. A change made
+    otherwise (another program writing the database) shows within ``VBA_COUNT_CACHE_SECONDS``.
     If the cache fails, the list is counted."""
     ttl = settings.VBA_COUNT_CACHE_SECONDS
     if ttl <= 0:
@@ -131,20 +129,23 @@ def tables_changed(alias: str, *models: type[Model]) -> None:
     """Rows of ``models``' tables in database ``alias`` were (or may have been) written: their lists are counted
     again. Called after the write has committed (or within the transaction, and again on its commit)."""
     keys = [_version_key(alias, model._meta.db_table) for model in models]
-    try:
-        cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), None)
-    except Exception:
-        logger.warning("Could not mark the counts of %s in %s as stale", ", ".join(keys), alias)
+    with contextlib.suppress(Exception):  # the cache is away: the rate limiter's breaker reports it once per outage,
+        cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), None)  # and counts kept before it expire in their TTL
+
+
+def tables_written(alias: str, *models: type[Model]) -> None:
+    """:func:`tables_changed` now and, inside a transaction, again once it commits (a count made meanwhile saw the
+    rows before the commit)."""
+    tables_changed(alias, *models)
+    if connections[alias].in_atomic_block:
+        transaction.on_commit(lambda: tables_changed(alias, *models), using=alias)
 
 
 def _model_written(sender: type[Model], using: str, **kwargs: Any) -> None:
     from config.api.tenancy import is_vba_database
 
-    if not is_vba_database(using):
-        return
-    tables_changed(using, sender)
-    if connections[using].in_atomic_block:  # counted before the commit: count again once it is visible
-        transaction.on_commit(lambda: tables_changed(using, sender), using=using)
+    if is_vba_database(using):
+        tables_written(using, sender)
 
 
 post_save.connect(_model_written, dispatch_uid="counting-model-saved")

@@ -21,7 +21,6 @@ from rest_framework.viewsets import ViewSetMixin
 
 from config.api.authentication import BearerAuthentication, ClientRateThrottle, VBAAccess
 from config.api.batch import BatchResource, batch_upsert, collector_paused
-from config.api.counting import tables_changed
 from config.api.envelope import PayloadTooLarge, VBAContentNegotiation, VBARenderer, vba_exception_handler
 from config.api.paging import PAGING_PARAMETERS, paginate, pagination_header
 from config.api.parsers import StrictJSONParser
@@ -78,10 +77,6 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
         rendered = self.resource.spec.render(instance)
         return Response(rendered, status=status_code, headers={"ETag": rendered_etag(rendered)})
 
-    def _written(self) -> None:
-        """After a write: the lists of this resource in this database are counted again (config.api.counting)."""
-        tables_changed(current_vba_database(), self.resource.spec.model)
-
     def _key(self, kwargs: dict[str, Any]) -> Any:
         key = self.parse_key(kwargs[self.key_kwarg])
         if not self.get_queryset().filter(pk=key).exists():
@@ -108,12 +103,9 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
     def create(self, request: Request, **kwargs: Any) -> Response:
         if not isinstance(request.data, dict):
             raise exceptions.ValidationError(f"The body must be a JSON object ({self.resource.label}).")
-        try:
-            with transaction.atomic(using=current_vba_database()):  # a failure up to the answer writes nothing
-                instance = record_create(self.resource, request.data, user=request.user, context=self.get_context())
-                return self._record_response(instance)  # 200, as VBA's document lists (decisions.md 11)
-        finally:
-            self._written()
+        with transaction.atomic(using=current_vba_database()):  # a failure up to the answer writes nothing
+            instance = record_create(self.resource, request.data, user=request.user, context=self.get_context())
+            return self._record_response(instance)  # 200, as VBA's document lists (decisions.md 11)
 
     def retrieve(self, request: Request, **kwargs: Any) -> Response:
         """One query: the record (with the path's other keys), rendered once for the body and the ETag."""
@@ -122,26 +114,20 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
 
     def update(self, request: Request, **kwargs: Any) -> Response:
         key = self._key(kwargs)
-        try:
-            with transaction.atomic(using=current_vba_database()):  # a failure up to the answer writes nothing
-                instance = record_replace(
-                    self.resource,
-                    key,
-                    request.data,
-                    user=request.user,
-                    if_match=request.headers.get("If-Match"),
-                    context=self.get_context(),
-                )
-                return self._record_response(instance)
-        finally:
-            self._written()
+        with transaction.atomic(using=current_vba_database()):  # a failure up to the answer writes nothing
+            instance = record_replace(
+                self.resource,
+                key,
+                request.data,
+                user=request.user,
+                if_match=request.headers.get("If-Match"),
+                context=self.get_context(),
+            )
+            return self._record_response(instance)
 
     def destroy(self, request: Request, **kwargs: Any) -> Response:
         key = self._key(kwargs)
-        try:
-            record_delete(self.resource, key, user=request.user, if_match=request.headers.get("If-Match"))
-        finally:
-            self._written()
+        record_delete(self.resource, key, user=request.user, if_match=request.headers.get("If-Match"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=False, methods=["put"])
@@ -155,15 +141,12 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
             limit = settings.VBA_BATCH_MAX_ITEMS
             if len(items) > limit:
                 raise PayloadTooLarge(f"The batch has {len(items)} items; at most {limit} are allowed per request.")
-            try:
-                outcome = batch_upsert(
-                    self.resource,
-                    items,
-                    user=request.user,
-                    all_or_none=all_or_none,
-                    context=context,
-                    release_items=True,
-                )
-            finally:
-                self._written()
+            outcome = batch_upsert(
+                self.resource,
+                items,
+                user=request.user,
+                all_or_none=all_or_none,
+                context=context,
+                release_items=True,
+            )
             return Response(outcome.as_json(), status=status.HTTP_207_MULTI_STATUS)

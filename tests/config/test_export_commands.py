@@ -326,3 +326,41 @@ def test_a_chunk_size_that_would_write_nothing_is_refused(tmp_path: Path, nurse:
         run("upsert_care_plans", "--database", "other", "--chunk-size", size, str(path))
     with use_vba_database("other"):
         assert not CarePlan.objects.exists()
+
+
+def test_spry_upsert_stops_when_the_database_is_unavailable_and_blames_no_record(
+    tmp_path: Path, spry_records: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    path = tmp_path / "auths.ndjson"
+    run("export_authorizations", str(path))
+    _move_spry_records_away()
+
+    def unavailable(**kwargs: Any) -> Any:
+        raise OperationalError("database is locked")  # SQLite's "another writer held the lock": retry later
+
+    monkeypatch.setattr("authorizations.management.commands.upsert_authorizations.authorization_import", unavailable)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=r"^The database is unavailable \(OperationalError: database is locked\)"):
+        call_command("upsert_authorizations", str(path), stdout=out)
+    assert "FAILED" not in out.getvalue()
+    assert Authorization.objects.count() == 0
+
+
+def test_a_list_counted_before_an_import_counts_the_imported_records(
+    tmp_path: Path, demo_records: None, vba: Any, settings: Any
+) -> None:
+    settings.VBA_COUNT_CACHE_SECONDS = 600  # a count reused for long: only the import's own signal makes it stale
+
+    def total() -> int:
+        response = vba.call("GET", "auths?pageSize=1")
+        return int(json.loads(response["x-pagination"])["TotalCount"])
+
+    assert total() == 2
+    path = tmp_path / "more.ndjson"
+    path.write_text("".join(json.dumps({"auth_Number": f"NEW-{n}"} | NOT_NULL) + "\n" for n in range(3)))
+    run("upsert_auths", "--database", "demo", str(path))
+    assert total() == 5
+    run("generate_auths", "--count", "4", "--database", "demo")
+    assert total() == 9

@@ -24,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from authorizations.models import Auth
 from config.api.commands import vba_database_option
+from config.api.counting import tables_written
 from config.api.tenancy import use_vba_database
 from config.api.writers import insert_history, table_sql
 
@@ -301,6 +302,7 @@ class Command(BaseCommand):
                     write_chunk(database, generator, start, size, history=history)
                     advance(size)
             written = time.perf_counter() - started
+            tables_written(database, Auth)  # the lists' counts reused from before are stale now
             if vendor == "postgresql":
                 # VACUUM sets the visibility map, so counts can be index-only scans right away (ANALYZE alone
                 # leaves that to autovacuum); it cannot run inside a transaction (tests), where ANALYZE does.

@@ -7,6 +7,7 @@ from authorizations.api.spry_serializers import AuthorizationCreate, validate_bo
 from authorizations.spry_services import authorization_import
 from config.api.batch import ItemResult
 from config.api.commands import ImportCommand
+from config.api.dbfaults import is_unavailable, refusal
 from config.api.recordfiles import json_cell, whole_number
 from config.api.spry import SpryValidationError
 
@@ -42,6 +43,8 @@ class Command(ImportCommand):
             return ItemResult(key, 400, str(exc.detail))
         except ValidationError as exc:
             return ItemResult(key, 400, "; ".join(f"{f}: {m}" for f, ms in exc.message_dict.items() for m in ms))
-        except DatabaseError:
-            return ItemResult(key, 400, "The database refused this authorization: a value is out of range")
+        except DatabaseError as exc:
+            if is_unavailable(exc):
+                raise  # the whole run stops (ImportCommand.handle says what was written); no record is to blame
+            return ItemResult(key, 400, f"The database refused this authorization: {refusal(exc).message}")
         return ItemResult(authorization.pk, 201 if created else 200, "Created" if created else "Updated")
