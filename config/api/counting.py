@@ -26,7 +26,6 @@ from django.db import connections, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.signals import post_delete, post_save
 
-
 #: Lists of at most this many rows are counted exactly everywhere.
 EXACT_UP_TO = 100_000
 
