@@ -122,10 +122,12 @@ bench-smoke:
 	$(MAKE) bench BENCH_RECORDS=100 BENCH_ARGS="--repeat 2 --naive-repeat 1" \
 		BENCH_EXPORT_RECORDS=1000 BENCH_EXPORT_ARGS="--repeat 1"
 
+# Lint: ruff, mypy, and every model change has its migration (a model that no longer matches them fails CI).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py makemigrations --check --dry-run
 
 # Deeper fuzzing than the suite's (tests/config/test_fuzz.py, the same checks): more examples and schemathesis'
 # coverage phase; fails on any 5xx or any answer that does not conform to the OpenAPI document.

@@ -338,10 +338,6 @@ class VBAExportCommand(ExportCommand):
     def label(self) -> str:  # type: ignore[override]
         return self.resource.label
 
-    @property
-    def columns(self) -> list[str]:  # type: ignore[override]
-        return list(self.resource.spec.json_names.values())
-
     def queryset(self, options: dict[str, Any]) -> QuerySet:
         return self.resource.spec.model._default_manager.order_by("pk")
 
