@@ -46,18 +46,14 @@ LANGUAGE_CODE = "en-us"
 USE_I18N = True
 
 
-# PostgreSQL connection pool (Django's own, psycopg_pool), one per database per worker process: a request takes a
-# connection at its first query and gives it back when it ends. At most DB_POOL_MAX_SIZE per database per process
-# (a sync worker uses one at a time), so the server needs workers x databases x DB_POOL_MAX_SIZE connections at worst;
-# a request that finds none free within DB_POOL_TIMEOUT seconds is answered 503 (README "Performance"). Each
-# connection is checked as it is taken (a server restart costs no request) and a broken one is thrown away.
-# DB_POOL=auto (the default) pools in the server (gunicorn) only: a management command or a test opens its
-# connections directly, so an unreachable database is reported at once rather than after DB_POOL_TIMEOUT.
-_db_pool = env.str("DB_POOL", default="auto").strip().lower()
-DB_POOL = "gunicorn" in sys.modules if _db_pool == "auto" else _db_pool in ("1", "true", "yes", "on")
-DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", default=1)
-DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=4)
-DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=5.0)
+# PostgreSQL connections in the server (gunicorn): each sync worker serves one request at a time, so it keeps one
+# connection per database open across requests for DB_CONN_MAX_AGE seconds (default 300 in gunicorn, 0 elsewhere:
+# management commands and tests connect per use), checked with an empty query before a request reuses it
+# (CONN_HEALTH_CHECKS: one a database restart broke is replaced, not handed to the request). At most workers x
+# databases connections. An unreachable database fails at once (refused) or within DB_CONNECT_TIMEOUT seconds (a
+# host that drops packets), answered 503 (config.api.dbfaults). README "Performance" says why not a pool.
+DB_CONN_MAX_AGE = env.int("DB_CONN_MAX_AGE", default=300 if "gunicorn" in sys.modules else 0)
+DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=5)
 
 
 def _database(url: str) -> dict:
@@ -66,11 +62,10 @@ def _database(url: str) -> dict:
         # BEGIN IMMEDIATE: a batch takes the write lock before it reads existing keys, so two writers serialize
         # instead of both deciding "created" for the same key.
         config.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 30})
-    elif config["ENGINE"] == "django.db.backends.postgresql" and DB_POOL:
-        pool = {"min_size": DB_POOL_MIN_SIZE, "max_size": DB_POOL_MAX_SIZE, "timeout": DB_POOL_TIMEOUT}
-        config.setdefault("OPTIONS", {})["pool"] = pool
-        config["CONN_MAX_AGE"] = 0  # the pool keeps the connections (Django refuses both at once)
-        config["CONN_HEALTH_CHECKS"] = True  # the pool checks each connection as a request takes it
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", DB_CONNECT_TIMEOUT)  # the URL's own wins
+        config["CONN_MAX_AGE"] = DB_CONN_MAX_AGE
+        config["CONN_HEALTH_CHECKS"] = True
     return config
 
 

@@ -5,11 +5,10 @@ a request or an item), and what a database says when it refuses one item's value
 ``handler500`` (errors raised in middleware, e.g. the admin's session and user lookup), ``/readyz``, the batch engine
 and the ``upsert_*`` commands. Unavailable means a connection-level or availability error:
 
-- PostgreSQL (psycopg): a connection refused or lost (``OperationalError`` / ``InterfaceError`` without an SQLSTATE:
-  libpq's own failures; psycopg_pool's ``PoolTimeout``, no pooled connection free within ``DB_POOL_TIMEOUT``, is
-  one of these), class 08 (connection exception), 57P01/57P02/57P03 (server shutting down, crash, not yet
-  accepting connections), 53300 (too many connections), 40001 (serialization failure) and 40P01 (deadlock): all
-  worth retrying as they are.
+- PostgreSQL (psycopg): a connection refused, timed out (``DB_CONNECT_TIMEOUT``) or lost (``OperationalError`` /
+  ``InterfaceError`` without an SQLSTATE: libpq's own failures), class 08 (connection exception), 57P01/57P02/57P03
+  (server shutting down, crash, not yet accepting connections), 53300 (too many connections), 40001 (serialization
+  failure) and 40P01 (deadlock): all worth retrying as they are.
 - SQLite: "database is locked" / "database table is locked" (another writer held the lock past the timeout).
 
 Everything else (a programming error, a value the database refuses, a constraint) is not: it stays a 500, or the
@@ -115,29 +114,6 @@ def discard_broken_connections() -> None:
                 connection.close()
             except Error:
                 connection.connection = None
-    _discard_empty_pools()
-
-
-def _discard_empty_pools() -> None:
-    """A PostgreSQL connection pool (``DB_POOL``) with no connection to give could not connect: it retries in the
-    background with a growing delay (up to a minute after a long outage), and would keep answering "no connection"
-    for that long after the database is back. Discarded (once this request's connection is given back), the next
-    request makes a fresh pool, which connects at once."""
-    for connection in connections.all(initialized_only=True):
-        pools: dict[str, Any] = getattr(connection, "_connection_pools", None) or {}
-        pool = pools.get(connection.alias)
-        if pool is None or connection.in_atomic_block:
-            continue
-        try:
-            connection.close()
-            empty = pool.get_stats().get("pool_available", 1) == 0
-        except Exception:
-            empty = False
-        if empty:
-            try:
-                connection.close_pool()  # type: ignore[attr-defined]
-            except Exception:
-                pools.pop(connection.alias, None)
 
 
 def log_unavailable(exc: BaseException, activity_id: str | None) -> None:
