@@ -109,6 +109,20 @@ def test_a_value_the_database_refuses_fails_its_item_alone_naming_the_field(vba:
     assert stored() == (["N1", "N3"], 2)
 
 
+@pytest.mark.django_db(databases=ALL)
+def test_an_all_or_none_batch_whose_write_the_database_refuses_for_one_item_writes_nothing(vba: VBAClient) -> None:
+    """The bulk write fails, the item-by-item retry writes N1 and N3 and is refused N2: all of it is rolled back."""
+    notes_not_null()
+    items = [auth_item("N1", notes="one"), auth_item("N2"), auth_item("N3", notes="three")]
+    response = vba.call("PUT", "auths?allOrNone=true", items)
+    assert response.status_code == 207
+    results = response.json()["data"]
+    assert [r["status"] for r in results] == [424, 400, 424]
+    assert results[1]["body"].startswith("notes: the database refused the value (")
+    assert {results[0]["body"], results[2]["body"]} == {"Not applied: another item of this all-or-none batch failed"}
+    assert stored() == ([], 0)
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(databases=ALL)
 def test_a_number_the_database_column_cannot_hold_is_a_400_naming_the_field(vba: VBAClient) -> None:
