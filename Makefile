@@ -25,7 +25,7 @@ run: install
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 # Production (README "Production"): nginx on BIND (default 127.0.0.1:8000) in front of gunicorn (gunicorn.conf.py) on
-# a unix socket, both run by `manage.py serve` (config/api/management/commands/serve.py, template deploy/nginx.conf,
+# a unix socket, both run by `manage.py serve` (config/serving/management/commands/serve.py, template deploy/nginx.conf,
 # runtime files in data/run/), from a virtualenv holding the runtime dependencies only; static files collected and
 # served by WhiteNoise. Needs nginx (apt-get install nginx). Set SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL,
 # VBA_DATABASES, CACHE_URL (Redis, required for more than one worker) and, behind TLS, HTTPS=1.
@@ -87,7 +87,7 @@ bench: install
 	$(PG_BENCH_ENV) $(PY) manage.py bench_export --database demo --records $(BENCH_EXPORT_RECORDS) $(BENCH_EXPORT_ARGS)
 
 # Load benchmark (issue 9, not a test): gunicorn with 4 workers then 1, on PostgreSQL and Redis, a loopback client mix
-# (config/api/management/commands/bench_load.py). Prints requests/s, p50/p99 per kind, 5xx and the rate limiter's
+# (config/bench/management/commands/bench_load.py). Prints requests/s, p50/p99 per kind, 5xx and the rate limiter's
 # admitted count against its promise (a low limit, 5/s burst 10 per key, so that the loopback clients exceed it).
 REDIS_URL ?= redis://127.0.0.1:6379/0
 LOAD_ARGS ?=
@@ -103,7 +103,7 @@ bench-load: install
 
 # HTTP benchmark (issue 20, not a test): the production server (manage.py serve: nginx and gunicorn) on PostgreSQL and
 # Redis, HTTP_AUTHS Auths seeded, each endpoint driven by wrk (apt-get install wrk) for HTTP_SECONDS; prints req/s,
-# p50/p99 and the ratio to /healthz of the same run (config/api/management/commands/bench_http.py).
+# p50/p99 and the ratio to /healthz of the same run (config/bench/management/commands/bench_http.py).
 HTTP_AUTHS ?= 100000
 HTTP_SECONDS ?= 8
 HTTP_ARGS ?=
@@ -122,11 +122,13 @@ bench-smoke:
 	$(MAKE) bench BENCH_RECORDS=100 BENCH_ARGS="--repeat 2 --naive-repeat 1" \
 		BENCH_EXPORT_RECORDS=1000 BENCH_EXPORT_ARGS="--repeat 1"
 
-# Lint: ruff, mypy, and every model change has its migration (a model that no longer matches them fails CI).
+# Lint: ruff, mypy, the layers of README "Layout" (import-linter's contracts in pyproject.toml: an import that breaks a
+# layer fails), and every model change has its migration (a model that no longer matches them fails CI).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py makemigrations --check --dry-run
 
 # Deeper fuzzing than the suite's (tests/config/test_fuzz.py, the same checks): more examples and schemathesis'

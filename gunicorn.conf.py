@@ -16,8 +16,8 @@ wsgi_app = "config.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", f"unix:{Path(__file__).resolve().parent / 'data' / 'run' / 'gunicorn.sock'}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 # gunicorn's sync worker, whose own refusals (request line or headers over the limits below, malformed HTTP) keep the
-# API's envelope under /vbasoftware/ and /apis/ (config/gunicorn_worker.py).
-worker_class = "config.gunicorn_worker.EnvelopeWorker"
+# API's envelope under /vbasoftware/ and /apis/ (config/serving/gunicorn_worker.py).
+worker_class = "config.serving.gunicorn_worker.EnvelopeWorker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 # Request line up to gunicorn's maximum, so that Django (MAX_PATH_LENGTH, default 2048) answers a long path with a
@@ -40,7 +40,7 @@ def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
     import django
 
     django.setup()
-    from config.api.ratelimit import multi_worker_refusal
+    from config.serving.ratelimit import multi_worker_refusal
 
     refusal = multi_worker_refusal(server.cfg.workers)
     if refusal:

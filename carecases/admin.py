@@ -17,11 +17,11 @@ from django.utils.html import format_html
 from carecases.admin_help import CARE_CASE_COLUMNS, CARE_PLAN_COLUMNS
 from carecases.models import CareCase, CarePlan
 from carecases.services import CARE_CASE, CARE_PLAN
-from config.api.admin import AUDIT_FIELDS, VBAModelAdmin, column_docs, member_of, register_vba
-from config.api.admin_export import EXPORT_ACTIONS, ExportAdminMixin
-from config.api.batch import allocate_keys
-from config.api.recordfiles import RecordText, vba_text
-from config.api.tenancy import current_vba_database
+from config.admin.export import EXPORT_ACTIONS, ExportAdminMixin
+from config.admin.sites import AUDIT_FIELDS, VBAModelAdmin, column_docs, member_of, register_vba
+from config.records.batch import allocate_keys
+from config.records.files import RecordText, vba_text
+from config.serving.tenancy import current_vba_database
 
 INLINE_CASES = 20  # a plan with thousands of cases still opens fast: the rest are one click away
 KEY_HELP = "0 assigns the next free key."

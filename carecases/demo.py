@@ -8,7 +8,7 @@ from typing import Any
 
 from carecases.models import CareCase, CarePlan
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
-from config.api.tenancy import use_vba_database, vba_database_names
+from config.serving.tenancy import use_vba_database, vba_database_names
 
 PLANS = [
     (1, "DIABETES", 1.5, "Diabetes management program"),

@@ -6,7 +6,7 @@ A value that does not parse (a non-integer priority, a bad date) is a 400 envelo
 import django_filters
 
 from carecases.models import CareCase, CarePlan
-from config.api.filters import APIFilterSet, date_range, int32_filter, updated_since
+from config.records.filters import APIFilterSet, date_range, int32_filter, updated_since
 
 
 class CarePlanFilter(APIFilterSet):

@@ -1,13 +1,13 @@
 """VBA's ``CarePlan`` and ``CareCase`` tables, column for column.
 
 Attribute names are snake_case; ``db_column`` is VBA's column; the JSON name is the column put through .NET's
-camel-casing (:func:`config.api.records.vba_json_name`): ``CarePlan_Key`` → ``carePlan_Key``, ``Case_ID`` →
+camel-casing (:func:`config.records.specs.vba_json_name`): ``CarePlan_Key`` → ``carePlan_Key``, ``Case_ID`` →
 ``case_ID``. A case belongs to one plan (``CarePlan_Key``); a plan that still has cases cannot be deleted.
 """
 
 from django.db import models
 
-from config.api.fields import MoneyField, VBAHistoricalRecords
+from config.records.fields import MoneyField, VBAHistoricalRecords
 
 
 class CarePlan(models.Model):

@@ -1,6 +1,6 @@
 """Writes of the carecases app, shared by the API, the admin, the management command and the demo data.
 
-CarePlan and CareCase are declarations on the one batch engine (:mod:`config.api.batch`): a model, a key and the
+CarePlan and CareCase are declarations on the one batch engine (:mod:`config.records.batch`): a model, a key and the
 rules of decisions.md 6-7. Three case resources share one spec and differ only in how they check the plan:
 
 - :data:`CARE_CASE` (``PUT /care-cases-batch``): each item's ``carePlan_Key`` must name an existing plan (400);
@@ -19,10 +19,10 @@ from django.db.models import Max, Model
 from rest_framework import exceptions, status
 
 from carecases.models import CareCase, CarePlan
-from config.api.batch import BatchOutcome, BatchResource, batch_upsert
-from config.api.records import RecordSpec
-from config.api.services import record_delete, record_get
-from config.api.tenancy import current_vba_database
+from config.records.batch import BatchOutcome, BatchResource, batch_upsert
+from config.records.services import record_delete, record_get
+from config.records.specs import RecordSpec
+from config.serving.tenancy import current_vba_database
 
 PLAN_KEY = "care_plan_key"  # context key: the care plan of the path
 

@@ -51,7 +51,7 @@ USE_I18N = True
 # management commands and tests connect per use), checked with an empty query before a request reuses it
 # (CONN_HEALTH_CHECKS: one a database restart broke is replaced, not handed to the request). At most workers x
 # databases connections. An unreachable database fails at once (refused) or within DB_CONNECT_TIMEOUT seconds (a
-# host that drops packets), answered 503 (config.api.dbfaults). README "Performance" says why not a pool.
+# host that drops packets), answered 503 (config.records.dbfaults). README "Performance" says why not a pool.
 DB_CONN_MAX_AGE = env.int("DB_CONN_MAX_AGE", default=300 if "gunicorn" in sys.modules else 0)
 DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=5)
 
@@ -87,7 +87,7 @@ def _vba_databases(value: str) -> dict[str, dict]:
 DATABASES = {"default": _database(env("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'default.sqlite3'}"))}
 VBA_DATABASES = _vba_databases(env("VBA_DATABASES", default=f"demo=sqlite:///{DATA_DIR / 'demo.sqlite3'}"))
 DATABASES.update(VBA_DATABASES)
-DATABASE_ROUTERS = ["config.api.tenancy.VBADatabaseRouter"]
+DATABASE_ROUTERS = ["config.serving.tenancy.VBADatabaseRouter"]
 # Models that live in the VBA databases (and their simple-history tables); everything else lives in default.
 VBA_TENANT_MODELS = {"authorizations.auth", "carecases.careplan", "carecases.carecase", "api.keysequence"}
 
@@ -105,14 +105,19 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "oauth2_provider",
-    "config.api",
+    "config.api",  # label "api": its tables (API clients, grants, key sequences, exports)
+    "config.serving",  # no models: serve, migrate_all, create_api_client
+    "config.vba",  # no models: registers the VBA envelope for refusals
+    "config.spry",  # no models: registers the Spry envelope for refusals
+    "config.admin",  # label "records_admin", no models: admin sites, template tags, static files
     "authorizations",
     "carecases",
+    "config.bench",  # no models: benchmark commands and seed_demo
 ]
 
 MIDDLEWARE = [
-    "config.api.middleware.ActivityIdMiddleware",
-    "config.api.limits.RequestLimitsMiddleware",
+    "config.serving.middleware.ActivityIdMiddleware",
+    "config.serving.limits.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -121,7 +126,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.api.tenancy.VBADatabaseMiddleware",
+    "config.serving.tenancy.VBADatabaseMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -137,7 +142,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "config.api.tenancy.admin_database_context",
+                "config.serving.tenancy.admin_database_context",
             ]
         },
     }
@@ -174,9 +179,9 @@ if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
     _redis_options.setdefault("SOCKET_CONNECT_TIMEOUT", env.float("REDIS_CONNECT_TIMEOUT", default=0.5))
     _redis_options.setdefault("SOCKET_TIMEOUT", env.float("REDIS_SOCKET_TIMEOUT", default=0.5))
     # While Redis is away every cache call is refused at once for a second before Redis is tried again.
-    _redis_options.setdefault("CLIENT_CLASS", "config.api.ratelimit.BreakerRedisClient")
+    _redis_options.setdefault("CLIENT_CLASS", "config.serving.ratelimit.BreakerRedisClient")
 
-# Retry-After (seconds) of a 503 answered while a database is unavailable (config.api.dbfaults).
+# Retry-After (seconds) of a 503 answered while a database is unavailable (config.records.dbfaults).
 RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", default=5)
 
 # --- VBA API ---------------------------------------------------------------------------------------------------
@@ -184,14 +189,14 @@ VBA_BATCH_MAX_ITEMS = env.int("VBA_BATCH_MAX_ITEMS", default=1000)
 VBA_MAX_BODY_BYTES = env.int("VBA_MAX_BODY_BYTES", default=10 * 1024 * 1024)
 VBA_RATE_LIMIT_PER_SECOND = env.float("VBA_RATE_LIMIT_PER_SECOND", default=25.0)
 VBA_RATE_LIMIT_BURST = env.int("VBA_RATE_LIMIT_BURST", default=50)
-# Seconds a worker keeps what an API key, a user and their grants were found to be (config.api.authentication):
+# Seconds a worker keeps what an API key, a user and their grants were found to be (config.vba.authentication):
 # a revoked key or grant, or a deactivated user, stops working within this time in every worker (at once in the
 # worker that made the change). 0: looked up on every request.
 VBA_CREDENTIAL_CACHE_SECONDS = env.float("VBA_CREDENTIAL_CACHE_SECONDS", default=10.0)
-# Seconds a list's exact x-pagination TotalCount is reused for its next pages (config.api.counting); a write through
+# Seconds a list's exact x-pagination TotalCount is reused for its next pages (config.records.counting); a write through
 # the API or the ORM (admin) to that database counts again at once. 0: counted on every page.
 VBA_COUNT_CACHE_SECONDS = env.float("VBA_COUNT_CACHE_SECONDS", default=10.0)
-# Body limits, checked from Content-Length before anything reads the body (config.api.limits; 413 in the envelope):
+# Body limits, checked from Content-Length before anything reads the body (config.serving.limits; 413 in the envelope):
 # VBA_MAX_BODY_BYTES under /vbasoftware/, SPRY_MAX_BODY_BYTES under /apis/, AUTH_MAX_BODY_BYTES on the login and
 # token endpoints, OTHER_MAX_BODY_BYTES elsewhere (the admin). Django never reads past Content-Length (a body without
 # one, e.g. chunked, is read as empty), so these bound every body; Django's own size check would only repeat the
@@ -205,7 +210,7 @@ MAX_PATH_LENGTH = env.int("MAX_PATH_LENGTH", default=2048)
 LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", default="20/minute")
 
 REST_FRAMEWORK: dict[str, Any] = {
-    "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.vba.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
@@ -236,8 +241,8 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.0.3",  # VBA's document is OpenAPI 3.0; the VBA operations are shaped by this hook:
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api.openapi_vba.vba_operations",
-        "authorizations.api.spry_views.spry_document",  # Spry: 4000/4004 answer HTTP 200; optional fields nullable
+        "config.vba.openapi.vba_operations",
+        "authorizations.spry.api.views.spry_document",  # Spry: 4000/4004 answer HTTP 200; optional fields nullable
     ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {
@@ -279,12 +284,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # No query string in any log line: query values may be patients' names or ids (config.api.middleware).
-    "filters": {"no_query_string": {"()": "config.api.middleware.NoQueryStringFilter"}},
+    # No query string in any log line: query values may be patients' names or ids (config.serving.middleware).
+    "filters": {"no_query_string": {"()": "config.serving.middleware.NoQueryStringFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_query_string"]}},
     "loggers": {
         "vbapi.request": {"handlers": ["console"], "level": env("REQUEST_LOG_LEVEL", default="INFO")},
-        # Redis or a database away and back (config.api.ratelimit, config.api.dbfaults), whatever REQUEST_LOG_LEVEL.
+        # Redis or a database away and back (config.serving.ratelimit, config.records.dbfaults), whatever
+        # REQUEST_LOG_LEVEL.
         "vbapi.dependencies": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},

@@ -9,27 +9,27 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config.api.admin import select_database, vba_sites
-from config.api.auth_views import UserAuthenticationView, UserRefreshTokensView
-from config.api.dbfaults import (
+from config.admin.sites import select_database, vba_sites
+from config.records.dbfaults import (
     UNAVAILABLE_MESSAGE,
     discard_broken_connections,
     is_unavailable,
     log_unavailable,
     retry_after,
 )
-from config.api.envelope import INTERNAL_ERROR, vba_error_response
-from config.api.limits import error_response
-from config.api.middleware import current_activity_id
-from config.api.spry import INTERNAL_ERROR as SPRY_INTERNAL_ERROR
-from config.api.spry import SPRY_API_PREFIX, spry_error_response
-from config.api.tenancy import VBA_API_PREFIX
-from config.health import healthz, readyz
+from config.serving.health import healthz, readyz
+from config.serving.limits import error_response
+from config.serving.middleware import current_activity_id
+from config.serving.tenancy import VBA_API_PREFIX
+from config.spry.protocol import INTERNAL_ERROR as SPRY_INTERNAL_ERROR
+from config.spry.protocol import SPRY_API_PREFIX, spry_error_response
+from config.vba.auth_views import UserAuthenticationView, UserRefreshTokensView
+from config.vba.envelope import INTERNAL_ERROR, vba_error_response
 
 vba_patterns: list[URLPattern | URLResolver] = [
     path("user-authentication", UserAuthenticationView.as_view(), name="user-authentication"),
     path("user-refresh-tokens", UserRefreshTokensView.as_view(), name="user-refresh-tokens"),
-    path("", include("authorizations.api.vba_urls")),
+    path("", include("authorizations.vba.api.urls")),
     path("", include("carecases.api.urls")),
 ]
 
@@ -37,11 +37,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("admin/vba-database/", select_database, name="admin-select-database"),
-    # One admin site per VBA database: the database of a VBA page is in its URL (config.api.admin.VBAAdminSite).
+    # One admin site per VBA database: the database of a VBA page is in its URL (config.admin.sites.VBAAdminSite).
     *[path(f"admin/db/{database}/", site.urls) for database, site in vba_sites.items()],
     path("admin/", admin.site.urls),
     path("vbasoftware/", include(vba_patterns)),
-    path("apis/", include("authorizations.api.spry_urls")),  # Spry API and its OAuth token endpoint
+    path("apis/", include("authorizations.spry.api.urls")),  # Spry API and its OAuth token endpoint
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -68,7 +68,7 @@ def handler400(request: HttpRequest, exception: Exception | None = None) -> Http
 
 
 def handler503(request: HttpRequest, exception: BaseException) -> HttpResponse:
-    """The database is unavailable (:func:`config.api.dbfaults.is_unavailable`): 503 with ``Retry-After``, in the
+    """The database is unavailable (:func:`config.records.dbfaults.is_unavailable`): 503 with ``Retry-After``, in the
     envelope of the API of the path (VBA problem details; Spry code 5003), else a plain page rendered without the
     request (its context processors would ask the database again)."""
     log_unavailable(exception, current_activity_id())

@@ -12,9 +12,9 @@ from django.core.cache import cache
 from django.db import connections
 from rest_framework.test import APIClient as HttpClient
 
-from config.api.authentication import issue_tokens
 from config.api.models import APIClient, DatabaseGrant
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
+from config.vba.authentication import issue_tokens
 
 ALL = "__all__"
 

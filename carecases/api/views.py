@@ -1,4 +1,4 @@
-"""VBA CarePlans and CareCases: short declarations on the generic VBA view set (:mod:`config.api.views`).
+"""VBA CarePlans and CareCases: short declarations on the generic VBA view set (:mod:`config.vba.views`).
 
 Path keys (``carePlanKey``, ``caseKey``) are int32: anything else is a 400 naming the parameter. Under
 ``/care-plans/{carePlanKey}/...`` an unknown plan is a 404 for the whole request (decisions.md 7).
@@ -18,9 +18,9 @@ from rest_framework.response import Response
 from carecases.filters import CareCaseFilter, CarePlanFilter
 from carecases.models import CareCase, CarePlan
 from carecases.services import CARE_CASE, CARE_PLAN, PLAN_CARE_CASE, PLAN_KEY, care_plan_delete
-from config.api.records import INT32_MAX, INT32_MIN
-from config.api.schema import vba_schema
-from config.api.views import VBAResourceViewSet
+from config.records.specs import INT32_MAX, INT32_MIN
+from config.vba.schema import vba_schema
+from config.vba.views import VBAResourceViewSet
 
 CARE_PLAN_KEY = OpenApiParameter("carePlanKey", OpenApiTypes.INT32, OpenApiParameter.PATH)
 CASE_KEY = OpenApiParameter("caseKey", OpenApiTypes.INT32, OpenApiParameter.PATH)

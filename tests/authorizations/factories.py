@@ -3,7 +3,7 @@
 from typing import Any
 
 from authorizations.models import Auth
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
 
 NOT_NULL = {
     "closed": False,

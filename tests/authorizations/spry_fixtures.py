@@ -16,10 +16,10 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 from rest_framework.test import APIClient as HttpClient
 
-from authorizations.api.spry_serializers import AuthorizationCreate, validate_body
 from authorizations.models import Authorization
-from authorizations.spry_services import authorization_create, spry_client_create
-from config.api.dates import parse_datetime
+from authorizations.spry.api.serializers import AuthorizationCreate, validate_body
+from authorizations.spry.services import authorization_create, spry_client_create
+from config.records.dates import parse_datetime
 
 BASE = "/apis/soap-enrichment/v1/authorization"
 TOKEN_URL = "/apis/v2/oauth/token"

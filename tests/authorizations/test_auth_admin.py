@@ -8,11 +8,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from authorizations.admin.vba import AuthAdmin
 from authorizations.models import Auth
-from authorizations.services import auth_batch_upsert
+from authorizations.vba.admin import AuthAdmin
+from authorizations.vba.services import auth_batch_upsert
 from config.api.models import DatabaseGrant
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
 from tests.admin_forms import submitted
 from tests.authorizations.factories import auth_item, full_auth
 

@@ -14,9 +14,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from authorizations.models import Auth
-from authorizations.services import auth_batch_upsert
-from config.api import counting
-from config.api.tenancy import use_vba_database
+from authorizations.vba.services import auth_batch_upsert
+from config.records import counting
+from config.serving.tenancy import use_vba_database
 from tests.authorizations.factories import auth_item
 
 pytestmark = pytest.mark.django_db(databases="__all__")

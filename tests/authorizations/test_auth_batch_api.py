@@ -11,8 +11,8 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from authorizations.models import Auth
-from config.api.authentication import issue_tokens
 from config.api.models import DatabaseGrant
+from config.vba.authentication import issue_tokens
 from tests.authorizations.factories import auth_item, full_auth
 from tests.conftest import ALL, VBAClient, assert_problem
 

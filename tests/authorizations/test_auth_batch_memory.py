@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.test.utils import override_settings
 
-from authorizations.bench import bench_auth
 from authorizations.models import Auth
-from config.api.bench import serve_wsgi
+from config.bench.auths import bench_auth
+from config.bench.common import serve_wsgi
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import connections
 
 from authorizations.models import Auth
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
 from tests.authorizations.factories import auth_item
 from tests.conftest import VBAClient
 

@@ -6,9 +6,9 @@ import pytest
 from django.db import DataError, IntegrityError, connections, models, transaction
 
 from authorizations.models import Auth
-from authorizations.services import AUTH
-from config.api.records import vba_json_name
-from config.api.tenancy import use_vba_database
+from authorizations.vba.services import AUTH
+from config.records.specs import vba_json_name
+from config.serving.tenancy import use_vba_database
 from tests import contracts
 
 # The JSON names of vba.md's Auth table, in its order (also checked against the file).

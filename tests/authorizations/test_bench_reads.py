@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from authorizations.management.commands import bench_reads
+from config.bench.management.commands import bench_reads
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

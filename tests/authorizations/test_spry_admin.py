@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from authorizations.models import Authorization, AuthorizationCptCode, AuthorizationIcdCode
-from authorizations.spry_services import authorization_update
-from config.api.dates import render_datetime
+from authorizations.spry.services import authorization_update
+from config.records.dates import render_datetime
 from tests.admin_forms import submitted
 from tests.authorizations.spry_fixtures import *  # noqa: F403
 from tests.authorizations.spry_fixtures import OTHER_ORG, make_authorization

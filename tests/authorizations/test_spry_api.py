@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from authorizations.models import Authorization, AuthorizationCptCode, AuthorizationIcdCode, Payer
-from config.api.dates import render_datetime
+from config.records.dates import render_datetime
 from tests.authorizations.spry_fixtures import *  # noqa: F403
 from tests.authorizations.spry_fixtures import (
     EXAMPLE_ID,
@@ -229,7 +229,7 @@ def test_a_list_replacement_that_fails_half_way_leaves_the_old_lists(
     api: SpryApi, example: Authorization, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Atomicity: the ICD list is replaced, then writing the CPT rows fails; the ICD list is back as it was."""
-    from authorizations import spry_services
+    from authorizations.spry import services as spry_services
 
     real = spry_services.bulk_create_with_history
 

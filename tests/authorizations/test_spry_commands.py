@@ -15,9 +15,9 @@ from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import get_application_model
 
-from authorizations import spry_demo
 from authorizations.models import Authorization, SpryClient
-from config.api.dates import render_datetime
+from authorizations.spry import demo as spry_demo
+from config.records.dates import render_datetime
 from tests.authorizations.spry_fixtures import *  # noqa: F403
 from tests.authorizations.spry_fixtures import TOKEN_URL, SpryApi, make_authorization, ok
 

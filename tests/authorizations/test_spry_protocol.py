@@ -12,7 +12,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
 from authorizations.models import Authorization, AuthorizationIcdCode
-from authorizations.spry_services import spry_client_create
+from authorizations.spry.services import spry_client_create
 from tests.authorizations.spry_fixtures import *  # noqa: F403
 from tests.authorizations.spry_fixtures import (
     BASE,
@@ -168,7 +168,7 @@ def test_more_requests_than_the_rate_limit_is_4029_with_retry_after(api: SpryApi
 
 
 def test_a_server_error_is_5000_without_internals(api: SpryApi, monkeypatch: pytest.MonkeyPatch) -> None:
-    from authorizations.api import spry_views
+    from authorizations.spry.api import views as spry_views
 
     def crash(**kwargs: Any) -> Any:
         raise RuntimeError("secret table spry_authorization is broken")

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from authorizations.models import Auth
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
 from tests.authorizations.factories import auth_item
 
 pytestmark = pytest.mark.django_db(databases="__all__")

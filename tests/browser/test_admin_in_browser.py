@@ -19,11 +19,11 @@ from django.urls import reverse
 from playwright.sync_api import BrowserContext, Page, expect
 
 from authorizations.models import Auth, Authorization, AuthorizationIcdCode
-from authorizations.services import auth_batch_upsert
+from authorizations.vba.services import auth_batch_upsert
 from carecases.models import CareCase, CarePlan
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
 from config.api.models import AdminExport
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
 from tests.authorizations.factories import auth_item, history_rows, stored
 from tests.authorizations.spry_fixtures import make_authorization
 from tests.browser.conftest import log_in_as

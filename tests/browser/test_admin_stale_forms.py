@@ -14,7 +14,7 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from authorizations.models import Auth
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
 from tests.browser.conftest import VIEWPORT, log_in_as
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")

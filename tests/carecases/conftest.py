@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
-from config.api.authentication import issue_tokens
 from config.api.models import DatabaseGrant
+from config.vba.authentication import issue_tokens
 from tests.conftest import VBAClient
 
 

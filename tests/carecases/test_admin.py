@@ -8,7 +8,7 @@ from django.test import Client
 from carecases.admin import INLINE_CASES
 from carecases.models import CareCase, CarePlan
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
 from tests.admin_forms import submitted
 from tests.carecases.conftest import case_item, plan_item
 from tests.conftest import ALL

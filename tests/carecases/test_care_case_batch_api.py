@@ -11,7 +11,7 @@ from django.db import connections
 from django.utils import timezone
 
 from carecases.models import CareCase, CarePlan
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
 from tests.carecases.conftest import case_item, plan_item
 from tests.conftest import ALL, assert_problem
 

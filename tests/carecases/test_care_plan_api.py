@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from carecases.models import CareCase, CarePlan
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
 from tests.carecases.conftest import case_item, plan_item
 from tests.conftest import ALL, assert_problem
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from carecases import demo
 from carecases.models import CareCase, CarePlan
 from carecases.services import care_plan_batch_upsert
-from config.api.tenancy import use_vba_database, vba_database_names
+from config.serving.tenancy import use_vba_database, vba_database_names
 from tests.carecases.conftest import case_item, plan_item
 from tests.conftest import ALL
 

@@ -7,8 +7,8 @@ import pytest
 from django.db import connections
 
 from carecases.models import CareCase
-from config.api.authentication import issue_tokens
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
+from config.vba.authentication import issue_tokens
 from tests.carecases.conftest import case_item, plan_item
 from tests.conftest import VBAClient
 

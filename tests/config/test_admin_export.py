@@ -22,11 +22,11 @@ from django.test import Client, RequestFactory
 from django.urls import resolve
 
 from authorizations.models import Auth
-from authorizations.services import auth_batch_upsert
+from authorizations.vba.services import auth_batch_upsert
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
-from config.api.admin_export import ExportAdminMixin
+from config.admin.export import ExportAdminMixin
 from config.api.models import AdminExport, DatabaseGrant
-from config.api.tenancy import selected_vba_database, use_vba_database
+from config.serving.tenancy import selected_vba_database, use_vba_database
 from tests.authorizations.factories import auth_item
 from tests.authorizations.spry_fixtures import make_authorization
 from tests.carecases.conftest import case_item, plan_item
@@ -144,7 +144,7 @@ def test_select_all_exports_the_whole_filtered_list(auths: None) -> None:
 
 def test_each_export_is_recorded_and_logged_without_patient_data(auths: None, caplog: pytest.LogCaptureFixture) -> None:
     client = staff("demo")
-    with caplog.at_level(logging.INFO, logger="config.api.admin_export"):
+    with caplog.at_level(logging.INFO, logger="config.admin.export"):
         download(client.get(AUTHS.format("demo") + "export/csv/", {"q": "SUB1"}))
     export = AdminExport.objects.get()
     assert (export.username, export.database, export.model, export.format) == (
@@ -161,13 +161,13 @@ def test_each_export_is_recorded_and_logged_without_patient_data(auths: None, ca
         True,
     )
     assert export.user is not None and export.started is not None
-    log = [record.getMessage() for record in caplog.records if record.name == "config.api.admin_export"]
+    log = [record.getMessage() for record in caplog.records if record.name == "config.admin.export"]
     assert log == [f"admin export {export.pk} by staffer: authorizations.auth list from database demo, 3 row(s)"]
     assert "SUB1" not in caplog.text and "Ann" not in caplog.text
 
 
 def test_a_download_cut_off_is_recorded_as_incomplete(auths: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("config.api.admin_export.CHUNK_CHARACTERS", 10)
+    monkeypatch.setattr("config.admin.export.CHUNK_CHARACTERS", 10)
     assert staff("demo").get(AUTHS.format("demo") + "export/ndjson/").status_code == 404  # formats: csv and json
     url = AUTHS.format("demo") + "export/csv/"
     request = RequestFactory().get(url)
@@ -191,7 +191,7 @@ def test_a_download_cut_off_is_recorded_as_incomplete(auths: None, monkeypatch: 
 def test_a_json_download_cut_off_mid_export_leaves_the_database_usable(monkeypatch: pytest.MonkeyPatch) -> None:
     """On PostgreSQL the JSON is read from a COPY still running when the client goes away: it is cancelled, and the
     page's database serves the next request."""
-    monkeypatch.setattr("config.api.admin_export.CHUNK_CHARACTERS", 10)
+    monkeypatch.setattr("config.admin.export.CHUNK_CHARACTERS", 10)
     call_command("generate_auths", "--count", "3000", "--database", "demo", "--no-history", stdout=io.StringIO())
     staff("demo")
     url = AUTHS.format("demo") + "export/json/"

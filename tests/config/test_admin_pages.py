@@ -20,12 +20,12 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_id_token_model, get_refresh_token_model
 
-from authorizations.services import auth_batch_upsert
-from authorizations.spry_services import spry_client_create
+from authorizations.spry.services import spry_client_create
+from authorizations.vba.services import auth_batch_upsert
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
-from config.api.admin import VBAAdminSite, vba_sites
+from config.admin.sites import VBAAdminSite, vba_sites
 from config.api.models import AdminExport, APIClient, DatabaseGrant
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
 from tests.authorizations.factories import full_auth
 from tests.authorizations.spry_fixtures import make_authorization
 from tests.carecases.conftest import case_item, plan_item

@@ -18,12 +18,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from authorizations.models import Auth, Authorization, AuthorizationIcdCode
-from authorizations.services import auth_batch_upsert
-from authorizations.spry_services import authorization_update
+from authorizations.spry.services import authorization_update
+from authorizations.vba.services import auth_batch_upsert
 from carecases.models import CareCase, CarePlan
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
-from config.api.admin import ROW_VERSION_FIELD, VERSION_FIELD
-from config.api.tenancy import use_vba_database
+from config.admin.sites import ROW_VERSION_FIELD, VERSION_FIELD
+from config.serving.tenancy import use_vba_database
 from tests.admin_forms import submitted
 from tests.authorizations.factories import auth_item
 from tests.authorizations.spry_fixtures import *  # noqa: F403

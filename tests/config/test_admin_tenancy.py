@@ -10,11 +10,11 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from authorizations.models import Auth
-from authorizations.services import auth_batch_upsert
+from authorizations.vba.services import auth_batch_upsert
 from carecases.models import CareCase
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
 from config.api.models import DatabaseGrant
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
 from tests.admin_forms import submitted
 from tests.authorizations.factories import auth_item, history_rows, stored
 from tests.carecases.conftest import case_item, plan_item

@@ -13,9 +13,9 @@ from rest_framework.test import APIClient as HttpClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from authorizations.models import Auth
-from config.api.authentication import DATABASE_CLAIM
 from config.api.models import APIClient
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
+from config.vba.authentication import DATABASE_CLAIM
 from tests.authorizations.factories import auth_item
 from tests.conftest import ALL, VBAClient, assert_problem
 

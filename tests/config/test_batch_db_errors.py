@@ -19,9 +19,9 @@ from django.core.management.base import CommandError
 from django.db import connections
 
 from authorizations.models import Auth
-from authorizations.services import AUTH
-from config.api.batch import Writer
-from config.api.tenancy import use_vba_database
+from authorizations.vba.services import AUTH
+from config.records.batch import Writer
+from config.serving.tenancy import use_vba_database
 from tests.authorizations.factories import auth_item
 from tests.conftest import ALL, VBAClient, assert_problem
 

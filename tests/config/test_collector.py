@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from config.api.batch import collector_paused
+from config.records.batch import collector_paused
 from tests.authorizations.factories import auth_item
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 
 def test_the_collector_runs_again_after_any_batch(vba: Any, in_demo: str, monkeypatch: Any) -> None:
     seen: list[bool] = []
-    from config.api import views
+    from config.vba import views
 
     real = views.batch_upsert
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.db import connections
 
-from config.api import counting
+from config.records import counting
 from tests.authorizations.factories import auth_item
 from tests.conftest import VBAClient
 

@@ -1,4 +1,4 @@
-"""The per-worker credential cache (config.api.authentication.CredentialCache): a request with known credentials
+"""The per-worker credential cache (config.vba.authentication.CredentialCache): a request with known credentials
 reads nothing in ``default``, and a revoked key, a removed grant or a deactivated user stops working within
 ``VBA_CREDENTIAL_CACHE_SECONDS`` in every worker (at once in the worker that made the change)."""
 
@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 
-from config.api import authentication
 from config.api.models import APIClient, DatabaseGrant
+from config.vba import authentication
 from tests.conftest import ALL, VBAClient, assert_problem
 
 pytestmark = pytest.mark.django_db(databases=ALL)

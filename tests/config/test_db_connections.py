@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.db import OperationalError, connections
 
-from config.api.dbfaults import is_unavailable
+from config.records.dbfaults import is_unavailable
 from tests.conftest import ALL
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(databases=ALL)]

@@ -35,11 +35,11 @@ from django.test import Client
 from django.test.utils import override_settings
 from rest_framework.test import APIClient as HttpClient
 
-from authorizations.spry_services import spry_client_create
-from config.api import ratelimit
-from config.api.authentication import issue_tokens
-from config.api.dbfaults import is_unavailable
+from authorizations.spry.services import spry_client_create
 from config.api.models import APIClient, DatabaseGrant
+from config.records.dbfaults import is_unavailable
+from config.serving import ratelimit
+from config.vba.authentication import issue_tokens
 from tests.authorizations.factories import auth_item
 from tests.authorizations.spry_fixtures import BASE as SPRY_BASE
 from tests.authorizations.spry_fixtures import TOKEN_URL, make_token
@@ -125,7 +125,7 @@ def private_redis(monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivateRedis]:
             "OPTIONS": {
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
-                "CLIENT_CLASS": "config.api.ratelimit.BreakerRedisClient",
+                "CLIENT_CLASS": "config.serving.ratelimit.BreakerRedisClient",
             },
         }
     }
@@ -294,7 +294,7 @@ def test_redis_settings_have_short_socket_timeouts_overridable_in_cache_url() ->
         assert result.returncode == 0, result.stderr
         return result.stdout.strip().splitlines()[-1]
 
-    client = "config.api.ratelimit.BreakerRedisClient"
+    client = "config.serving.ratelimit.BreakerRedisClient"
     assert options("redis://127.0.0.1:6379/0") == f"0.5 0.5 {client}"
     assert options("redis://127.0.0.1:6379/0?socket_connect_timeout=2&socket_timeout=3") == f"2 3 {client}"
     env = {"REDIS_CONNECT_TIMEOUT": "1.5", "REDIS_SOCKET_TIMEOUT": "0.25"}

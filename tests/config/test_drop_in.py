@@ -16,7 +16,7 @@ from rest_framework.test import APIClient as HttpClient
 
 from authorizations.models import Auth, Authorization
 from carecases.models import CareCase
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
 from tests import contracts
 from tests.authorizations.factories import auth_item
 from tests.authorizations.spry_fixtures import *  # noqa: F403

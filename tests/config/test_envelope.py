@@ -38,7 +38,7 @@ def test_an_unacceptable_accept_header_is_a_406_envelope(vba: Any) -> None:
 
 
 def test_a_crash_is_a_500_envelope_that_reveals_nothing(vba: Any) -> None:
-    with mock.patch("config.api.views.paginate", side_effect=RuntimeError("secret table name")):
+    with mock.patch("config.vba.views.paginate", side_effect=RuntimeError("secret table name")):
         response = vba.call("GET", "auths")
     error = assert_problem(response, 500, "Quote the activityID")
     assert "secret" not in response.content.decode()
@@ -47,7 +47,7 @@ def test_a_crash_is_a_500_envelope_that_reveals_nothing(vba: Any) -> None:
 
 def test_a_django_level_500_on_a_vba_path_is_an_envelope() -> None:
     client = HttpClient(raise_request_exception=False)
-    with mock.patch("config.api.views.VBAResourceViewSet.dispatch", side_effect=RuntimeError("boom")):
+    with mock.patch("config.vba.views.VBAResourceViewSet.dispatch", side_effect=RuntimeError("boom")):
         response = client.get("/vbasoftware/auths")
     assert response.status_code == 500
     assert response.json()["error"]["status"] == 500 and "boom" not in response.content.decode()

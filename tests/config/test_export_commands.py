@@ -19,13 +19,13 @@ from django.core.management import CommandError, call_command
 from django.db import models
 
 from authorizations.models import Auth, Authorization
-from authorizations.services import AUTH
-from authorizations.spry_services import authorization_delete
+from authorizations.spry.services import authorization_delete
+from authorizations.vba.services import AUTH
 from carecases.models import CareCase, CarePlan
 from carecases.services import CARE_CASE, CARE_PLAN
-from config.api.batch import BatchResource, batch_upsert
-from config.api.commands import ExportCommand
-from config.api.tenancy import use_vba_database
+from config.records.batch import BatchResource, batch_upsert
+from config.records.commands import ExportCommand
+from config.serving.tenancy import use_vba_database
 from tests.authorizations.factories import NOT_NULL
 from tests.authorizations.spry_fixtures import make_authorization
 from tests.conftest import ALL

@@ -1,4 +1,4 @@
-"""On PostgreSQL the JSON and NDJSON exports are rendered by the database (``config.api.recordsql``). The records
+"""On PostgreSQL the JSON and NDJSON exports are rendered by the database (``config.records.sql``). The records
 rendered in Python (``RecordSpec.render_row`` then ``RecordEncoder``: what SQLite and CSV use, and what the exports
 wrote before) are the reference: these tests store values of every kind in every field of every VBA record, in
 several server time zones, and compare the two files byte for byte."""
@@ -15,13 +15,13 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from authorizations.services import AUTH
+from authorizations.vba.services import AUTH
 from carecases.models import CarePlan
 from carecases.services import CARE_CASE, CARE_PLAN
-from config.api.recordfiles import RecordText, vba_records, vba_text
-from config.api.records import RecordSpec
-from config.api.recordsql import database_json_lines
-from config.api.tenancy import use_vba_database
+from config.records.files import RecordText, vba_records, vba_text
+from config.records.specs import RecordSpec
+from config.records.sql import database_json_lines
+from config.serving.tenancy import use_vba_database
 from tests.conftest import ALL
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(databases=ALL)]

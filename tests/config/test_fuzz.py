@@ -40,7 +40,7 @@ from hypothesis import HealthCheck
 from schemathesis.generation.meta import CoverageScenario
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from authorizations.spry_services import spry_client_create
+from authorizations.spry.services import spry_client_create
 from config.wsgi import application
 from tests.authorizations.spry_fixtures import ORG, make_token
 

@@ -42,7 +42,7 @@ def unread(method: str, path: str, content_type: str, length: str = "209715200")
 
 
 def snapshot() -> dict[str, int]:
-    from config.api.tenancy import use_vba_database
+    from config.serving.tenancy import use_vba_database
 
     counts = {"spry": Authorization.objects.count(), "spry_history": SPRY_HISTORY.objects.count()}
     for alias in ("demo", "other"):
@@ -175,7 +175,7 @@ def test_a_malformed_multipart_token_request_is_4000(unchanged: None) -> None:
 
 @pytest.fixture
 def credentials_app(db: Any) -> Any:
-    from authorizations.spry_services import spry_client_create
+    from authorizations.spry.services import spry_client_create
 
     return spry_client_create(name="hostile", organisation_id=638)
 
@@ -277,7 +277,7 @@ def test_a_path_over_the_limit_is_414_in_the_envelope(vba: VBAClient, api: SpryA
 def test_a_spry_create_that_fails_after_writing_commits_nothing(
     api: SpryApi, monkeypatch: pytest.MonkeyPatch, unchanged: None
 ) -> None:
-    from authorizations.api import spry_views
+    from authorizations.spry.api import views as spry_views
 
     def crash(self: Any, authorization: Any) -> Any:
         raise RuntimeError("rendering failed")
@@ -290,7 +290,7 @@ def test_a_spry_create_that_fails_after_writing_commits_nothing(
 def test_a_spry_update_that_fails_after_writing_commits_nothing(
     api: SpryApi, example: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from authorizations.api import spry_views
+    from authorizations.spry.api import views as spry_views
 
     before = snapshot()
 
@@ -309,7 +309,7 @@ def test_a_spry_update_that_fails_after_writing_commits_nothing(
 def test_a_vba_write_that_fails_after_writing_commits_nothing(
     method: str, path: str, vba: VBAClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from authorizations.api.vba_views import AuthViewSet
+    from authorizations.vba.api.views import AuthViewSet
 
     assert vba.call("PUT", "auths", [auth_item("V1", notes="before")]).status_code == 207
     before = snapshot()
@@ -348,7 +348,7 @@ def test_the_request_log_line_has_no_query_string(
 
 
 def test_the_log_filter_strips_query_strings_from_other_loggers() -> None:
-    from config.api.middleware import NoQueryStringFilter
+    from config.serving.middleware import NoQueryStringFilter
 
     record = logging.LogRecord(
         "django.server",

@@ -16,7 +16,7 @@ from django.core.management import call_command
 
 from authorizations.models import Auth
 from carecases.models import CarePlan
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
 from tests.authorizations.factories import auth_item
 from tests.conftest import ALL
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from config.api import parsers
-from config.api.parsers import MAX_DEPTH, CheckedArray, loads
+from config.records import parsers
+from config.records.parsers import MAX_DEPTH, CheckedArray, loads
 
 
 def nested(depth: int, leaf: str = "1") -> str:

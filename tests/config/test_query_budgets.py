@@ -4,7 +4,7 @@ An N+1, an extra existence check or a credential lookup that went back to the da
 operation, the database and the statements it sent. Queries are counted on every database alias at once
 (:func:`queries_on_every_database`), since a request reads ``default`` (credentials, Spry) and a VBA database.
 
-The budgets are those of a worker that has served the caller before (credentials known: config.api.authentication)
+The budgets are those of a worker that has served the caller before (credentials known: config.vba.authentication)
 unless the test says otherwise; a batch's budget depends on the engine's path per database vendor (SQLite reads the
 existing keys and writes history by ``INSERT … SELECT``; PostgreSQL writes through ``COPY`` and one upsert).
 Savepoints count: the test runs in a transaction, so each atomic block of a request is a savepoint here.
@@ -21,8 +21,8 @@ import pytest
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
-from authorizations.spry_services import spry_client_create
-from config.api.authentication import credentials
+from authorizations.spry.services import spry_client_create
+from config.vba.authentication import credentials
 from tests.authorizations.factories import auth_item
 from tests.authorizations.spry_fixtures import SpryApi, create_body, make_authorization, make_token
 from tests.carecases.conftest import case_item, plan_item

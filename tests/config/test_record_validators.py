@@ -1,4 +1,4 @@
-"""Each VBA record has two validators (``config.api.records``): the fast one, tried first, with no Python callback
+"""Each VBA record has two validators (``config.records.specs``): the fast one, tried first, with no Python callback
 per string or number, and the precise one, which decides whatever the fast one refuses and names the field. The
 fast one must never accept a value the precise one refuses, nor give a different value: these tests generate
 values of every kind for every field of every record and compare the two."""
@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from authorizations.services import AUTH
+from authorizations.vba.services import AUTH
 from carecases.services import CARE_CASE, CARE_PLAN
-from config.api.records import RecordSpec
+from config.records.specs import RecordSpec
 
 SPECS = {"Auth": AUTH.spec, "CareCase": CARE_CASE.spec, "CarePlan": CARE_PLAN.spec}
 

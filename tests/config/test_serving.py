@@ -179,7 +179,7 @@ def test_gunicorn_refuses_several_workers_on_a_per_process_cache() -> None:
 TAKE_MANY = """
 import django
 django.setup()
-from config.api import ratelimit
+from config.serving import ratelimit
 print(sum(ratelimit.take("test-shared-bucket", 0.001, 50) is None for _ in range(40)))
 """
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient as HttpClient
 
 from authorizations.models import Auth
-from config.api.tenancy import use_vba_database
+from config.serving.tenancy import use_vba_database
 from tests.conftest import VBAClient
 
 pytestmark = pytest.mark.django_db(databases="__all__")

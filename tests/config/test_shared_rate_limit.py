@@ -15,7 +15,7 @@ import datetime as dt, sys
 import django
 django.setup()
 import time_machine
-from config.api import ratelimit
+from config.serving import ratelimit
 ahead = float(sys.argv[1])
 with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=ahead)):
     print(sum(ratelimit.take("test-clock-bucket", 1.0, 5) is None for _ in range(int(sys.argv[2]))))

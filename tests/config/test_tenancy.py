@@ -8,9 +8,9 @@ from django.db import connections
 from rest_framework_api_key.models import APIKey  # noqa: F401 - makes sure the library is importable
 
 from authorizations.models import Auth
-from config.api.authentication import issue_tokens
 from config.api.models import APIClient, DatabaseGrant
-from config.api.tenancy import NoVBADatabaseSelected, VBADatabaseRouter, use_vba_database
+from config.serving.tenancy import NoVBADatabaseSelected, VBADatabaseRouter, use_vba_database
+from config.vba.authentication import issue_tokens
 from tests.authorizations.factories import auth_item
 from tests.conftest import ALL, VBAClient, assert_problem
 

@@ -217,7 +217,7 @@ def private_redis() -> Iterator[PrivateRedis]:
 CREDENTIALS = """
 import json, secrets
 from django.contrib.auth import get_user_model
-from config.api.authentication import issue_tokens
+from config.vba.authentication import issue_tokens
 from config.api.models import APIClient, DatabaseGrant
 name = "fault-" + secrets.token_hex(6)
 user = get_user_model().objects.create_user(name, password=secrets.token_urlsafe(24))

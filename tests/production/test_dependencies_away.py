@@ -23,7 +23,7 @@ pytestmark = pytest.mark.postgres
 ACCOUNTS = """
 import json, secrets
 from django.contrib.auth import get_user_model
-from authorizations.spry_services import spry_client_create
+from authorizations.spry.services import spry_client_create
 from config.api.models import APIClient, DatabaseGrant
 name = "away-" + secrets.token_hex(6)
 password = secrets.token_urlsafe(18)

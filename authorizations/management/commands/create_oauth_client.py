@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from authorizations.spry_services import spry_client_create
+from authorizations.spry.services import spry_client_create
 
 
 class Command(BaseCommand):

@@ -3,9 +3,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from authorizations.spry_selectors import authorizations_due_to_expire
-from authorizations.spry_services import authorizations_expire
-from config.api.dates import render_datetime
+from authorizations.spry.selectors import authorizations_due_to_expire
+from authorizations.spry.services import authorizations_expire
+from config.records.dates import render_datetime
 
 
 class Command(BaseCommand):

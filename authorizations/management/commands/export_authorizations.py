@@ -3,10 +3,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from authorizations.api.spry_serializers import SpryAuthorizationOut, authorization_json
-from authorizations.filters import AuthorizationFilter
-from authorizations.spry_selectors import authorization_queryset
-from config.api.commands import ExportCommand
+from authorizations.spry.api.serializers import SpryAuthorizationOut, authorization_json
+from authorizations.spry.filters import AuthorizationFilter
+from authorizations.spry.selectors import authorization_queryset
+from config.records.commands import ExportCommand
 
 
 class Command(ExportCommand):

@@ -1,6 +1,6 @@
-from authorizations.filters import AuthFilter
-from authorizations.services import AUTH
-from config.api.commands import VBAExportCommand
+from authorizations.vba.filters import AuthFilter
+from authorizations.vba.services import AUTH
+from config.records.commands import VBAExportCommand
 
 
 class Command(VBAExportCommand):

@@ -22,11 +22,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from authorizations.models import Auth
-from config.api.commands import vba_database_option
-from config.api.counting import tables_written
-from config.api.tenancy import use_vba_database
-from config.api.writers import insert_history, table_sql
+from authorizations.vba.models import Auth
+from config.records.commands import vba_database_option
+from config.records.counting import tables_written
+from config.records.writers import insert_history, table_sql
+from config.serving.tenancy import use_vba_database
 
 KEY_DIGITS = 9
 GENERATOR_USER = "generate_auths"

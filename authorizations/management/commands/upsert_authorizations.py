@@ -3,13 +3,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 
-from authorizations.api.spry_serializers import AuthorizationCreate, validate_body
-from authorizations.spry_services import authorization_import
-from config.api.batch import ItemResult
-from config.api.commands import ImportCommand
-from config.api.dbfaults import is_unavailable, refusal
-from config.api.recordfiles import json_cell, whole_number
-from config.api.spry import SpryValidationError
+from authorizations.spry.api.serializers import AuthorizationCreate, validate_body
+from authorizations.spry.services import authorization_import
+from config.records.batch import ItemResult
+from config.records.commands import ImportCommand
+from config.records.dbfaults import is_unavailable, refusal
+from config.records.files import json_cell, whole_number
+from config.spry.protocol import SpryValidationError
 
 INTEGERS = ("authorized_visit_count", "current_visit_count", "previous_consumed_visit_count", "patient_id", "clinic_id")
 

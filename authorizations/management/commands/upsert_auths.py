@@ -1,5 +1,5 @@
-from authorizations.services import AUTH
-from config.api.commands import UpsertCommand
+from authorizations.vba.services import AUTH
+from config.records.commands import UpsertCommand
 
 
 class Command(UpsertCommand):

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from carecases.filters import CareCaseFilter
 from carecases.models import CarePlan
 from carecases.services import CARE_CASE
-from config.api.commands import VBAExportCommand
+from config.records.commands import VBAExportCommand
 
 
 class Command(VBAExportCommand):

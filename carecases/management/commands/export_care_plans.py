@@ -1,6 +1,6 @@
 from carecases.filters import CarePlanFilter
 from carecases.services import CARE_PLAN
-from config.api.commands import VBAExportCommand
+from config.records.commands import VBAExportCommand
 
 
 class Command(VBAExportCommand):

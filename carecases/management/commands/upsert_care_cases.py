@@ -4,8 +4,8 @@ from django.core.management.base import CommandError
 
 from carecases.models import CarePlan
 from carecases.services import CARE_CASE, PLAN_CARE_CASE, PLAN_KEY
-from config.api.commands import UpsertCommand, vba_database_option
-from config.api.tenancy import use_vba_database
+from config.records.commands import UpsertCommand, vba_database_option
+from config.serving.tenancy import use_vba_database
 
 
 class Command(UpsertCommand):

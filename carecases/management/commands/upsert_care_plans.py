@@ -1,5 +1,5 @@
 from carecases.services import CARE_PLAN
-from config.api.commands import UpsertCommand
+from config.records.commands import UpsertCommand
 
 
 class Command(UpsertCommand):

@@ -1,4 +1,0 @@
-from authorizations.admin import (
-    spry,  # noqa: F401
-    vba,  # noqa: F401
-)

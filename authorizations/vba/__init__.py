@@ -1,0 +1,1 @@
+"""VBA Auths: models, services, filters, admin, API (``api/urls.py``, ``api/views.py``), demo data."""

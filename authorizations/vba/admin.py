@@ -1,0 +1,166 @@
+"""VBA Auths in the admin site of each VBA database (``/admin/db/<database>/authorizations/auth/``)."""
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from authorizations.vba.admin_help import AUTH_COLUMNS
+from authorizations.vba.models import Auth
+from authorizations.vba.services import AUTH
+from config.admin.export import EXPORT_ACTIONS, ExportAdminMixin
+from config.admin.sites import (
+    AUDIT_FIELDS,
+    YES_NO,
+    IndexedSearchMixin,
+    IndexedValuesListFilter,
+    VBAModelAdmin,
+    column_docs,
+    member_of,
+    plain_number,
+    register_vba,
+)
+from config.records.files import RecordText, vba_text
+
+#: One-character flags that VBA's screens show as check boxes: Y or N.
+FLAGS = ("audit_flag", "auto_accident", "ivr_flag", "other_coverage_primary", "work_related", "tplan_printed")
+
+
+def day(value: object) -> str:
+    return timezone.localdate(value).isoformat() if value else "…"  # type: ignore[arg-type]
+
+
+@register_vba(Auth)
+class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
+    resource = AUTH
+    export_name = "auths"
+    export_columns = list(AUTH.spec.json_names.values())
+    actions = EXPORT_ACTIONS
+    field_docs = column_docs(Auth, AUTH_COLUMNS, {name: YES_NO for name in FLAGS})
+    # What a person scans first; everything else is in the form.
+    list_display = ("auth_number", "member", "status", "auth_type", "approved_period", "visits", "urgent")
+    # At a million rows every query of the changelist must be answered by an index: the value filters list their
+    # values by a loose index scan, the search matches exactly or by prefix (IndexedSearchMixin), the unfiltered
+    # count is the planner's estimate (EstimatedCountPaginator), and facet counts (which count every row) are off.
+    list_filter = (("status", IndexedValuesListFilter), ("auth_type", IndexedValuesListFilter), "urgent", "closed")
+    search_fields = ("=auth_number", "^subscriber_id", "^provider_id", "=case_number")
+    search_help_text = (
+        "Auth number or case number (exact), subscriber or provider ID (starts with); as typed or in capitals."
+    )
+    list_per_page = 50
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    fieldsets = (
+        (
+            "Status and type",
+            {
+                "fields": (
+                    ("auth_number", "status", "auth_code"),
+                    ("auth_type", "treatment_type", "service_type", "service_code"),
+                    ("urgent", "closed", "new_or_extended", "previous_treatment"),
+                    ("assigned_user", "approved_by", "approved_date"),
+                )
+            },
+        ),
+        (
+            "Requested",
+            {
+                "fields": (
+                    ("requested_from", "requested_thru"),
+                    ("requested_location", "requested_frequency", "case_index_requested"),
+                    ("units_requested", "visits_requested", "amount_requested"),
+                )
+            },
+        ),
+        (
+            "Approved",
+            {
+                "fields": (
+                    ("approved_from", "approved_thru"),
+                    ("approved_location", "approved_frequency", "case_index_approved"),
+                    ("units_approved", "visits_approved", "amount_approved"),
+                )
+            },
+        ),
+        (
+            "Denied",
+            {"fields": (("denied_from", "denied_thru"), ("units_denied", "amount_denied", "case_index_denied"))},
+        ),
+        (
+            "Actual",
+            {
+                "fields": (
+                    ("actual_from", "actual_thru", "actual_location"),
+                    ("units_actual", "visits_actual", "visits_to_date"),
+                    ("amount_actual", "case_index_actual", "monthly_amount"),
+                )
+            },
+        ),
+        (
+            "Member and provider",
+            {
+                "fields": (
+                    ("subscriber_id", "member_seq", "plan_id"),
+                    ("provider_id", "federal_id", "payee_id"),
+                    ("ordered_by_id", "ordered_by_name"),
+                    ("referred_by_id", "referred_by_name"),
+                    ("care_manager_key", "case_number", "prior_auth"),
+                )
+            },
+        ),
+        (
+            "Dates and clinical details",
+            {
+                "fields": (
+                    ("received_date", "injury_date", "discharge_date", "reins_notification_date"),
+                    ("drg_category", "drg_code", "unit_type"),
+                    ("daily_living", "radiating_pain", "range_of_motion"),
+                    ("auto_accident", "work_related", "other_insurance", "other_coverage_primary"),
+                    ("audit_flag", "region", "ivr_flag"),
+                    "notes",
+                )
+            },
+        ),
+        (
+            "Treatment plan",
+            {
+                "fields": (
+                    ("tplan_printed", "tplan_printed_date"),
+                    ("tplan_downloaded", "tplan_downloaded_date", "tplan_downloaded_user"),
+                )
+            },
+        ),
+        (
+            "Legacy fields (no longer used by VBA)",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    ("additional_visits", "previous_auth", "narrative"),
+                    ("total_requested", "total_approved", "total_actual", "total_unit_type"),
+                    ("body_code_id", "city_code_id", "type_of_service"),
+                ),
+            },
+        ),
+        ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
+    )
+    readonly_fields = AUDIT_FIELDS
+
+    def export_text(self, queryset: QuerySet, fmt: str) -> RecordText:
+        return vba_text(AUTH.spec, queryset, fmt, self.export_chunk_size)
+
+    @admin.display(description="member (subscriber-seq)", ordering="subscriber_id")
+    def member(self, obj: Auth) -> str:
+        return member_of(obj)
+
+    @admin.display(description="approved period", ordering="approved_thru")
+    def approved_period(self, obj: Auth) -> str:
+        if not obj.approved_from and not obj.approved_thru:
+            return "–"
+        return f"{day(obj.approved_from)} – {day(obj.approved_thru)}"
+
+    @admin.display(description="visits used / approved")
+    def visits(self, obj: Auth) -> str:
+        if obj.visits_actual is None and obj.visits_approved is None:
+            return "–"
+        used = plain_number(obj.visits_actual) if obj.visits_actual is not None else "–"
+        approved = plain_number(obj.visits_approved) if obj.visits_approved is not None else "–"
+        return f"{used} / {approved}"

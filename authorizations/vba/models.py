@@ -1,0 +1,149 @@
+"""VBA's ``Auth`` table (a payer's prior authorization), column for column.
+
+Attribute names are snake_case; ``db_column`` is VBA's column; the JSON name is the column put through .NET's
+camel-casing (:func:`config.records.specs.vba_json_name`), so the three are declared once, here.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Length
+
+from config.records.fields import MoneyField, VBAHistoricalRecords
+
+
+def auth_number_problem(value: str) -> str | None:
+    """Why ``value`` cannot be an Auth's number, or None. A number must be addressable as ``/auths/{authNumber}``
+    once stored: never empty, no ``/`` (a path separator even when sent as ``%2F``), not a dot segment."""
+    if not value.strip():
+        return "may not be empty"
+    if "/" in value:
+        return "may not contain '/': the Auth could not be addressed as /auths/{authNumber}"
+    if value in (".", ".."):
+        return f"may not be {value!r}: the Auth could not be addressed as /auths/{{authNumber}}"
+    return None
+
+
+def validate_auth_number(value: str) -> None:
+    problem = auth_number_problem(value)
+    if problem:
+        raise ValidationError(f"Auth number {problem}")
+
+
+class Auth(models.Model):
+    auth_number = models.CharField(
+        primary_key=True, max_length=20, db_column="Auth_Number", validators=[validate_auth_number]
+    )
+    actual_from = models.DateTimeField(null=True, blank=True, db_column="Actual_From")
+    actual_location = models.CharField(max_length=4, null=True, blank=True, db_column="Actual_Location")
+    actual_thru = models.DateTimeField(null=True, blank=True, db_column="Actual_Thru")
+    additional_visits = MoneyField(null=True, blank=True, db_column="Additional_Visits")
+    amount_actual = MoneyField(null=True, blank=True, db_column="Amount_Actual")
+    amount_approved = MoneyField(null=True, blank=True, db_column="Amount_Approved")
+    amount_denied = MoneyField(null=True, blank=True, db_column="Amount_Denied")
+    amount_requested = MoneyField(null=True, blank=True, db_column="Amount_Requested")
+    approved_by = models.CharField(max_length=50, null=True, blank=True, db_column="Approved_By")
+    approved_date = models.DateTimeField(null=True, blank=True, db_column="Approved_Date", db_index=True)
+    approved_frequency = models.CharField(max_length=16, null=True, blank=True, db_column="Approved_Frequency")
+    approved_from = models.DateTimeField(null=True, blank=True, db_column="Approved_From")
+    approved_location = models.CharField(max_length=4, null=True, blank=True, db_column="Approved_Location")
+    approved_thru = models.DateTimeField(null=True, blank=True, db_column="Approved_Thru")
+    assigned_user = models.CharField(max_length=20, null=True, blank=True, db_column="Assigned_User")
+    audit_flag = models.CharField(max_length=1, null=True, blank=True, db_column="Audit_Flag")
+    auth_code = models.CharField(max_length=8, null=True, blank=True, db_column="Auth_Code", db_index=True)
+    auth_type = models.CharField(max_length=8, null=True, blank=True, db_column="Auth_Type", db_index=True)
+    auto_accident = models.CharField(max_length=1, null=True, blank=True, db_column="Auto_Accident")
+    body_code_id = models.CharField(max_length=8, null=True, blank=True, db_column="BodyCode_ID")
+    care_manager_key = models.IntegerField(null=True, blank=True, db_column="CareManager_Key")
+    case_index_actual = models.CharField(max_length=2, null=True, blank=True, db_column="Case_Index_Actual")
+    case_index_approved = models.CharField(max_length=2, null=True, blank=True, db_column="Case_Index_Approved")
+    case_index_denied = models.CharField(max_length=2, null=True, blank=True, db_column="Case_Index_Denied")
+    case_index_requested = models.CharField(max_length=2, null=True, blank=True, db_column="Case_Index_Requested")
+    case_number = models.CharField(max_length=64, null=True, blank=True, db_column="Case_Number", db_index=True)
+    city_code_id = models.CharField(max_length=8, null=True, blank=True, db_column="CityCode_ID")
+    closed = models.BooleanField(default=False, db_default=False, db_column="Closed")
+    drg_category = models.CharField(max_length=8, null=True, blank=True, db_column="DRG_Category")
+    drg_code = models.CharField(max_length=8, null=True, blank=True, db_column="DRG_Code")
+    daily_living = models.IntegerField(null=True, blank=True, db_column="Daily_Living")
+    denied_from = models.DateTimeField(null=True, blank=True, db_column="Denied_From")
+    denied_thru = models.DateTimeField(null=True, blank=True, db_column="Denied_Thru")
+    discharge_date = models.DateTimeField(null=True, blank=True, db_column="Discharge_Date")
+    entry_date = models.DateTimeField(db_column="Entry_Date")
+    entry_user = models.CharField(max_length=20, null=True, blank=True, db_column="Entry_User")
+    federal_id = models.CharField(max_length=20, null=True, blank=True, db_column="Federal_ID")
+    ivr_flag = models.CharField(max_length=1, null=True, blank=True, db_column="IVR_Flag")
+    injury_date = models.DateTimeField(null=True, blank=True, db_column="Injury_Date")
+    member_seq = models.CharField(max_length=2, null=True, blank=True, db_column="Member_Seq")
+    monthly_amount = MoneyField(null=True, blank=True, db_column="Monthly_Amount")
+    narrative = models.TextField(null=True, blank=True, db_column="Narrative")
+    new_or_extended = models.BooleanField(default=False, db_default=False, db_column="New_Or_Extended")
+    notes = models.TextField(null=True, blank=True, db_column="Notes")
+    ordered_by_id = models.CharField(max_length=20, null=True, blank=True, db_column="Ordered_By_ID")
+    ordered_by_name = models.CharField(max_length=512, null=True, blank=True, db_column="Ordered_By_Name")
+    other_coverage_primary = models.CharField(max_length=1, null=True, blank=True, db_column="Other_Coverage_Primary")
+    other_insurance = models.CharField(max_length=2, null=True, blank=True, db_column="Other_Insurance")
+    payee_id = models.CharField(max_length=20, null=True, blank=True, db_column="Payee_ID")
+    plan_id = models.CharField(max_length=20, null=True, blank=True, db_column="Plan_ID")
+    previous_auth = models.CharField(max_length=20, null=True, blank=True, db_column="Previous_Auth")
+    previous_treatment = models.BooleanField(default=False, db_default=False, db_column="Previous_Treatment")
+    prior_auth = models.CharField(max_length=20, null=True, blank=True, db_column="Prior_Auth")
+    provider_id = models.CharField(max_length=20, null=True, blank=True, db_column="Provider_ID", db_index=True)
+    radiating_pain = models.IntegerField(null=True, blank=True, db_column="Radiating_Pain")
+    range_of_motion = models.IntegerField(null=True, blank=True, db_column="Range_Of_Motion")
+    received_date = models.DateTimeField(null=True, blank=True, db_column="Received_Date", db_index=True)
+    referred_by_id = models.CharField(max_length=20, null=True, blank=True, db_column="Referred_By_ID")
+    referred_by_name = models.CharField(max_length=512, null=True, blank=True, db_column="Referred_By_Name")
+    region = models.CharField(max_length=1, null=True, blank=True, db_column="Region")
+    reins_notification_date = models.DateTimeField(null=True, blank=True, db_column="ReinsNotification_Date")
+    requested_frequency = models.CharField(max_length=16, null=True, blank=True, db_column="Requested_Frequency")
+    requested_from = models.DateTimeField(null=True, blank=True, db_column="Requested_From")
+    requested_location = models.CharField(max_length=4, null=True, blank=True, db_column="Requested_Location")
+    requested_thru = models.DateTimeField(null=True, blank=True, db_column="Requested_Thru")
+    service_code = models.CharField(max_length=5, null=True, blank=True, db_column="Service_Code")
+    service_type = models.CharField(max_length=10, null=True, blank=True, db_column="Service_Type")
+    status = models.CharField(max_length=8, null=True, blank=True, db_column="Status", db_index=True)
+    subscriber_id = models.CharField(max_length=9, null=True, blank=True, db_column="Subscriber_ID", db_index=True)
+    tplan_downloaded = models.BooleanField(default=False, db_default=False, db_column="TPlan_DownLoaded")
+    tplan_downloaded_date = models.DateTimeField(null=True, blank=True, db_column="TPlan_DownLoaded_Date")
+    tplan_downloaded_user = models.CharField(max_length=20, null=True, blank=True, db_column="TPlan_DownLoaded_User")
+    tplan_printed = models.CharField(max_length=1, db_column="TPlan_Printed", help_text="Exactly one character.")
+    tplan_printed_date = models.DateTimeField(null=True, blank=True, db_column="TPlan_Printed_Date")
+    total_actual = MoneyField(null=True, blank=True, db_column="Total_Actual")
+    total_approved = MoneyField(null=True, blank=True, db_column="Total_Approved")
+    total_requested = MoneyField(null=True, blank=True, db_column="Total_Requested")
+    total_unit_type = models.CharField(max_length=16, null=True, blank=True, db_column="Total_Unit_Type")
+    treatment_type = models.CharField(max_length=8, null=True, blank=True, db_column="Treatment_Type")
+    type_of_service = models.CharField(max_length=5, null=True, blank=True, db_column="Type_Of_Service")
+    unit_type = models.CharField(max_length=16, null=True, blank=True, db_column="Unit_Type")
+    units_actual = MoneyField(null=True, blank=True, db_column="Units_Actual")
+    units_approved = MoneyField(null=True, blank=True, db_column="Units_Approved")
+    units_denied = MoneyField(null=True, blank=True, db_column="Units_Denied")
+    units_requested = MoneyField(null=True, blank=True, db_column="Units_Requested")
+    update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
+    update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
+    urgent = models.BooleanField(default=False, db_default=False, db_column="Urgent")
+    visits_actual = MoneyField(null=True, blank=True, db_column="Visits_Actual")
+    visits_approved = MoneyField(null=True, blank=True, db_column="Visits_Approved")
+    visits_requested = MoneyField(null=True, blank=True, db_column="Visits_Requested")
+    visits_to_date = MoneyField(null=True, blank=True, db_column="Visits_To_Date")
+    work_related = models.CharField(max_length=1, null=True, blank=True, db_column="Work_Related")
+
+    history = VBAHistoricalRecords()
+
+    class Meta:
+        db_table = "Auth"
+        ordering = ["auth_number"]
+        indexes = [
+            models.Index(fields=["subscriber_id", "member_seq"], name="auth_subscriber_member"),
+            # The boolean filters of GET /auths and of the admin. Counting "open INPT auths" (closed, auth_type,
+            # status) reads this index only; with status or auth_type alone their own indexes answer.
+            models.Index(fields=["urgent"], name="auth_urgent"),
+            models.Index(fields=["closed", "auth_type", "status"], name="auth_closed_type_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.lookups.Exact(Length("tplan_printed"), 1), name="auth_tplan_printed_one_char"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Auth {self.auth_number}"
