@@ -18,7 +18,7 @@ import time_machine
 from config.serving import ratelimit
 ahead = float(sys.argv[1])
 with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=ahead)):
-    print(sum(ratelimit.take("test-clock-bucket", 1.0, 5) is None for _ in range(int(sys.argv[2]))))
+    print(sum(ratelimit.take("test-clock-bucket", 1 / 3600, 5) is None for _ in range(int(sys.argv[2]))))
 """
 
 
@@ -34,5 +34,6 @@ def test_a_process_whose_clock_runs_ahead_shares_the_bucket_through_redis() -> N
     import redis
 
     redis.Redis.from_url(REDIS_URL).delete("t10:1:test-clock-bucket")
+    # one token an hour, five at once: the seconds between the two processes refill nothing
     assert take(0, 8) == 5  # the burst, then refused
     assert take(3600, 3) == 0  # an hour ahead by its own clock: the same empty bucket, on Redis's clock
