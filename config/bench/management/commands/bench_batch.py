@@ -1,8 +1,5 @@
-from importlib import import_module
-from importlib.util import find_spec
 from typing import Any
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
@@ -12,11 +9,10 @@ from config.serving.tenancy import use_vba_database
 
 
 def targets() -> dict[str, BenchTarget]:
-    found: dict[str, BenchTarget] = {}
-    for config in apps.get_app_configs():
-        if find_spec(f"{config.name}.bench") is not None:
-            found.update(getattr(import_module(f"{config.name}.bench"), "BENCHES", {}))
-    return found
+    """The resources a batch can be measured on (``--resource``): each bench module's ``BENCHES``."""
+    from config.bench import auths, care_cases
+
+    return {**auths.BENCHES, **care_cases.BENCHES}
 
 
 class Command(BaseCommand):
