@@ -104,4 +104,3 @@ def auth_process_status(*, auth_number: str, code: str, user: Any) -> Auth:
         auth._history_user = user  # type: ignore[attr-defined]
         auth.save()
         return auth
-

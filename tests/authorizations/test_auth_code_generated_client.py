@@ -47,7 +47,9 @@ def test_a_generated_client_decides_an_auth(
     db = "demo"
     assert VBAClient(api_key, config.access_token).call("PUT", "auths", [auth_item("G1")]).status_code == 207
 
-    created = api.create_auth_code(vbasoftware_database=db, auth_code=m.AuthCode.from_dict({"auth_Code": "APPR", "auth_Action": "A"}))
+    created = api.create_auth_code(
+        vbasoftware_database=db, auth_code=m.AuthCode.from_dict({"auth_Code": "APPR", "auth_Action": "A"})
+    )
     assert isinstance(created, m.AuthCodeVBAResponse) and created.data.auth_code == "APPR"
     assert created.data.description is None
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.authorizations.factories import auth_item
-from tests.conftest import ALL, VBAClient
 from tests.config.test_query_budgets import answered, budget, by_vendor
+from tests.conftest import ALL, VBAClient
 
 pytestmark = pytest.mark.django_db(databases=ALL)
 
