@@ -111,3 +111,14 @@ def test_auth_actions_is_the_fixed_list_of_five(vba: Any) -> None:
 def test_another_database_is_a_403(api_key: str, token: str, path: str) -> None:
     response = VBAClient(api_key, token, database="other").call("GET", path)
     assert assert_problem(response, 403)["detail"] == "Unknown or unauthorized database"
+
+
+def test_the_table_refuses_an_unknown_action(in_demo: str) -> None:
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    now = timezone.now()
+    with pytest.raises(IntegrityError), transaction.atomic(using=in_demo):
+        AuthCode.objects.create(auth_code="X1", auth_action="X", entry_date=now, update_date=now)
+    AuthCode.objects.create(auth_code="X1", auth_action=None, entry_date=now, update_date=now)
+    assert AuthCode.objects.get(pk="X1").auth_action is None

@@ -24,19 +24,19 @@ def code(key: str, action: str | None = "A", description: str = "Approved") -> d
 
 
 def test_auth_code_operations(vba: VBAClient) -> None:
-    with budget("PUT /auth-codes-batch (10 new)", demo=by_vendor(sqlite=8, postgresql=0)):
+    with budget("PUT /auth-codes-batch (10 new)", demo=by_vendor(sqlite=8, postgresql=9)):
         answered(vba.call("PUT", "auth-codes-batch", [code(f"K{n}") for n in range(10)]), 207)
-    with budget("PUT /auth-codes-batch (10 changed)", demo=by_vendor(sqlite=8, postgresql=0)):
+    with budget("PUT /auth-codes-batch (10 changed)", demo=by_vendor(sqlite=8, postgresql=9)):
         answered(vba.call("PUT", "auth-codes-batch", [code(f"K{n}", "D") for n in range(10)]), 207)
-    with budget("POST /auth-codes", demo=by_vendor(sqlite=11, postgresql=0)):
+    with budget("POST /auth-codes", demo=by_vendor(sqlite=11, postgresql=12)):
         answered(vba.call("POST", "auth-codes", code("C1")))
     with budget("GET /auth-codes/{authCode}", demo=1):
         answered(vba.call("GET", "auth-codes/C1"))
     with budget("GET /auth-codes/{authCode} (missing)", demo=1):
         answered(vba.call("GET", "auth-codes/NOPE"), 404)
-    with budget("PUT /auth-codes/{authCode}", demo=by_vendor(sqlite=15, postgresql=0)):
+    with budget("PUT /auth-codes/{authCode}", demo=by_vendor(sqlite=15, postgresql=16)):
         answered(vba.call("PUT", "auth-codes/C1", code("C1", "P", "Pended")))
-    with budget("DELETE /auth-codes/{authCode}", demo=by_vendor(sqlite=6, postgresql=0)):
+    with budget("DELETE /auth-codes/{authCode}", demo=by_vendor(sqlite=6, postgresql=6)):
         answered(vba.call("DELETE", "auth-codes/C1"), 204)
     with budget("GET /auth-actions"):
         answered(vba.call("GET", "auth-actions"))
@@ -44,9 +44,9 @@ def test_auth_code_operations(vba: VBAClient) -> None:
 
 def test_process_status(vba: VBAClient) -> None:
     answered(vba.call("POST", "auth-codes", code("CA")))
-    with budget("POST /auths/{authNumber}/process-status/{newAuthCode}", demo=by_vendor(sqlite=6, postgresql=0)):
+    with budget("POST /auths/{authNumber}/process-status/{newAuthCode}", demo=by_vendor(sqlite=6, postgresql=6)):
         answered(vba.call("POST", "auths/Q1/process-status/CA"))
-    with budget("POST …/process-status (the same decision again)", demo=by_vendor(sqlite=4, postgresql=0)):
+    with budget("POST …/process-status (the same decision again)", demo=by_vendor(sqlite=4, postgresql=4)):
         answered(vba.call("POST", "auths/Q1/process-status/CA"))
-    with budget("POST …/process-status (unknown Auth)", demo=by_vendor(sqlite=4, postgresql=0)):
+    with budget("POST …/process-status (unknown Auth)", demo=by_vendor(sqlite=4, postgresql=4)):
         answered(vba.call("POST", "auths/NOPE/process-status/CA"), 404)
