@@ -15,7 +15,8 @@ from django.core.cache import cache
 from config.vba.authentication import issue_tokens
 from tests import contracts
 from tests.authorizations.factories import auth_item
-from tests.config.test_generated_clients import CheckedApi, generate, load
+from tests.config.openapi_diff import REVIEW_OPERATIONS
+from tests.config.test_generated_clients import CheckedApi, _fields, _operations, generate, load
 from tests.conftest import ALL, VBAClient
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=ALL)
@@ -90,3 +91,12 @@ def test_a_generated_client_decides_an_auth(
     with pytest.raises(m.ApiException) as missing:
         api.get_auth_code(vbasoftware_database=db, auth_code="APPR")
     assert missing.value.status == 404
+
+
+def test_our_client_has_the_review_documents_decision_operations_and_models(clients: dict[str, ModuleType]) -> None:
+    review, ours = clients["review"], clients["ours"]
+    theirs, mine = _operations(review), _operations(ours)
+    for name in REVIEW_OPERATIONS:
+        assert mine[name][: len(theirs[name])] == theirs[name], name
+    for name in ("AuthCode", "AuthAction", "AuthCodeVBAResponse", "AuthActionListVBAResponse", "Auth"):
+        assert _fields(getattr(ours, name), "our_client") == _fields(getattr(review, name), "review_client"), name

@@ -8,6 +8,18 @@ from typing import Any
 PROSE = frozenset({"description", "summary", "example", "examples", "title"})
 PREFIX = "/vbasoftware"
 METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+#: The operations of VBA's review document (vba-review.md) this server implements: decision codes and decisions.
+REVIEW_OPERATIONS = frozenset(
+    {
+        "create_auth_code",
+        "get_auth_code",
+        "update_auth_code",
+        "delete_auth_code",
+        "update_batch_auth_code",
+        "list_auth_action",
+        "auth_process_status",
+    }
+)
 
 
 def _strip(node: Any, *, names: bool = False) -> Any:

@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient as HttpClient
 
 from tests import contracts
-from tests.config.openapi_diff import differences, restricted
+from tests.config.openapi_diff import REVIEW_OPERATIONS, differences, restricted
 
 
 @pytest.fixture(scope="module")
@@ -95,18 +95,6 @@ def test_spry_declares_its_http_200_errors_and_its_dates_as_rendered(ours: dict[
     for name in ("plan_start_date", "effective_end_date", "created_at", "updated_at"):
         assert "format" not in record[name] and record[name]["pattern"] == r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
     assert record["created_date"]["format"] == "date-time"
-
-
-#: The operations of VBA's review document (vba-review.md) this server implements: decision codes and decisions.
-REVIEW_OPERATIONS = {
-    "create_auth_code",
-    "get_auth_code",
-    "update_auth_code",
-    "delete_auth_code",
-    "update_batch_auth_code",
-    "list_auth_action",
-    "auth_process_status",
-}
 
 
 def test_the_decision_operations_are_described_as_vbas_review_document_does(ours: dict[str, Any]) -> None:
