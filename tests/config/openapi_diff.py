@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 #: Keys that change documentation only, never generated code.
@@ -98,7 +99,7 @@ def differences(ours: dict[str, Any], vba: dict[str, Any]) -> list[str]:
     return out
 
 
-def restricted(vba: dict[str, Any], operations: set[str]) -> dict[str, Any]:
+def restricted(vba: dict[str, Any], operations: Collection[str]) -> dict[str, Any]:
     """``vba`` with only the operations whose operationId is in ``operations``, and the components they reach (the
     part of a document that a server implementing only those operations must match)."""
     paths: dict[str, Any] = {}
