@@ -6,10 +6,11 @@ from authorizations.spry.models import (
     Payer,
     SpryClient,
 )
-from authorizations.vba.models import Auth
+from authorizations.vba.models import Auth, AuthCode
 
 __all__ = [
     "Auth",
+    "AuthCode",
     "Authorization",
     "AuthorizationCptCode",
     "AuthorizationIcdCode",

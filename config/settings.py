@@ -89,7 +89,13 @@ VBA_DATABASES = _vba_databases(env("VBA_DATABASES", default=f"demo=sqlite:///{DA
 DATABASES.update(VBA_DATABASES)
 DATABASE_ROUTERS = ["config.serving.tenancy.VBADatabaseRouter"]
 # Models that live in the VBA databases (and their simple-history tables); everything else lives in default.
-VBA_TENANT_MODELS = {"authorizations.auth", "carecases.careplan", "carecases.carecase", "api.keysequence"}
+VBA_TENANT_MODELS = {
+    "authorizations.auth",
+    "authorizations.authcode",
+    "carecases.careplan",
+    "carecases.carecase",
+    "api.keysequence",
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",

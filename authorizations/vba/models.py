@@ -5,6 +5,7 @@ camel-casing (:func:`config.records.specs.vba_json_name`), so the three are decl
 """
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinLengthValidator
 from django.db import models
 from django.db.models.functions import Length
 
@@ -147,3 +148,80 @@ class Auth(models.Model):
 
     def __str__(self) -> str:
         return f"Auth {self.auth_number}"
+
+
+#: VBA's AuthAction list (vba-review.md): fixed and read-only. The letters are ours (VBA's are not public); the word
+#: is the status an Auth takes when decided with a code of that action (decision 17).
+AUTH_ACTIONS: dict[str, tuple[str, str]] = {
+    "A": ("APPROVED", "Approved: the whole amount approved"),
+    "D": ("DENIED", "Denied: the whole amount denied"),
+    "P": ("PENDED", "Pended: held for review"),
+    "V": ("VOIDED", "Voided: the Auth removed from use"),
+    "R": ("PARTIAL", "Partial Approval: part of the amount approved"),
+}
+
+
+def auth_code_problem(value: str) -> str | None:
+    """Why ``value`` cannot be an AuthCode's key, or None: it must be addressable as ``/auth-codes/{authCode}`` and
+    ``/auths/{authNumber}/process-status/{newAuthCode}``."""
+    if not value.strip():
+        return "may not be empty"
+    if "/" in value:
+        return "may not contain '/': the code could not be addressed in a path"
+    if value in (".", ".."):
+        return f"may not be {value!r}: the code could not be addressed in a path"
+    return None
+
+
+def auth_action_problem(value: str | None) -> str | None:
+    if value is None or value in AUTH_ACTIONS:
+        return None
+    return f"must be one of {', '.join(AUTH_ACTIONS)} ({', '.join(w for w, _ in AUTH_ACTIONS.values())}), not {value!r}"
+
+
+def validate_auth_code(value: str) -> None:
+    problem = auth_code_problem(value)
+    if problem:
+        raise ValidationError(f"Auth code {problem}")
+
+
+def validate_auth_action(value: str | None) -> None:
+    problem = auth_action_problem(value)
+    if problem:
+        raise ValidationError(f"Auth action {problem}")
+
+
+class AuthCode(models.Model):
+    """VBA's ``AuthCode`` table: the payer's decision codes. The audit columns are stored (and kept in the history)
+    but not part of VBA's ``AuthCode`` JSON, which has the three fields below only."""
+
+    auth_code = models.CharField(
+        primary_key=True,
+        max_length=8,
+        db_column="Auth_Code",
+        validators=[MinLengthValidator(1), validate_auth_code],
+    )
+    auth_action = models.CharField(
+        max_length=1, null=True, blank=True, db_column="Auth_Action", validators=[validate_auth_action]
+    )
+    description = models.CharField(max_length=64, null=True, blank=True, db_column="Description")
+    entry_date = models.DateTimeField(db_column="Entry_Date")
+    entry_user = models.CharField(max_length=20, null=True, blank=True, db_column="Entry_User")
+    update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
+    update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
+
+    history = VBAHistoricalRecords()
+
+    class Meta:
+        db_table = "AuthCode"
+        ordering = ["auth_code"]
+        verbose_name = "auth code"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(auth_action__isnull=True) | models.Q(auth_action__in=list(AUTH_ACTIONS)),
+                name="authcode_auth_action_known",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Auth code {self.auth_code}" + (f": {self.description[:60]}" if self.description else "")

@@ -125,7 +125,7 @@ class BatchResource:
     @property
     def update_fields(self) -> list[str]:
         keep = {self.key, "entry_date", "entry_user"}
-        return [f.name for f in self.spec.concrete_fields if f.attname not in keep]
+        return [f.name for f in self.spec.model._meta.concrete_fields if f.attname not in keep]
 
     # -- keys ------------------------------------------------------------------------------------------------
     def key_is_missing(self, value: Any) -> bool:

@@ -166,6 +166,9 @@ class RecordSpec:
     server_fields: tuple[str, ...] = ("entry_date", "entry_user", "update_date", "update_user")
     #: Columns that are NOT NULL in the table but may be omitted or null on input (the server fills them).
     optional_inputs: tuple[str, ...] = ()
+    #: Columns stored (and kept in the history) but not part of the record's JSON: neither accepted, rendered nor
+    #: documented (AuthCode's audit columns: VBA's ``AuthCode`` has none). The writers still write every column.
+    hidden: tuple[str, ...] = ()
     json_names: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -173,7 +176,7 @@ class RecordSpec:
 
     @cached_property
     def concrete_fields(self) -> list[models.Field]:
-        return [f for f in self.model._meta.concrete_fields]
+        return [f for f in self.model._meta.concrete_fields if f.attname not in self.hidden]
 
     @cached_property
     def input_fields(self) -> list[models.Field]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.validators import MinLengthValidator
 from django.db import models
 
 from config.records.specs import RecordSpec
@@ -49,8 +50,12 @@ def field_schema(spec: RecordSpec, f: models.Field) -> dict[str, Any]:
         out = {"type": "string"}
         if isinstance(f, models.CharField) and f.max_length:
             out["maxLength"] = f.max_length
-            if f.max_length == 1 and not nullable:
-                out["minLength"] = 1
+            min_length = max(
+                [v.limit_value for v in f.validators if isinstance(v, MinLengthValidator)]
+                + [1 if f.max_length == 1 else 0]
+            )
+            if min_length and not nullable:
+                out["minLength"] = min_length
     if nullable:
         out["nullable"] = True
     return out
@@ -121,6 +126,15 @@ STATIC_COMPONENTS: dict[str, dict[str, Any]] = {
         },
     },
     "UserAuthenticationResponseVBAResponse": _envelope(_ref("UserAuthenticationResponse")),
+    "AuthAction": {
+        "type": "object",
+        "properties": {
+            "auth_Action": {"type": "string", "maxLength": 1, "minLength": 1},
+            "description": {"type": "string", "nullable": True, "maxLength": 128},
+        },
+        "required": ["auth_Action"],
+    },
+    "AuthActionListVBAResponse": _envelope(_list_of("AuthAction")),
     # ours: the body of every error response VBA's document does not list (data is null, error is set)
     "VBAErrorResponse": _envelope({"type": "object", "nullable": True}),
 }
@@ -154,6 +168,8 @@ DB = _header("vbasoftware-database")
 AUTH_NUMBER = _path("authNumber", {"type": "string"})
 PLAN_KEY = _path("carePlanKey", _int32())
 CASE_KEY = _path("caseKey", _int32())
+AUTH_CODE = _path("authCode", {"type": "string"})
+NEW_AUTH_CODE = _path("newAuthCode", {"type": "string"})
 PAGING = (
     _query("page", {**_int32(), "default": 1}),
     _query("pageSize", {**_int32(), "default": 100}),
@@ -188,6 +204,18 @@ VBA_OPERATIONS: dict[tuple[str, str], Op] = {
         (AUTH_NUMBER,),
         {"get": "get_auth", "update": "update_auth", "delete": "delete_auth"},
     ),
+    ("post", "/auths/{authNumber}/process-status/{newAuthCode}"): Op(
+        "auth_process_status", (DB, AUTH_NUMBER, NEW_AUTH_CODE), "200", "AuthVBAResponse"
+    ),
+    ("post", "/auth-codes"): Op("create_auth_code", (DB,), "200", "AuthCodeVBAResponse", _ref("AuthCode")),
+    **_crud(
+        "/auth-codes/{authCode}",
+        "AuthCode",
+        (AUTH_CODE,),
+        {"get": "get_auth_code", "update": "update_auth_code", "delete": "delete_auth_code"},
+    ),
+    ("put", "/auth-codes-batch"): Op("update_batch_auth_code", (DB,), "207", BATCH, _many("AuthCode")),
+    ("get", "/auth-actions"): Op("list_auth_action", (DB,), "200", "AuthActionListVBAResponse"),
     ("post", "/care-plans"): Op("create_care_plan", (DB,), "200", "CarePlanVBAResponse", _ref("CarePlan")),
     ("get", "/care-plans"): Op("list_care_plan", (DB, *PAGING), "200", "CarePlanListVBAResponse"),
     **_crud(

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 #: Keys that change documentation only, never generated code.
 PROSE = frozenset({"description", "summary", "example", "examples", "title"})
 PREFIX = "/vbasoftware"
 METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+#: The operations of VBA's review document (vba-review.md) this server implements: decision codes and decisions.
+REVIEW_OPERATIONS = frozenset(
+    {
+        "create_auth_code",
+        "get_auth_code",
+        "update_auth_code",
+        "delete_auth_code",
+        "update_batch_auth_code",
+        "list_auth_action",
+        "auth_process_status",
+    }
+)
 
 
 def _strip(node: Any, *, names: bool = False) -> Any:
@@ -84,3 +97,30 @@ def differences(ours: dict[str, Any], vba: dict[str, Any]) -> list[str]:
         if ours["components"].get("securitySchemes", {}).get(name) != scheme:
             out.append(f"securityScheme {name} differs")
     return out
+
+
+def restricted(vba: dict[str, Any], operations: Collection[str]) -> dict[str, Any]:
+    """``vba`` with only the operations whose operationId is in ``operations``, and the components they reach (the
+    part of a document that a server implementing only those operations must match)."""
+    paths: dict[str, Any] = {}
+    for path, item in vba["paths"].items():
+        kept = {m: op for m, op in item.items() if m in METHODS and op.get("operationId") in operations}
+        if kept:
+            paths[path] = kept
+    schemas = vba["components"]["schemas"]
+    used: set[str] = set()
+    pending: list[Any] = [paths]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in used:
+                    used.add(name)
+                    pending.append(schemas[name])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    components = {**vba["components"], "schemas": {n: s for n, s in schemas.items() if n in used}}
+    return {**vba, "paths": paths, "components": components}

@@ -12,7 +12,8 @@ from django.db.migrations.loader import MigrationLoader
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
-#: Every migration of the project's apps, by label, as they were before the move (a renamed or new one fails).
+#: Every migration of the project's apps, by label: those of before the move (a renamed or new one fails), then the
+#: ones added since, each named with its issue.
 MIGRATIONS = {
     "api": ["0001_initial", "0002_admin_export", "0003_spent_refresh_token"],
     "authorizations": [
@@ -23,6 +24,7 @@ MIGRATIONS = {
         "0005_history_indexes_key_only",
         "0006_history_index_record_date",
         "0007_auth_number_addressable",
+        "0008_auth_code",  # issue 22: the AuthCode table (new, after the move)
     ],
     "carecases": ["0001_initial", "0002_history_indexes_key_only", "0003_history_index_record_date"],
 }

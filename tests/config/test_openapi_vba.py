@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient as HttpClient
 
 from tests import contracts
-from tests.config.openapi_diff import differences
+from tests.config.openapi_diff import REVIEW_OPERATIONS, differences, restricted
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +95,24 @@ def test_spry_declares_its_http_200_errors_and_its_dates_as_rendered(ours: dict[
     for name in ("plan_start_date", "effective_end_date", "created_at", "updated_at"):
         assert "format" not in record[name] and record[name]["pattern"] == r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
     assert record["created_date"]["format"] == "date-time"
+
+
+def test_the_decision_operations_are_described_as_vbas_review_document_does(ours: dict[str, Any]) -> None:
+    review = restricted(contracts.vba_openapi_review(), REVIEW_OPERATIONS)
+    assert sum(len(item) for item in review["paths"].values()) == len(REVIEW_OPERATIONS)
+    assert {"AuthCode", "AuthAction", "AuthCodeVBAResponse", "AuthActionListVBAResponse"} <= set(
+        review["components"]["schemas"]
+    )
+    assert differences(ours, review) == []
+
+
+def test_the_review_diff_sees_a_changed_decision_operation(ours: dict[str, Any]) -> None:
+    review = restricted(contracts.vba_openapi_review(), REVIEW_OPERATIONS)
+    changed = copy.deepcopy(ours)
+    changed["paths"]["/vbasoftware/auth-codes/{authCode}"]["get"]["parameters"][1]["name"] = "code"
+    changed["components"]["schemas"]["AuthCode"]["properties"]["auth_Code"].pop("minLength")
+    changed["paths"]["/vbasoftware/auths/{authNumber}/process-status/{newAuthCode}"]["post"]["operationId"] = "x"
+    found = differences(changed, review)
+    assert any(d.startswith("GET /auth-codes/{authCode}: parameters") for d in found)
+    assert any(d.startswith("component AuthCode.auth_Code:") for d in found)
+    assert "POST /auths/{authNumber}/process-status/{newAuthCode}: operationId 'x' != 'auth_process_status'" in found

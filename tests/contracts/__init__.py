@@ -28,3 +28,8 @@ def read_text(name: str) -> str:
 def vba_openapi() -> dict[str, Any]:
     """VBA's OpenAPI document for our operations, parsed."""
     return json.loads(read_bytes("vba-openapi.json"))  # type: ignore[no-any-return]
+
+
+def vba_openapi_review() -> dict[str, Any]:
+    """VBA's OpenAPI document of the review and care-work records (``vba-review.md``), parsed."""
+    return json.loads(read_bytes("vba-openapi-review.json"))  # type: ignore[no-any-return]

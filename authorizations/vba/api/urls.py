@@ -1,6 +1,6 @@
 from django.urls import path
 
-from authorizations.vba.api.views import AuthViewSet
+from authorizations.vba.api.views import AuthActionsView, AuthCodeViewSet, AuthProcessStatusView, AuthViewSet
 
 urlpatterns = [
     path("auths", AuthViewSet.as_view({"get": "list", "post": "create", "put": "batch"}), name="auths"),
@@ -9,4 +9,17 @@ urlpatterns = [
         AuthViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
         name="auth-detail",
     ),
+    path(
+        "auths/<str:authNumber>/process-status/<str:newAuthCode>",
+        AuthProcessStatusView.as_view(),
+        name="auth-process-status",
+    ),
+    path("auth-codes", AuthCodeViewSet.as_view({"post": "create"}), name="auth-codes"),
+    path("auth-codes-batch", AuthCodeViewSet.as_view({"put": "batch"}), name="auth-codes-batch"),
+    path(
+        "auth-codes/<str:authCode>",
+        AuthCodeViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
+        name="auth-code-detail",
+    ),
+    path("auth-actions", AuthActionsView.as_view(), name="auth-actions"),
 ]

@@ -1,0 +1,102 @@
+"""A python client generated (OpenAPI Generator, as tests/config/test_generated_clients.py builds them, cached the
+same way) from VBA's review document and one from our ``/api/schema/`` drive the decision-code operations against a
+live server: create a code, batch, get, update, process-status, auth-actions, delete. Every answer must deserialize
+into the generated type and carry no key that type lacks."""
+
+from __future__ import annotations
+
+import urllib.request
+from types import ModuleType
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+from config.vba.authentication import issue_tokens
+from tests import contracts
+from tests.authorizations.factories import auth_item
+from tests.config.openapi_diff import REVIEW_OPERATIONS
+from tests.config.test_generated_clients import CheckedApi, _fields, _operations, generate, load
+from tests.conftest import ALL, VBAClient
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=ALL)
+
+PACKAGES = {"review": "review_client", "ours": "our_client"}
+
+
+@pytest.fixture(scope="session")
+def clients(live_server: Any, django_db_blocker: Any) -> dict[str, ModuleType]:
+    request = urllib.request.Request(f"{live_server.url}/api/schema/", headers={"Accept": "application/json"})
+    with django_db_blocker.unblock(), urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        ours = response.read()
+    documents = {"review": contracts.read_bytes("vba-openapi-review.json"), "ours": ours}
+    return {name: load(generate(documents[name], PACKAGES[name]), PACKAGES[name]) for name in PACKAGES}
+
+
+@pytest.mark.parametrize("document", sorted(PACKAGES))
+def test_a_generated_client_decides_an_auth(
+    document: str, clients: dict[str, ModuleType], live_server: Any, user: Any, api_key: str, settings: Any
+) -> None:
+    settings.VBA_RATE_LIMIT_PER_SECOND = 0
+    cache.clear()
+    m = clients[document]
+    host = f"{live_server.url}/vbasoftware" if document == "review" else live_server.url
+    config = m.Configuration(host=host)
+    config.api_key["apiKeyAuth"] = api_key
+    config.access_token = issue_tokens(user, "demo")["authenticationResult"]["idToken"]
+    api = CheckedApi(m.DefaultApi(m.ApiClient(config)))
+    db = "demo"
+    assert VBAClient(api_key, config.access_token).call("PUT", "auths", [auth_item("G1")]).status_code == 207
+
+    created = api.create_auth_code(
+        vbasoftware_database=db, auth_code=m.AuthCode.from_dict({"auth_Code": "APPR", "auth_Action": "A"})
+    )
+    assert isinstance(created, m.AuthCodeVBAResponse) and created.data.auth_code == "APPR"
+    assert created.data.description is None
+
+    items = [
+        m.AuthCode.from_dict({"auth_Code": "DENY", "auth_Action": "D", "description": "Not covered"}),
+        m.AuthCode.from_dict({"auth_Code": "APPR", "auth_Action": "A", "description": "Approved"}),
+        m.AuthCode.from_dict({"auth_Code": "ODD", "auth_Action": "Q"}),
+    ]
+    outcome = api.update_batch_auth_code(vbasoftware_database=db, auth_code=items)
+    assert isinstance(outcome, m.MultiCodeResponseListVBAResponse)
+    assert [(r.id[0].key, r.id[0].value, r.status) for r in outcome.data] == [
+        ("auth_Code", "DENY", 201),
+        ("auth_Code", "APPR", 200),
+        ("auth_Code", "ODD", 400),
+    ]
+
+    read = api.get_auth_code(vbasoftware_database=db, auth_code="DENY")
+    assert isinstance(read.data, m.AuthCode) and read.data.auth_action == "D"
+    updated = api.update_auth_code(
+        vbasoftware_database=db,
+        auth_code="DENY",
+        auth_code2=m.AuthCode.from_dict({"auth_Code": "DENY", "auth_Action": "R"}),
+    )
+    assert (updated.data.auth_action, updated.data.description) == ("R", None)
+
+    decided = api.auth_process_status(vbasoftware_database=db, auth_number="G1", new_auth_code="DENY")
+    assert isinstance(decided, m.AuthVBAResponse) and isinstance(decided.data, m.Auth)
+    assert (decided.data.auth_number, decided.data.auth_code, decided.data.status) == ("G1", "DENY", "PARTIAL")
+    assert decided.data.approved_by == "alice" and decided.data.approved_date is not None
+
+    actions = api.list_auth_action(vbasoftware_database=db)
+    assert isinstance(actions, m.AuthActionListVBAResponse)
+    assert [(a.auth_action, bool(a.description)) for a in actions.data] == [
+        (letter, True) for letter in ("A", "D", "P", "V", "R")
+    ]
+
+    assert api.delete_auth_code(vbasoftware_database=db, auth_code="APPR") is None
+    with pytest.raises(m.ApiException) as missing:
+        api.get_auth_code(vbasoftware_database=db, auth_code="APPR")
+    assert missing.value.status == 404
+
+
+def test_our_client_has_the_review_documents_decision_operations_and_models(clients: dict[str, ModuleType]) -> None:
+    review, ours = clients["review"], clients["ours"]
+    theirs, mine = _operations(review), _operations(ours)
+    for name in REVIEW_OPERATIONS:
+        assert mine[name][: len(theirs[name])] == theirs[name], name
+    for name in ("AuthCode", "AuthAction", "AuthCodeVBAResponse", "AuthActionListVBAResponse", "Auth"):
+        assert _fields(getattr(ours, name), "our_client") == _fields(getattr(review, name), "review_client"), name
