@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -72,3 +73,16 @@ def submitted(html: str, form_id: str) -> dict[str, Any]:
         else:
             data[name] = value
     return data
+
+
+def version_in(html: str) -> dict[str, str]:
+    """The record version a records page carries (its hidden ``_record_version``), to post with the fields a test
+    fills in itself: a post without it is refused as a page that does not say what it showed."""
+    match = re.search(r'name="_record_version" value="([^"]*)"', html)
+    assert match, "the page carries no record version"
+    return {"_record_version": match.group(1)}
+
+
+def read_version(client: Any, url: str) -> dict[str, str]:
+    """:func:`version_in` of the page at ``url`` as ``client`` reads it now."""
+    return version_in(client.get(url).content.decode())

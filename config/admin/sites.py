@@ -451,6 +451,7 @@ class Conflict:
     more: int = 0
     headline: str = ""
     advice: str = ""
+    unknown: bool = False  # the page carried no version: what changed since cannot be told
 
     @property
     def by(self) -> str:
@@ -495,8 +496,8 @@ class VersionGuard:
     the person typed, the changes made meanwhile (from the record's history: who, when, which fields, old → new) and
     the record's new version, so that a second save, once they have seen the change, goes through; a writing list
     action does nothing and names the rows changed. Actions that only read (those allowed with the "view"
-    permission: the exports) are not checked. A post without a version (a page older than this rule, a script) is
-    not checked.
+    permission: the exports) are not checked. A save, revert or delete without a version (a page older than this
+    rule, a script) is refused as a stale page is; a list action's rows without one are not checked.
 
     A version is ``<hash>.<history marker>``: the hash of the record (:meth:`record_hashes`; for a VBA record the
     API's ETag) with the rows of the lists edited inside its form, and the newest history row of each then (which
@@ -598,7 +599,14 @@ class VersionGuard:
         obj = locked[0]
         check = RecordCheck(self.record_tokens([obj])[obj.pk])
         posted = request.POST.get(VERSION_FIELD)
-        if posted and not same_version(posted, check.token):
+        if not posted:  # a page that does not say what it showed (a script, a page older than this rule)
+            name = f"{capfirst(self.opts.verbose_name)} {obj.pk}"
+            check.conflict = Conflict(name=name, changes=[], users=[], unknown=True)
+            check.conflict.headline = (
+                f"Not {what}: the page did not say which version of this {name} it showed, so a change made "
+                "meanwhile could not be told from yours."
+            )
+        elif not same_version(posted, check.token):
             check.conflict = self.describe_changes(request, obj.pk, posted, values=True)
             conflict = check.conflict
             conflict.headline = (

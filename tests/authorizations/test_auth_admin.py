@@ -13,7 +13,7 @@ from authorizations.vba.admin import AuthAdmin
 from authorizations.vba.services import auth_batch_upsert
 from config.api.models import DatabaseGrant
 from config.serving.tenancy import use_vba_database
-from tests.admin_forms import submitted
+from tests.admin_forms import submitted, version_in
 from tests.authorizations.factories import auth_item, full_auth
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -117,7 +117,7 @@ def test_saving_the_form_stamps_the_audit_fields_and_leaves_history(staff: Any, 
     data = {name: form[name].value() for name in form.fields}
     data = {k: ("" if v is None else v) for k, v in data.items() if not isinstance(v, bool) or v}
     data["status"] = "EDITED"
-    response = staff.post(f"{DEMO}A100/change/", data)
+    response = staff.post(f"{DEMO}A100/change/", {**data, **version_in(page.content.decode())})
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     with use_vba_database("demo"):
         auth = Auth.objects.get(pk="A100")

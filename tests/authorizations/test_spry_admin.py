@@ -16,7 +16,7 @@ from django.utils import timezone
 from authorizations.models import Authorization, AuthorizationCptCode, AuthorizationIcdCode
 from authorizations.spry.services import authorization_update
 from config.records.dates import render_datetime
-from tests.admin_forms import submitted
+from tests.admin_forms import read_version, submitted
 from tests.authorizations.spry_fixtures import *  # noqa: F403
 from tests.authorizations.spry_fixtures import OTHER_ORG, make_authorization
 
@@ -181,6 +181,7 @@ def test_saving_the_form_with_an_end_before_the_start_is_refused(staff: Client, 
         "icd_codes-INITIAL_FORMS": "0",
         "cpt_code_authorization_details-TOTAL_FORMS": "0",
         "cpt_code_authorization_details-INITIAL_FORMS": "0",
+        **read_version(staff, url),
     }
     response = staff.post(url, form)
     assert response.status_code == 200  # the form again, with the error

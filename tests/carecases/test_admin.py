@@ -9,7 +9,7 @@ from carecases.admin import INLINE_CASES
 from carecases.models import CareCase, CarePlan
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
 from config.serving.tenancy import use_vba_database
-from tests.admin_forms import submitted
+from tests.admin_forms import read_version, submitted
 from tests.carecases.conftest import case_item, plan_item
 from tests.conftest import ALL
 
@@ -128,7 +128,7 @@ def test_changing_a_case_stamps_update_fields_and_keeps_entry_fields(
         CareCase.objects.filter(pk=5).update(entry_user="someone")  # setup only: not an audited write
     form = {**CASE_FORM, "case_status": "CHANGED", "do_not_contact": "on"}
     del form["case_key"]
-    response = staff.post(f"{DEMO}/carecase/5/change/", form)
+    response = staff.post(f"{DEMO}/carecase/5/change/", {**form, **read_version(staff, f"{DEMO}/carecase/5/change/")})
     assert response.status_code == 302, response.context["adminform"].form.errors
     with use_vba_database("demo"):
         case = CareCase.objects.get(pk=5)
@@ -144,7 +144,8 @@ def test_the_case_form_refuses_overlong_values(staff: Client, seeded: None) -> N
 
 
 def test_a_plan_with_cases_cannot_be_deleted_from_the_admin(staff: Client, seeded: None) -> None:
-    response = staff.post(f"{DEMO}/careplan/2/delete/", {"post": "yes"})
+    version = read_version(staff, f"{DEMO}/careplan/2/change/")  # the "cannot delete" page offers no form to post
+    response = staff.post(f"{DEMO}/careplan/2/delete/", {"post": "yes", **version})
     assert response.status_code == 200
     page = response.content.decode()
     assert "protected" in page.lower()

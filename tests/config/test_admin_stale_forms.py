@@ -392,3 +392,25 @@ def test_many_changes_meanwhile_list_the_newest_and_count_the_rest(ann: Client, 
     assert box.count("no staff user") == 20 and "… and 2 earlier change(s)" in box
     assert "Notes: API note 2 → API note 3" in box and "Notes: API note 21 → API note 22" in box
     assert "API note 1 → API note 2" not in box
+
+
+def test_a_save_or_delete_that_carries_no_version_is_refused_and_a_resubmit_passes(ann: Client, records: None) -> None:
+    """A post that does not say which version it showed (a script, a page older than the rule) cannot tell a change
+    made meanwhile from its own: refused like a stale page, and the form shown again carries the version."""
+    url = f"{DEMO}/authorizations/auth/A100/change/"
+    form = open_form(ann, url, "auth_form")
+    del form[VERSION_FIELD]
+    form["notes"] = "typed without a version"
+    refused = ann.post(url, form)
+    assert refused.status_code == 409
+    assert "did not say which version of this Auth A100 it showed" in conflict_box(refused.content.decode())
+    with use_vba_database("demo"):
+        assert Auth.objects.get(pk="A100").notes == "as read"
+    again = submitted(refused.content.decode(), "auth_form")
+    assert again["notes"] == "typed without a version"  # what was typed is kept, with the version to save it
+    assert ann.post(url, again).status_code == 302
+    deleted = ann.post(f"{DEMO}/authorizations/auth/A200/delete/", {"post": "yes"})
+    assert deleted.status_code == 409
+    with use_vba_database("demo"):
+        assert Auth.objects.get(pk="A100").notes == "typed without a version"
+        assert Auth.objects.filter(pk="A200").exists()

@@ -15,7 +15,7 @@ from carecases.models import CareCase
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
 from config.api.models import DatabaseGrant
 from config.serving.tenancy import use_vba_database
-from tests.admin_forms import submitted
+from tests.admin_forms import read_version, submitted, version_in
 from tests.authorizations.factories import auth_item, history_rows, stored
 from tests.carecases.conftest import case_item, plan_item
 from tests.conftest import ALL
@@ -78,7 +78,8 @@ def test_add_and_delete_act_in_the_database_of_their_url(same_key_in_both: None)
         assert Auth.objects.filter(pk="NEWINDEMO").exists()
     with use_vba_database("other"):
         assert not Auth.objects.filter(pk="NEWINDEMO").exists()
-    assert staff.post(auths("demo") + "DEMO0007/delete/", {"post": "yes"}).status_code == 302
+    delete = auths("demo") + "DEMO0007/delete/"
+    assert staff.post(delete, {"post": "yes", **read_version(staff, delete)}).status_code == 302
     with use_vba_database("demo"):
         assert not Auth.objects.filter(pk="DEMO0007").exists()
     with use_vba_database("other"):
@@ -320,13 +321,13 @@ def test_grants_pick_a_configured_database_and_are_edited_from_the_user_page(sam
 def test_add_and_delete_pages_act_in_their_own_database_after_another_tab_switched(same_key_in_both: None) -> None:
     staff = login("demo", "other")
     add_page = staff.get(auths("demo") + "add/").content.decode()  # tab A: demo's add form
-    staff.get(auths("demo") + "DEMO0007/delete/")  # tab A': demo's delete confirmation
+    delete_page = staff.get(auths("demo") + "DEMO0007/delete/").content.decode()  # tab A': demo's delete confirmation
     staff.get("/admin/vba-database/", {"database": "other", "next": auths("demo")})  # tab B switches to other
     assert "IN-OTHE" in staff.get(auths("other")).content.decode()
     form = submitted(add_page, "auth_form")
     form.update({"auth_number": "ADDED-IN-A", "tplan_printed": "N"})
     assert staff.post(auths("demo") + "add/", form).status_code == 302
-    assert staff.post(auths("demo") + "DEMO0007/delete/", {"post": "yes"}).status_code == 302
+    assert staff.post(auths("demo") + "DEMO0007/delete/", {"post": "yes", **version_in(delete_page)}).status_code == 302
     with use_vba_database("demo"):
         assert Auth.objects.filter(pk="ADDED-IN-A").exists() and not Auth.objects.filter(pk="DEMO0007").exists()
     with use_vba_database("other"):
