@@ -6,11 +6,12 @@ from authorizations.spry.models import (
     Payer,
     SpryClient,
 )
-from authorizations.vba.models import Auth, AuthCode
+from authorizations.vba.models import Auth, AuthCode, AuthProcCodes
 
 __all__ = [
     "Auth",
     "AuthCode",
+    "AuthProcCodes",
     "Authorization",
     "AuthorizationCptCode",
     "AuthorizationIcdCode",

@@ -92,6 +92,7 @@ DATABASE_ROUTERS = ["config.serving.tenancy.VBADatabaseRouter"]
 VBA_TENANT_MODELS = {
     "authorizations.auth",
     "authorizations.authcode",
+    "authorizations.authproccodes",
     "carecases.careplan",
     "carecases.carecase",
     "api.keysequence",

@@ -1,12 +1,15 @@
 """VBA Auths in the admin site of each VBA database (``/admin/db/<database>/authorizations/auth/``)."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from authorizations.vba.admin_help import AUTH_COLUMNS
 from authorizations.vba.models import Auth
-from authorizations.vba.services import AUTH
+from authorizations.vba.services import AUTH, auth_children_problem
 from config.admin.export import EXPORT_ACTIONS, ExportAdminMixin
 from config.admin.sites import (
     AUDIT_FIELDS,
@@ -143,6 +146,14 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
         ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
     )
     readonly_fields = AUDIT_FIELDS
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """An Auth that still has procedure lines or reviews is protected (decision 15: never a cascade): the page
+        says how many instead of deleting."""
+        problem = auth_children_problem([obj.pk for obj in objs])
+        if problem:
+            return [], {}, set(), [problem]
+        return super().get_deleted_objects(objs, request)
 
     def export_text(self, queryset: QuerySet, fmt: str) -> RecordText:
         return vba_text(AUTH.spec, queryset, fmt, self.export_chunk_size)

@@ -170,6 +170,7 @@ PLAN_KEY = _path("carePlanKey", _int32())
 CASE_KEY = _path("caseKey", _int32())
 AUTH_CODE = _path("authCode", {"type": "string"})
 NEW_AUTH_CODE = _path("newAuthCode", {"type": "string"})
+PROCEDURE_CODE_KEY = _path("procedureCodeKey", _int32())
 PAGING = (
     _query("page", {**_int32(), "default": 1}),
     _query("pageSize", {**_int32(), "default": 100}),
@@ -203,6 +204,24 @@ VBA_OPERATIONS: dict[tuple[str, str], Op] = {
         "Auth",
         (AUTH_NUMBER,),
         {"get": "get_auth", "update": "update_auth", "delete": "delete_auth"},
+    ),
+    ("post", "/auths/{authNumber}/procedure-codes"): Op(
+        "create_auth_proc_code", (DB, AUTH_NUMBER), "200", "AuthProcCodesVBAResponse", _ref("AuthProcCodes")
+    ),
+    ("get", "/auths/{authNumber}/procedure-codes"): Op(
+        "list_auth_proc_code_by_auth", (DB, AUTH_NUMBER), "200", "AuthProcCodesListVBAResponse"
+    ),
+    **_crud(
+        "/auths/{authNumber}/procedure-codes/{procedureCodeKey}",
+        "AuthProcCodes",
+        (AUTH_NUMBER, PROCEDURE_CODE_KEY),
+        {"get": "get_auth_proc_code", "update": "update_auth_proc_code", "delete": "delete_auth_proc_code"},
+    ),
+    ("post", "/auths/{authNumber}/procedure-codes-batch"): Op(
+        "create_auth_proc_code_batch", (DB, AUTH_NUMBER), "207", BATCH, _many("AuthProcCodes")
+    ),
+    ("delete", "/auths/{authNumber}/procedure-codes-batch"): Op(
+        "delete_auth_proc_code_batch", (DB, AUTH_NUMBER), "207", BATCH, {"type": "array", "items": _int32()}
     ),
     ("post", "/auths/{authNumber}/process-status/{newAuthCode}"): Op(
         "auth_process_status", (DB, AUTH_NUMBER, NEW_AUTH_CODE), "200", "AuthVBAResponse"

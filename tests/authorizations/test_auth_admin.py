@@ -186,3 +186,26 @@ def test_the_list_shows_the_columns_a_person_scans_first_and_numbers_without_tra
     columns = re.findall(r'<th scope="col" class="[^"]*\bcolumn-(\w+)', page)
     assert columns == ["auth_number", "member", "status", "auth_type", "approved_period", "visits", "urgent"]
     assert ">4 / 16<" in page and "16.0000" not in page
+
+
+def test_an_auth_with_procedure_lines_cannot_be_deleted_from_the_admin(staff: Any, records: None) -> None:
+    """Issue 22, decision 15: never a cascade; the page names the count, and an Auth without lines is deleted."""
+    from authorizations.vba.services import AUTH_PROC_CODES
+    from config.records.batch import batch_upsert
+
+    with use_vba_database("demo"):
+        line = {"authProcCodes_Key": 0, "auth_Number": "A100", "exclude_Modifier_Match": False}
+        assert batch_upsert(AUTH_PROC_CODES, [line, dict(line)], user=None).counts() == {201: 2}
+    response = staff.post(f"{DEMO}A100/delete/", {"post": "yes"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Auth A100 still has 2 procedure line(s)" in page
+    with use_vba_database("demo"):
+        assert Auth.objects.filter(pk="A100").exists()
+    bulk = staff.post(DEMO, {"action": "delete_selected", "_selected_action": ["A100", "A200"], "post": "yes"})
+    assert "These Auths still have 2 procedure line(s)" in bulk.content.decode()
+    with use_vba_database("demo"):
+        assert Auth.objects.filter(pk__in=["A100", "A200"]).count() == 2
+    assert staff.post(f"{DEMO}A200/delete/", {"post": "yes"}).status_code == 302
+    with use_vba_database("demo"):
+        assert not Auth.objects.filter(pk="A200").exists()

@@ -98,5 +98,66 @@ def test_our_client_has_the_review_documents_decision_operations_and_models(clie
     theirs, mine = _operations(review), _operations(ours)
     for name in REVIEW_OPERATIONS:
         assert mine[name][: len(theirs[name])] == theirs[name], name
-    for name in ("AuthCode", "AuthAction", "AuthCodeVBAResponse", "AuthActionListVBAResponse", "Auth"):
+    names = ("AuthCode", "AuthAction", "AuthCodeVBAResponse", "AuthActionListVBAResponse", "Auth", "AuthProcCodes")
+    for name in (*names, "AuthProcCodesVBAResponse", "AuthProcCodesListVBAResponse"):
         assert _fields(getattr(ours, name), "our_client") == _fields(getattr(review, name), "review_client"), name
+
+
+def _api(document: str, clients: dict[str, ModuleType], live_server: Any, user: Any, api_key: str) -> Any:
+    m = clients[document]
+    host = f"{live_server.url}/vbasoftware" if document == "review" else live_server.url
+    config = m.Configuration(host=host)
+    config.api_key["apiKeyAuth"] = api_key
+    config.access_token = issue_tokens(user, "demo")["authenticationResult"]["idToken"]
+    return m, CheckedApi(m.DefaultApi(m.ApiClient(config))), config.access_token
+
+
+@pytest.mark.parametrize("document", sorted(PACKAGES))
+def test_a_generated_client_drives_procedure_lines(
+    document: str, clients: dict[str, ModuleType], live_server: Any, user: Any, api_key: str, settings: Any
+) -> None:
+    settings.VBA_RATE_LIMIT_PER_SECOND = 0
+    cache.clear()
+    m, api, token = _api(document, clients, live_server, user, api_key)
+    db = "demo"
+    assert VBAClient(api_key, token).call("PUT", "auths", [auth_item("L1")]).status_code == 207
+
+    def item(code: str, key: int = 0) -> Any:
+        return m.AuthProcCodes.from_dict(
+            {"authProcCodes_Key": key, "auth_Number": "L1", "exclude_Modifier_Match": False, "procedure_Code": code}
+        )
+
+    outcome = api.create_auth_proc_code_batch(
+        vbasoftware_database=db, auth_number="L1", auth_proc_codes=[item("99213"), item("99214")]
+    )
+    assert isinstance(outcome, m.MultiCodeResponseListVBAResponse)
+    assert [(r.id[0].key, r.status) for r in outcome.data] == [("authProcCodes_Key", 201)] * 2
+    keys = [int(r.id[0].value) for r in outcome.data]
+
+    created = api.create_auth_proc_code(vbasoftware_database=db, auth_number="L1", auth_proc_codes=item("99215"))
+    assert isinstance(created, m.AuthProcCodesVBAResponse) and created.data.auth_proc_codes_key not in keys
+
+    listed = api.list_auth_proc_code_by_auth(vbasoftware_database=db, auth_number="L1")
+    assert isinstance(listed, m.AuthProcCodesListVBAResponse)
+    assert [r.procedure_code for r in listed.data] == ["99213", "99214", "99215"]
+
+    read = api.get_auth_proc_code(vbasoftware_database=db, auth_number="L1", procedure_code_key=keys[0])
+    assert isinstance(read.data, m.AuthProcCodes) and read.data.units_approved is None
+    read.data.units_requested, read.data.units_approved = 4, 3
+    updated = api.update_auth_proc_code(
+        vbasoftware_database=db, auth_number="L1", procedure_code_key=keys[0], auth_proc_codes=read.data
+    )
+    assert (updated.data.units_requested, updated.data.units_approved) == (4, 3)
+    assert (
+        api.get_auth_proc_code(vbasoftware_database=db, auth_number="L1", procedure_code_key=keys[0]).data
+        == updated.data
+    )
+
+    gone = api.delete_auth_proc_code_batch(
+        vbasoftware_database=db, auth_number="L1", request_body=[*keys, created.data.auth_proc_codes_key, 999999]
+    )
+    assert [r.status for r in gone.data] == [200, 200, 200, 404]
+    assert api.list_auth_proc_code_by_auth(vbasoftware_database=db, auth_number="L1").data == []
+    with pytest.raises(m.ApiException) as missing:
+        api.get_auth_proc_code(vbasoftware_database=db, auth_number="L1", procedure_code_key=keys[0])
+    assert missing.value.status == 404

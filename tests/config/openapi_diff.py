@@ -19,6 +19,13 @@ REVIEW_OPERATIONS = frozenset(
         "update_batch_auth_code",
         "list_auth_action",
         "auth_process_status",
+        "create_auth_proc_code",
+        "list_auth_proc_code_by_auth",
+        "get_auth_proc_code",
+        "update_auth_proc_code",
+        "delete_auth_proc_code",
+        "create_auth_proc_code_batch",
+        "delete_auth_proc_code_batch",
     }
 )
 

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from authorizations.vba.api.views import AuthActionsView, AuthCodeViewSet, AuthProcessStatusView, AuthViewSet
+from authorizations.vba.api.views import (
+    AuthActionsView,
+    AuthCodeViewSet,
+    AuthProcCodesViewSet,
+    AuthProcessStatusView,
+    AuthViewSet,
+)
 
 urlpatterns = [
     path("auths", AuthViewSet.as_view({"get": "list", "post": "create", "put": "batch"}), name="auths"),
@@ -8,6 +14,21 @@ urlpatterns = [
         "auths/<str:authNumber>",
         AuthViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
         name="auth-detail",
+    ),
+    path(
+        "auths/<str:authNumber>/procedure-codes",
+        AuthProcCodesViewSet.as_view({"get": "list", "post": "create"}),
+        name="auth-procedure-codes",
+    ),
+    path(
+        "auths/<str:authNumber>/procedure-codes-batch",
+        AuthProcCodesViewSet.as_view({"post": "batch", "delete": "batch_delete"}),
+        name="auth-procedure-codes-batch",
+    ),
+    path(
+        "auths/<str:authNumber>/procedure-codes/<str:procedureCodeKey>",
+        AuthProcCodesViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
+        name="auth-procedure-code-detail",
     ),
     path(
         "auths/<str:authNumber>/process-status/<str:newAuthCode>",
