@@ -93,6 +93,7 @@ VBA_TENANT_MODELS = {
     "authorizations.auth",
     "authorizations.authcode",
     "authorizations.authproccodes",
+    "authorizations.authreview",
     "carecases.careplan",
     "carecases.carecase",
     "api.keysequence",

@@ -266,3 +266,39 @@ class AuthProcCodes(models.Model):
 
     def __str__(self) -> str:
         return f"Procedure line {self.auth_proc_codes_key} of Auth {self.auth_number}"
+
+
+class AuthReview(models.Model):
+    """VBA's ``AuthReview`` table: one review of an Auth (append-style, vba-review.md). ``AuthReview_Key`` is an int32
+    the server assigns when 0 or omitted; ``Auth_Number`` must name an existing Auth (checked by the writers; the
+    Auth cannot be deleted while it has reviews: decision 15). ``Review_User``/``Review_Date`` are data, not audit
+    (decision 17): kept as sent, the caller and now when null. The audit columns are stored (and kept in the
+    history) but not part of VBA's ``AuthReview`` JSON."""
+
+    auth_review_key = models.IntegerField(primary_key=True, db_column="AuthReview_Key")
+    auth_number = models.CharField(
+        max_length=20, db_column="Auth_Number", validators=[MinLengthValidator(1)], verbose_name="auth number"
+    )
+    review_comment = models.CharField(max_length=512, null=True, blank=True, db_column="Review_Comment")
+    review_date = models.DateTimeField(null=True, blank=True, db_column="Review_Date")
+    review_level = models.CharField(max_length=32, null=True, blank=True, db_column="Review_Level")
+    review_severity = models.CharField(max_length=32, null=True, blank=True, db_column="Review_Severity")
+    review_status = models.CharField(max_length=32, null=True, blank=True, db_column="Review_Status")
+    review_type = models.CharField(max_length=32, null=True, blank=True, db_column="Review_Type")
+    review_urgency_type = models.CharField(max_length=32, null=True, blank=True, db_column="Review_Urgency_Type")
+    review_user = models.CharField(max_length=20, null=True, blank=True, db_column="Review_User")
+    entry_date = models.DateTimeField(db_column="Entry_Date")
+    entry_user = models.CharField(max_length=20, null=True, blank=True, db_column="Entry_User")
+    update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
+    update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
+
+    history = VBAHistoricalRecords()
+
+    class Meta:
+        db_table = "AuthReview"
+        ordering = ["auth_review_key"]
+        verbose_name = "auth review"
+        indexes = [models.Index(fields=["auth_number", "auth_review_key"], name="authreview_auth_key")]
+
+    def __str__(self) -> str:
+        return f"Review {self.auth_review_key} of Auth {self.auth_number}"

@@ -15,13 +15,14 @@ from authorizations.vba.models import (
     Auth,
     AuthCode,
     AuthProcCodes,
+    AuthReview,
     auth_action_problem,
     auth_code_problem,
     auth_number_problem,
 )
 from config.records.batch import BatchOutcome, BatchResource, ItemResult, batch_upsert, stamp_audit
 from config.records.databases import current_vba_database
-from config.records.services import record_delete, record_get
+from config.records.services import record_delete
 from config.records.specs import INT32_MAX, INT32_MIN, RecordSpec
 
 AUDIT = ("entry_date", "entry_user", "update_date", "update_user")
@@ -125,9 +126,40 @@ class AuthProcCodesResource(IntKeyResource):
         }
 
 
+#: context key: the caller (``review_User`` when null)
+CALLER = "user"
+
+
+class AuthReviewResource(IntKeyResource):
+    """Reviews (``/auth-reviews``, decisions 15-17): each names its Auth in ``auth_Number``, which must exist (400 for
+    that item). ``review_User``/``review_Date`` are kept as sent; when null, the caller's user name and now."""
+
+    spec = RecordSpec(AuthReview, hidden=AUDIT)
+    key = "auth_review_key"
+    label = "AuthReview"
+
+    def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
+        if attrs["review_user"] is None:
+            max_length = AuthReview._meta.get_field("review_user").max_length
+            user = context.get(CALLER)
+            attrs["review_user"] = ((user.get_username() if user is not None else "") or "")[:max_length] or None
+        if attrs["review_date"] is None:
+            attrs["review_date"] = timezone.now()
+        return super().prepare(attrs, context)
+
+    def check_references(self, items: Sequence[dict[str, Any]], using: str) -> dict[int, str]:
+        found = existing_auths({attrs["auth_number"] for attrs in items}, using)
+        return {
+            position: f"auth_Number: Auth {attrs['auth_number']} does not exist"
+            for position, attrs in enumerate(items)
+            if attrs["auth_number"] not in found
+        }
+
+
 AUTH = AuthResource()
 AUTH_CODE = AuthCodeResource()
 AUTH_PROC_CODES = AuthProcCodesResource()
+AUTH_REVIEW = AuthReviewResource()
 
 
 class AuthHasChildren(exceptions.APIException):
@@ -136,25 +168,39 @@ class AuthHasChildren(exceptions.APIException):
 
 
 def auth_children_problem(auth_numbers: Sequence[str]) -> str | None:
-    """Why the Auths ``auth_numbers`` cannot be deleted (decision 15: never a cascade), naming the counts; or None."""
-    lines = AuthProcCodes.objects.filter(auth_number__in=auth_numbers).count()
-    if not lines:
+    """Why the Auths ``auth_numbers`` cannot be deleted (decision 15: never a cascade), naming the counts; or None.
+    One query for both counts."""
+    if not auth_numbers:
         return None
-    which = f"Auth {auth_numbers[0]}" if len(auth_numbers) == 1 else "These Auths"
-    verb = "has" if len(auth_numbers) == 1 else "have"
+    connection = connections[current_vba_database()]
+    quote, marks = connection.ops.quote_name, ", ".join(["%s"] * len(auth_numbers))
+    counts = [
+        f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)} WHERE {quote('Auth_Number')} IN ({marks}))"
+        for m in (AuthProcCodes, AuthReview)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(counts)}", [*auth_numbers, *auth_numbers])
+        lines, reviews = cursor.fetchone()
+    if not lines and not reviews:
+        return None
+    which = f"Auth {auth_numbers[0]} still has" if len(auth_numbers) == 1 else "These Auths still have"
     return (
-        f"{which} still {verb} {lines} procedure line(s); delete them first (an Auth is never deleted with its lines)"
+        f"{which} {lines} procedure line(s) and {reviews} review(s); delete them first "
+        "(an Auth is never deleted with its lines or reviews)"
     )
 
 
+def _refuse_auth_with_children(auth: Any) -> None:
+    problem = auth_children_problem([auth.pk])
+    if problem:
+        raise AuthHasChildren(problem)
+
+
 def auth_delete(*, auth_number: str, user: Any, if_match: str | None = None) -> None:
-    """Delete an Auth that has no procedure lines or reviews; one that has any is a 409 naming the counts."""
-    with transaction.atomic(using=current_vba_database()):
-        record_get(AUTH, auth_number, for_update=True)  # holds off new children until this transaction ends
-        problem = auth_children_problem([auth_number])
-        if problem:
-            raise AuthHasChildren(problem)
-        record_delete(AUTH, auth_number, user=user, if_match=if_match)
+    """Delete an Auth that has no procedure lines or reviews; one that has any is a 409 naming the counts. The Auth
+    is locked first (``FOR UPDATE``): a concurrent write of a line or review, which locks it ``FOR KEY SHARE``, waits
+    for this transaction, and then finds it gone."""
+    record_delete(AUTH, auth_number, user=user, if_match=if_match, refuse=_refuse_auth_with_children)
 
 
 def _int32(value: Any) -> bool:

@@ -1,4 +1,5 @@
-"""Query budgets of the procedure-line endpoints and of deleting an Auth (as tests/config/test_query_budgets.py)."""
+"""Query budgets of the procedure-line and review endpoints and of deleting an Auth (as in
+tests/config/test_query_budgets.py)."""
 
 from __future__ import annotations
 
@@ -45,5 +46,26 @@ def test_procedure_line_operations(vba: VBAClient) -> None:
         answered(vba.call("DELETE", "auths/Q1"), 409)
     with budget("DELETE …/procedure-codes-batch (10 keys)", demo=by_vendor(sqlite=24, postgresql=24)):
         answered(vba.call("DELETE", "auths/Q1/procedure-codes-batch", keys), 207)
-    with budget("DELETE /auths/{authNumber} (no lines)", demo=by_vendor(sqlite=10, postgresql=10)):
+    with budget("DELETE /auths/{authNumber} (no lines)", demo=by_vendor(sqlite=7, postgresql=7)):
         answered(vba.call("DELETE", "auths/Q2"), 204)
+
+
+def review(key: int = 0, auth: str = "Q1") -> dict[str, Any]:
+    return {"authReview_Key": key, "auth_Number": auth, "review_Level": "1"}
+
+
+def test_review_operations(vba: VBAClient) -> None:
+    with budget("PUT /auth-reviews-batch (10 new)", demo=by_vendor(sqlite=17, postgresql=18)):
+        answered(vba.call("PUT", "auth-reviews-batch", [review() for _ in range(10)]), 207)
+    with budget("POST /auth-reviews", demo=by_vendor(sqlite=16, postgresql=17)):
+        key = answered(vba.call("POST", "auth-reviews", review())).json()["data"]["authReview_Key"]
+    with budget("GET /auth-reviews?authNumber=Q1", demo=by_vendor(sqlite=2, postgresql=2)):
+        answered(vba.call("GET", "auth-reviews?authNumber=Q1"))
+    with budget("GET /auth-reviews/{authReviewKey}", demo=1):
+        answered(vba.call("GET", f"auth-reviews/{key}"))
+    with budget("PUT /auth-reviews/{authReviewKey}", demo=by_vendor(sqlite=16, postgresql=17)):
+        answered(vba.call("PUT", f"auth-reviews/{key}", review(key, "Q2")))
+    with budget("DELETE /auth-reviews/{authReviewKey}", demo=by_vendor(sqlite=6, postgresql=6)):
+        answered(vba.call("DELETE", f"auth-reviews/{key}"), 204)
+    with budget("DELETE /auths/{authNumber} (has reviews: 409)", demo=by_vendor(sqlite=6, postgresql=6)):
+        answered(vba.call("DELETE", "auths/Q1"), 409)

@@ -26,6 +26,12 @@ REVIEW_OPERATIONS = frozenset(
         "delete_auth_proc_code",
         "create_auth_proc_code_batch",
         "delete_auth_proc_code_batch",
+        "create_auth_review",
+        "list_auth_reviews",
+        "get_auth_review",
+        "update_auth_review",
+        "delete_auth_review",
+        "update_batch_auth_review",
     }
 )
 

@@ -5,6 +5,7 @@ from authorizations.vba.api.views import (
     AuthCodeViewSet,
     AuthProcCodesViewSet,
     AuthProcessStatusView,
+    AuthReviewViewSet,
     AuthViewSet,
 )
 
@@ -43,4 +44,11 @@ urlpatterns = [
         name="auth-code-detail",
     ),
     path("auth-actions", AuthActionsView.as_view(), name="auth-actions"),
+    path("auth-reviews", AuthReviewViewSet.as_view({"get": "list", "post": "create"}), name="auth-reviews"),
+    path("auth-reviews-batch", AuthReviewViewSet.as_view({"put": "batch"}), name="auth-reviews-batch"),
+    path(
+        "auth-reviews/<str:authReviewKey>",
+        AuthReviewViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
+        name="auth-review-detail",
+    ),
 ]

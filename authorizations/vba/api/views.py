@@ -9,12 +9,14 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from authorizations.vba.filters import AuthFilter
+from authorizations.vba.filters import AuthFilter, AuthReviewFilter
 from authorizations.vba.models import Auth, AuthProcCodes
 from authorizations.vba.services import (
     AUTH,
     AUTH_CODE,
     AUTH_PROC_CODES,
+    AUTH_REVIEW,
+    CALLER,
     PATH_AUTH,
     auth_actions,
     auth_delete,
@@ -31,6 +33,7 @@ AUTH_NUMBER = OpenApiParameter("authNumber", OpenApiTypes.STR, OpenApiParameter.
 AUTH_CODE_KEY = OpenApiParameter("authCode", OpenApiTypes.STR, OpenApiParameter.PATH)
 NEW_AUTH_CODE = OpenApiParameter("newAuthCode", OpenApiTypes.STR, OpenApiParameter.PATH)
 PROCEDURE_CODE_KEY = OpenApiParameter("procedureCodeKey", OpenApiTypes.INT32, OpenApiParameter.PATH)
+AUTH_REVIEW_KEY = OpenApiParameter("authReviewKey", OpenApiTypes.INT32, OpenApiParameter.PATH)
 
 
 @vba_schema(
@@ -48,6 +51,24 @@ class AuthViewSet(VBAResourceViewSet):
         key = self._key(kwargs)
         auth_delete(auth_number=key, user=request.user, if_match=request.headers.get("If-Match"))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@vba_schema(AUTH_REVIEW, key_param=AUTH_REVIEW_KEY)
+class AuthReviewViewSet(VBAResourceViewSet):
+    """Reviews of Auths (decisions 15-17): ``POST|GET /auth-reviews`` (list filter ``authNumber``, paged),
+    ``GET|PUT|DELETE /auth-reviews/{authReviewKey}``, ``PUT /auth-reviews-batch`` (207). Each names its Auth in the
+    body (an unknown Auth is a 400 for that item); a key of 0 (or omitted) is assigned by the server."""
+
+    resource = AUTH_REVIEW
+    key_kwarg = "authReviewKey"
+    filterset_class = AuthReviewFilter
+    omitted_key = 0
+
+    def parse_key(self, raw: str) -> int:
+        return parse_int32("authReviewKey", raw)
+
+    def get_context(self) -> dict[str, Any]:
+        return {CALLER: self.request.user}
 
 
 class AuthProcCodeKeys(RootModel[list[int]]):
