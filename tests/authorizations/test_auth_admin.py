@@ -209,3 +209,32 @@ def test_an_auth_with_procedure_lines_cannot_be_deleted_from_the_admin(staff: An
     assert staff.post(f"{DEMO}A200/delete/", {"post": "yes"}).status_code == 302
     with use_vba_database("demo"):
         assert not Auth.objects.filter(pk="A200").exists()
+
+
+def test_the_change_page_shows_the_lines_and_the_reviews_newest_first(staff: Any, records: None) -> None:
+    from authorizations.vba.services import AUTH_PROC_CODES, AUTH_REVIEW
+    from config.records.batch import batch_upsert
+
+    with use_vba_database("demo"):
+        line = {"authProcCodes_Key": 0, "auth_Number": "A100", "exclude_Modifier_Match": False}
+        items = [{**line, "procedure_Code": "99213", "units_Requested": 4, "units_Approved": 2.5}]
+        assert batch_upsert(AUTH_PROC_CODES, items, user=None).counts() == {201: 1}
+        reviews = [
+            {
+                "authReview_Key": 0,
+                "auth_Number": "A100",
+                "review_Comment": "older",
+                "review_Date": "2026-01-01T00:00:00",
+            },
+            {
+                "authReview_Key": 0,
+                "auth_Number": "A100",
+                "review_Comment": "newer",
+                "review_Date": "2026-02-01T00:00:00",
+            },
+        ]
+        assert batch_upsert(AUTH_REVIEW, reviews, user=None).counts() == {201: 2}
+    page = staff.get(f"{DEMO}A100/change/").content.decode()
+    assert "<td>99213</td>" in page and "<td>4</td><td>2.5</td><td></td>" in page
+    assert page.index("newer") < page.index("older")
+    assert "procedure lines" in staff.get(f"{DEMO}A200/change/").content.decode().lower()
