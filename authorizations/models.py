@@ -6,11 +6,13 @@ from authorizations.spry.models import (
     Payer,
     SpryClient,
 )
-from authorizations.vba.models import Auth, AuthCode
+from authorizations.vba.models import Auth, AuthCode, AuthProcCodes, AuthReview
 
 __all__ = [
     "Auth",
     "AuthCode",
+    "AuthProcCodes",
+    "AuthReview",
     "Authorization",
     "AuthorizationCptCode",
     "AuthorizationIcdCode",

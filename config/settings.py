@@ -92,6 +92,8 @@ DATABASE_ROUTERS = ["config.serving.tenancy.VBADatabaseRouter"]
 VBA_TENANT_MODELS = {
     "authorizations.auth",
     "authorizations.authcode",
+    "authorizations.authproccodes",
+    "authorizations.authreview",
     "carecases.careplan",
     "carecases.carecase",
     "api.keysequence",

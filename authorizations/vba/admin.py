@@ -1,12 +1,16 @@
 """VBA Auths in the admin site of each VBA database (``/admin/db/<database>/authorizations/auth/``)."""
 
+from typing import Any
+
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from authorizations.vba.admin_help import AUTH_COLUMNS
-from authorizations.vba.models import Auth
-from authorizations.vba.services import AUTH
+from authorizations.vba.models import Auth, AuthProcCodes, AuthReview
+from authorizations.vba.services import AUTH, auth_children_problem
 from config.admin.export import EXPORT_ACTIONS, ExportAdminMixin
 from config.admin.sites import (
     AUDIT_FIELDS,
@@ -23,6 +27,22 @@ from config.records.files import RecordText, vba_text
 
 #: One-character flags that VBA's screens show as check boxes: Y or N.
 FLAGS = ("audit_flag", "auto_accident", "ivr_flag", "other_coverage_primary", "work_related", "tplan_printed")
+
+
+CHILDREN_SHOWN = 100  # lines or reviews shown on an Auth's page
+
+
+def plain(value: object) -> str:
+    """A number of units as typed (4, 2.5), or nothing."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def table(heads: tuple[str, ...], rows: str) -> str:
+    head = format_html_join("", "<th>{}</th>", ((h,) for h in heads))
+    return format_html("<table><tr>{}</tr>{}</table>", head, rows)
 
 
 def day(value: object) -> str:
@@ -143,6 +163,75 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
         ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
     )
     readonly_fields = AUDIT_FIELDS
+    #: Shown on an Auth's change page, read-only, after the record's own fields (not columns of the Auth).
+    CHILDREN = ("Procedure lines and reviews", {"fields": ("procedure_lines", "reviews")})
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        return [*fieldsets[:-1], self.CHILDREN, fieldsets[-1]] if obj is not None else fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, "procedure_lines", "reviews") if obj is not None else fields
+
+    @admin.display(description="procedure lines")
+    def procedure_lines(self, obj: Auth | None) -> Any:
+        """The Auth's procedure lines (read-only here: they are written through the API)."""
+        if obj is None or obj.pk is None:
+            return "-"
+        lines = AuthProcCodes.objects.filter(auth_number=obj.pk).order_by("auth_proc_codes_key")[:CHILDREN_SHOWN]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    line.pk,
+                    line.procedure_code or line.procedure_cluster or "",
+                    " ".join(m for m in (line.modifier1, line.modifier2, line.modifier3, line.modifier4) if m),
+                    plain(line.units_requested),
+                    plain(line.units_approved),
+                    plain(line.units_actual),
+                )
+                for line in lines
+            ),
+        )
+        if not rows:
+            return "none"
+        return table(("key", "procedure", "modifiers", "requested", "approved", "actual"), rows)
+
+    @admin.display(description="reviews (newest first)")
+    def reviews(self, obj: Auth | None) -> Any:
+        if obj is None or obj.pk is None:
+            return "-"
+        found = AuthReview.objects.filter(auth_number=obj.pk).order_by(
+            F("review_date").desc(nulls_last=True), "-auth_review_key"
+        )[:CHILDREN_SHOWN]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    r.pk,
+                    day(r.review_date),
+                    r.review_user or "",
+                    " / ".join(v for v in (r.review_level, r.review_status, r.review_type) if v),
+                    r.review_severity or "",
+                    r.review_comment or "",
+                )
+                for r in found
+            ),
+        )
+        if not rows:
+            return "none"
+        return table(("key", "date", "by", "level / status / type", "severity", "comment"), rows)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """An Auth that still has procedure lines or reviews is protected (decision 15: never a cascade): the page
+        says how many instead of deleting."""
+        problem = auth_children_problem([obj.pk for obj in objs])
+        if problem:
+            return [], {}, set(), [problem]
+        return super().get_deleted_objects(objs, request)
 
     def export_text(self, queryset: QuerySet, fmt: str) -> RecordText:
         return vba_text(AUTH.spec, queryset, fmt, self.export_chunk_size)

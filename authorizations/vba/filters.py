@@ -1,8 +1,8 @@
-"""Filters of ``GET /auths``; query names are VBA's JSON names."""
+"""Filters of ``GET /auths`` and ``GET /auth-reviews``; query names are VBA's JSON names."""
 
 import django_filters
 
-from authorizations.vba.models import Auth
+from authorizations.vba.models import Auth, AuthReview
 from config.records.filters import APIFilterSet, date_range, strict_boolean, updated_since
 
 
@@ -22,4 +22,14 @@ class AuthFilter(APIFilterSet):
 
     class Meta:
         model = Auth
+        fields: list[str] = []
+
+
+class AuthReviewFilter(APIFilterSet):
+    """``GET /auth-reviews``: VBA's one filter, the Auth the reviews belong to."""
+
+    authNumber = django_filters.CharFilter(field_name="auth_number")  # noqa: N815 - VBA's spelling
+
+    class Meta:
+        model = AuthReview
         fields: list[str] = []

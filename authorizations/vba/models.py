@@ -225,3 +225,80 @@ class AuthCode(models.Model):
 
     def __str__(self) -> str:
         return f"Auth code {self.auth_code}" + (f": {self.description[:60]}" if self.description else "")
+
+
+class AuthProcCodes(models.Model):
+    """VBA's ``AuthProcCodes`` table: the procedure lines of an Auth (vba-review.md). ``AuthProcCodes_Key`` is an
+    int32 the server assigns when 0 or omitted; ``Auth_Number`` names the Auth (checked by the writers; the Auth
+    cannot be deleted while it has lines: decision 15). The audit columns are stored (and kept in the history) but
+    not part of VBA's ``AuthProcCodes`` JSON."""
+
+    auth_proc_codes_key = models.IntegerField(primary_key=True, db_column="AuthProcCodes_Key")
+    auth_number = models.CharField(
+        max_length=20, db_column="Auth_Number", validators=[MinLengthValidator(1)], verbose_name="auth number"
+    )
+    exclude_modifier_match = models.BooleanField(default=False, db_default=False, db_column="Exclude_Modifier_Match")
+    modifier1 = models.CharField(max_length=8, null=True, blank=True, db_column="Modifier1")
+    modifier2 = models.CharField(max_length=8, null=True, blank=True, db_column="Modifier2")
+    modifier3 = models.CharField(max_length=8, null=True, blank=True, db_column="Modifier3")
+    modifier4 = models.CharField(max_length=8, null=True, blank=True, db_column="Modifier4")
+    procedure_cluster = models.CharField(max_length=32, null=True, blank=True, db_column="Procedure_Cluster")
+    procedure_code = models.CharField(max_length=8, null=True, blank=True, db_column="Procedure_Code")
+    units_actual = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True, db_column="Units_Actual")
+    units_approved = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, blank=True, db_column="Units_Approved"
+    )
+    units_requested = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, blank=True, db_column="Units_Requested"
+    )
+    entry_date = models.DateTimeField(db_column="Entry_Date")
+    entry_user = models.CharField(max_length=20, null=True, blank=True, db_column="Entry_User")
+    update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
+    update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
+
+    history = VBAHistoricalRecords()
+
+    class Meta:
+        db_table = "AuthProcCodes"
+        ordering = ["auth_proc_codes_key"]
+        verbose_name = "procedure line"
+        indexes = [models.Index(fields=["auth_number", "auth_proc_codes_key"], name="authproccodes_auth_key")]
+
+    def __str__(self) -> str:
+        return f"Procedure line {self.auth_proc_codes_key} of Auth {self.auth_number}"
+
+
+class AuthReview(models.Model):
+    """VBA's ``AuthReview`` table: one review of an Auth (append-style, vba-review.md). ``AuthReview_Key`` is an int32
+    the server assigns when 0 or omitted; ``Auth_Number`` must name an existing Auth (checked by the writers; the
+    Auth cannot be deleted while it has reviews: decision 15). ``Review_User``/``Review_Date`` are data, not audit
+    (decision 17): kept as sent, the caller and now when null. The audit columns are stored (and kept in the
+    history) but not part of VBA's ``AuthReview`` JSON."""
+
+    auth_review_key = models.IntegerField(primary_key=True, db_column="AuthReview_Key")
+    auth_number = models.CharField(
+        max_length=20, db_column="Auth_Number", validators=[MinLengthValidator(1)], verbose_name="auth number"
+    )
+    review_comment = models.CharField(max_length=512, null=True, blank=True, db_column="Review_Comment")
+    review_date = models.DateTimeField(null=True, blank=True, db_column="Review_Date")
+    review_level = models.CharField(max_length=32, null=True, blank=True, db_column="Review_Level")
+    review_severity = models.CharField(max_length=32, null=True, blank=True, db_column="Review_Severity")
+    review_status = models.CharField(max_length=32, null=True, blank=True, db_column="Review_Status")
+    review_type = models.CharField(max_length=32, null=True, blank=True, db_column="Review_Type")
+    review_urgency_type = models.CharField(max_length=32, null=True, blank=True, db_column="Review_Urgency_Type")
+    review_user = models.CharField(max_length=20, null=True, blank=True, db_column="Review_User")
+    entry_date = models.DateTimeField(db_column="Entry_Date")
+    entry_user = models.CharField(max_length=20, null=True, blank=True, db_column="Entry_User")
+    update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
+    update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
+
+    history = VBAHistoricalRecords()
+
+    class Meta:
+        db_table = "AuthReview"
+        ordering = ["auth_review_key"]
+        verbose_name = "auth review"
+        indexes = [models.Index(fields=["auth_number", "auth_review_key"], name="authreview_auth_key")]
+
+    def __str__(self) -> str:
+        return f"Review {self.auth_review_key} of Auth {self.auth_number}"

@@ -5,21 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import Max
 from django.utils import timezone
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 
 from authorizations.vba.models import (
     AUTH_ACTIONS,
     Auth,
     AuthCode,
+    AuthProcCodes,
+    AuthReview,
     auth_action_problem,
     auth_code_problem,
     auth_number_problem,
 )
-from config.records.batch import BatchOutcome, BatchResource, batch_upsert, stamp_audit
+from config.records.batch import BatchOutcome, BatchResource, ItemResult, batch_upsert, stamp_audit
 from config.records.databases import current_vba_database
-from config.records.specs import RecordSpec
+from config.records.services import record_delete
+from config.records.specs import INT32_MAX, INT32_MIN, RecordSpec
 
 AUDIT = ("entry_date", "entry_user", "update_date", "update_user")
 
@@ -55,8 +59,176 @@ class AuthCodeResource(BatchResource):
         return f"auth_Action: {problem}" if problem else None
 
 
+#: context key: the Auth of the path (``/auths/{authNumber}/...``)
+PATH_AUTH = "auth_number"
+
+
+def existing_auths(auth_numbers: set[str], using: str) -> set[str]:
+    """Which of ``auth_numbers`` exist; on PostgreSQL they are also locked ``FOR KEY SHARE`` until the transaction
+    ends (as a foreign key check would), so an Auth cannot be deleted between this check and the write of its
+    children (:func:`auth_delete` locks it ``FOR UPDATE``)."""
+    if not auth_numbers:
+        return set()
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return set(Auth.objects.using(using).filter(pk__in=auth_numbers).values_list("pk", flat=True))
+    quote = connection.ops.quote_name
+    column = quote(str(Auth._meta.pk.column))
+    sql = f"SELECT {column} FROM {quote(Auth._meta.db_table)} WHERE {column} = ANY(%s) FOR KEY SHARE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [sorted(auth_numbers)])
+        return {row[0] for row in cursor.fetchall()}
+
+
+class IntKeyResource(BatchResource):
+    """An int32 key where 0 means "assign the next key" (decisions 16, decisions.md 6); a negative key is refused."""
+
+    max_key = 2**31 - 1
+
+    def key_is_missing(self, value: Any) -> bool:
+        return value == 0
+
+    def sequence_start(self, using: str) -> int:
+        model = self.spec.model
+        return int(model._default_manager.using(using).aggregate(top=Max("pk"))["top"] or 0)
+
+    def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
+        if attrs[self.key] < 0:
+            return (
+                f"{self.key_json}: must be 0 (to have the next key assigned) or a positive key, not {attrs[self.key]}"
+            )
+        return None
+
+
+class AuthProcCodesResource(IntKeyResource):
+    """The procedure lines of the path's Auth (``/auths/{authNumber}/procedure-codes...``, decisions 15-16): an
+    item's ``auth_Number`` must be the path's (400 for that item); a line is never moved to another Auth."""
+
+    spec = RecordSpec(AuthProcCodes, hidden=AUDIT)
+    key = "auth_proc_codes_key"
+    label = "AuthProcCodes"
+
+    def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
+        error = super().prepare(attrs, context)
+        path_auth = context.get(PATH_AUTH)
+        if error is None and path_auth is not None and attrs["auth_number"] != path_auth:
+            return (
+                f"auth_Number: the item says {attrs['auth_number']!r} but the path says {path_auth!r}; they must match"
+            )
+        return error
+
+    def check_references(self, items: Sequence[dict[str, Any]], using: str) -> dict[int, str]:
+        found = existing_auths({attrs["auth_number"] for attrs in items}, using)
+        return {
+            position: f"auth_Number: Auth {attrs['auth_number']} does not exist"
+            for position, attrs in enumerate(items)
+            if attrs["auth_number"] not in found
+        }
+
+
+#: context key: the caller (``review_User`` when null)
+CALLER = "user"
+
+
+class AuthReviewResource(IntKeyResource):
+    """Reviews (``/auth-reviews``, decisions 15-17): each names its Auth in ``auth_Number``, which must exist (400 for
+    that item). ``review_User``/``review_Date`` are kept as sent; when null, the caller's user name and now."""
+
+    spec = RecordSpec(AuthReview, hidden=AUDIT)
+    key = "auth_review_key"
+    label = "AuthReview"
+
+    def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
+        if attrs["review_user"] is None:
+            max_length = AuthReview._meta.get_field("review_user").max_length
+            user = context.get(CALLER)
+            attrs["review_user"] = ((user.get_username() if user is not None else "") or "")[:max_length] or None
+        if attrs["review_date"] is None:
+            attrs["review_date"] = timezone.now()
+        return super().prepare(attrs, context)
+
+    def check_references(self, items: Sequence[dict[str, Any]], using: str) -> dict[int, str]:
+        found = existing_auths({attrs["auth_number"] for attrs in items}, using)
+        return {
+            position: f"auth_Number: Auth {attrs['auth_number']} does not exist"
+            for position, attrs in enumerate(items)
+            if attrs["auth_number"] not in found
+        }
+
+
 AUTH = AuthResource()
 AUTH_CODE = AuthCodeResource()
+AUTH_PROC_CODES = AuthProcCodesResource()
+AUTH_REVIEW = AuthReviewResource()
+
+
+class AuthHasChildren(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "auth_has_children"
+
+
+def auth_children_problem(auth_numbers: Sequence[str]) -> str | None:
+    """Why the Auths ``auth_numbers`` cannot be deleted (decision 15: never a cascade), naming the counts; or None.
+    One query for both counts."""
+    if not auth_numbers:
+        return None
+    connection = connections[current_vba_database()]
+    quote, marks = connection.ops.quote_name, ", ".join(["%s"] * len(auth_numbers))
+    counts = [
+        f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)} WHERE {quote('Auth_Number')} IN ({marks}))"
+        for m in (AuthProcCodes, AuthReview)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(counts)}", [*auth_numbers, *auth_numbers])
+        lines, reviews = cursor.fetchone()
+    if not lines and not reviews:
+        return None
+    which = f"Auth {auth_numbers[0]} still has" if len(auth_numbers) == 1 else "These Auths still have"
+    return (
+        f"{which} {lines} procedure line(s) and {reviews} review(s); delete them first "
+        "(an Auth is never deleted with its lines or reviews)"
+    )
+
+
+def _refuse_auth_with_children(auth: Any) -> None:
+    problem = auth_children_problem([auth.pk])
+    if problem:
+        raise AuthHasChildren(problem)
+
+
+def auth_delete(*, auth_number: str, user: Any, if_match: str | None = None) -> None:
+    """Delete an Auth that has no procedure lines or reviews; one that has any is a 409 naming the counts. The Auth
+    is locked first (``FOR UPDATE``): a concurrent write of a line or review, which locks it ``FOR KEY SHARE``, waits
+    for this transaction, and then finds it gone."""
+    record_delete(AUTH, auth_number, user=user, if_match=if_match, refuse=_refuse_auth_with_children)
+
+
+def _int32(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and INT32_MIN <= value <= INT32_MAX
+
+
+def auth_proc_codes_delete_batch(*, auth_number: str, keys: Sequence[Any], user: Any) -> BatchOutcome:
+    """``DELETE /auths/{authNumber}/procedure-codes-batch``: one result per key, in order: 200 deleted, 404 unknown
+    or not this Auth's, 400 not an int32 key. Each deletion leaves a history row."""
+    label, results = AUTH_PROC_CODES.label, []
+    wanted = {k for k in keys if _int32(k)}
+    with transaction.atomic(using=current_vba_database()):
+        lines = {
+            line.pk: line
+            for line in AuthProcCodes.objects.select_for_update().filter(auth_number=auth_number, pk__in=wanted)
+        }
+        for key in keys:
+            if not _int32(key):
+                results.append(ItemResult(key, 400, f"Each item must be an int32 {AUTH_PROC_CODES.key_json}"))
+                continue
+            line = lines.pop(key, None)
+            if line is None:
+                results.append(ItemResult(key, 404, f"{label} {key} of Auth {auth_number} was not found"))
+                continue
+            line._history_user = user  # type: ignore[attr-defined]
+            line.delete()
+            results.append(ItemResult(key, 200, "Deleted"))
+    return BatchOutcome(AUTH_PROC_CODES.key_json, results)
 
 
 def auth_batch_upsert(*, items: Sequence[Any], user: Any, all_or_none: bool = False) -> BatchOutcome:

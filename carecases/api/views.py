@@ -18,24 +18,11 @@ from rest_framework.response import Response
 from carecases.filters import CareCaseFilter, CarePlanFilter
 from carecases.models import CareCase, CarePlan
 from carecases.services import CARE_CASE, CARE_PLAN, PLAN_CARE_CASE, PLAN_KEY, care_plan_delete
-from config.records.specs import INT32_MAX, INT32_MIN
 from config.vba.schema import vba_schema
-from config.vba.views import VBAResourceViewSet
+from config.vba.views import VBAResourceViewSet, parse_int32
 
 CARE_PLAN_KEY = OpenApiParameter("carePlanKey", OpenApiTypes.INT32, OpenApiParameter.PATH)
 CASE_KEY = OpenApiParameter("caseKey", OpenApiTypes.INT32, OpenApiParameter.PATH)
-
-
-def parse_int32(name: str, raw: str) -> int:
-    """A path key: a whole number in int32 range, or a 400 naming the parameter."""
-    text = raw.strip()
-    digits = text[1:] if text[:1] in "+-" else text
-    value = int(text) if digits.isascii() and digits.isdigit() else None
-    if value is None or not INT32_MIN <= value <= INT32_MAX:
-        raise exceptions.ValidationError(
-            {name: [f"must be a whole number from {INT32_MIN} to {INT32_MAX}, not {raw!r}"]}
-        )
-    return value
 
 
 @vba_schema(CARE_PLAN, key_param=CARE_PLAN_KEY, delete_conflict="The plan still has care cases (never a cascade)")

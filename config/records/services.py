@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -100,9 +101,20 @@ def record_replace(
         return _single(resource, {**item, resource.key_json: key}, user=user, mode=Mode.REPLACE, context=context or {})
 
 
-def record_delete(resource: BatchResource, key: Any, *, user: Any, if_match: str | None = None) -> None:
+def record_delete(
+    resource: BatchResource,
+    key: Any,
+    *,
+    user: Any,
+    if_match: str | None = None,
+    refuse: Callable[[models.Model], None] | None = None,
+) -> None:
+    """Delete record ``key`` (locked for the transaction): 404, 412; ``refuse`` may raise to keep it (e.g. a 409 for
+    a record that still has children)."""
     with transaction.atomic(using=current_vba_database()):
         instance = record_get(resource, key, for_update=True)
         _check_if_match(resource, instance, if_match)
+        if refuse is not None:
+            refuse(instance)
         instance._history_user = user  # type: ignore[attr-defined]
         instance.delete()

@@ -170,6 +170,8 @@ PLAN_KEY = _path("carePlanKey", _int32())
 CASE_KEY = _path("caseKey", _int32())
 AUTH_CODE = _path("authCode", {"type": "string"})
 NEW_AUTH_CODE = _path("newAuthCode", {"type": "string"})
+PROCEDURE_CODE_KEY = _path("procedureCodeKey", _int32())
+AUTH_REVIEW_KEY = _path("authReviewKey", _int32())
 PAGING = (
     _query("page", {**_int32(), "default": 1}),
     _query("pageSize", {**_int32(), "default": 100}),
@@ -204,6 +206,24 @@ VBA_OPERATIONS: dict[tuple[str, str], Op] = {
         (AUTH_NUMBER,),
         {"get": "get_auth", "update": "update_auth", "delete": "delete_auth"},
     ),
+    ("post", "/auths/{authNumber}/procedure-codes"): Op(
+        "create_auth_proc_code", (DB, AUTH_NUMBER), "200", "AuthProcCodesVBAResponse", _ref("AuthProcCodes")
+    ),
+    ("get", "/auths/{authNumber}/procedure-codes"): Op(
+        "list_auth_proc_code_by_auth", (DB, AUTH_NUMBER), "200", "AuthProcCodesListVBAResponse"
+    ),
+    **_crud(
+        "/auths/{authNumber}/procedure-codes/{procedureCodeKey}",
+        "AuthProcCodes",
+        (AUTH_NUMBER, PROCEDURE_CODE_KEY),
+        {"get": "get_auth_proc_code", "update": "update_auth_proc_code", "delete": "delete_auth_proc_code"},
+    ),
+    ("post", "/auths/{authNumber}/procedure-codes-batch"): Op(
+        "create_auth_proc_code_batch", (DB, AUTH_NUMBER), "207", BATCH, _many("AuthProcCodes")
+    ),
+    ("delete", "/auths/{authNumber}/procedure-codes-batch"): Op(
+        "delete_auth_proc_code_batch", (DB, AUTH_NUMBER), "207", BATCH, {"type": "array", "items": _int32()}
+    ),
     ("post", "/auths/{authNumber}/process-status/{newAuthCode}"): Op(
         "auth_process_status", (DB, AUTH_NUMBER, NEW_AUTH_CODE), "200", "AuthVBAResponse"
     ),
@@ -216,6 +236,20 @@ VBA_OPERATIONS: dict[tuple[str, str], Op] = {
     ),
     ("put", "/auth-codes-batch"): Op("update_batch_auth_code", (DB,), "207", BATCH, _many("AuthCode")),
     ("get", "/auth-actions"): Op("list_auth_action", (DB,), "200", "AuthActionListVBAResponse"),
+    ("post", "/auth-reviews"): Op("create_auth_review", (DB,), "200", "AuthReviewVBAResponse", _ref("AuthReview")),
+    ("get", "/auth-reviews"): Op(
+        "list_auth_reviews",
+        (DB, _query("authNumber", {"type": "string"}), *PAGING),
+        "200",
+        "AuthReviewListVBAResponse",
+    ),
+    **_crud(
+        "/auth-reviews/{authReviewKey}",
+        "AuthReview",
+        (AUTH_REVIEW_KEY,),
+        {"get": "get_auth_review", "update": "update_auth_review", "delete": "delete_auth_review"},
+    ),
+    ("put", "/auth-reviews-batch"): Op("update_batch_auth_review", (DB,), "207", BATCH, _many("AuthReview")),
     ("post", "/care-plans"): Op("create_care_plan", (DB,), "200", "CarePlanVBAResponse", _ref("CarePlan")),
     ("get", "/care-plans"): Op("list_care_plan", (DB, *PAGING), "200", "CarePlanListVBAResponse"),
     **_crud(

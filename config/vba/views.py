@@ -19,9 +19,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSetMixin
 
-from config.records.batch import BatchResource, batch_upsert, collector_paused
+from config.records.batch import BatchResource, Mode, batch_upsert, collector_paused
 from config.records.parsers import PayloadTooLarge, StrictJSONParser
 from config.records.services import record_create, record_delete, record_read, record_replace, rendered_etag
+from config.records.specs import INT32_MAX, INT32_MIN
 from config.serving.tenancy import current_vba_database
 from config.vba.authentication import BearerAuthentication, ClientRateThrottle, VBAAccess
 from config.vba.envelope import VBAContentNegotiation, VBARenderer, vba_exception_handler
@@ -53,10 +54,30 @@ def parse_bool_param(params: Any, name: str) -> bool:
     return raw.lower() == "true"
 
 
+def parse_int32(name: str, raw: str) -> int:
+    """A path key: a whole number in int32 range, or a 400 naming the parameter."""
+    text = raw.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    value = int(text) if digits.isascii() and digits.isdigit() else None
+    if value is None or not INT32_MIN <= value <= INT32_MAX:
+        raise exceptions.ValidationError(
+            {name: [f"must be a whole number from {INT32_MIN} to {INT32_MAX}, not {raw!r}"]}
+        )
+    return value
+
+
 class VBAResourceViewSet(ViewSetMixin, VBAView):
     resource: BatchResource
     filterset_class: Any = None
     key_kwarg: str = "key"  # the path parameter naming the record, as VBA names it ("authNumber", "caseKey")
+    batch_mode: Mode = Mode.UPSERT  # what the batch does with an existing key (Mode.CREATE: a 409 for that item)
+    #: The key an object sent without one to create or batch takes (0: "assign the next key"), or None (required).
+    omitted_key: Any = None
+
+    def _with_omitted_key(self, item: Any) -> Any:
+        if self.omitted_key is not None and isinstance(item, dict):
+            item.setdefault(self.resource.key_json, self.omitted_key)
+        return item
 
     # -- hooks -----------------------------------------------------------------------------------------------
     def parse_key(self, raw: str) -> Any:
@@ -104,7 +125,9 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
         if not isinstance(request.data, dict):
             raise exceptions.ValidationError(f"The body must be a JSON object ({self.resource.label}).")
         with transaction.atomic(using=current_vba_database()):  # a failure up to the answer writes nothing
-            instance = record_create(self.resource, request.data, user=request.user, context=self.get_context())
+            instance = record_create(
+                self.resource, self._with_omitted_key(request.data), user=request.user, context=self.get_context()
+            )
             return self._record_response(instance)  # 200, as VBA's document lists (decisions.md 11)
 
     def retrieve(self, request: Request, **kwargs: Any) -> Response:
@@ -141,11 +164,14 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
             limit = settings.VBA_BATCH_MAX_ITEMS
             if len(items) > limit:
                 raise PayloadTooLarge(f"The batch has {len(items)} items; at most {limit} are allowed per request.")
+            for item in items:
+                self._with_omitted_key(item)
             outcome = batch_upsert(
                 self.resource,
                 items,
                 user=request.user,
                 all_or_none=all_or_none,
+                mode=self.batch_mode,
                 context=context,
                 release_items=True,
             )

@@ -186,3 +186,55 @@ def test_the_list_shows_the_columns_a_person_scans_first_and_numbers_without_tra
     columns = re.findall(r'<th scope="col" class="[^"]*\bcolumn-(\w+)', page)
     assert columns == ["auth_number", "member", "status", "auth_type", "approved_period", "visits", "urgent"]
     assert ">4 / 16<" in page and "16.0000" not in page
+
+
+def test_an_auth_with_procedure_lines_cannot_be_deleted_from_the_admin(staff: Any, records: None) -> None:
+    """Issue 22, decision 15: never a cascade; the page names the count, and an Auth without lines is deleted."""
+    from authorizations.vba.services import AUTH_PROC_CODES
+    from config.records.batch import batch_upsert
+
+    with use_vba_database("demo"):
+        line = {"authProcCodes_Key": 0, "auth_Number": "A100", "exclude_Modifier_Match": False}
+        assert batch_upsert(AUTH_PROC_CODES, [line, dict(line)], user=None).counts() == {201: 2}
+    response = staff.post(f"{DEMO}A100/delete/", {"post": "yes"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Auth A100 still has 2 procedure line(s) and 0 review(s)" in page
+    with use_vba_database("demo"):
+        assert Auth.objects.filter(pk="A100").exists()
+    bulk = staff.post(DEMO, {"action": "delete_selected", "_selected_action": ["A100", "A200"], "post": "yes"})
+    assert "These Auths still have 2 procedure line(s) and 0 review(s)" in bulk.content.decode()
+    with use_vba_database("demo"):
+        assert Auth.objects.filter(pk__in=["A100", "A200"]).count() == 2
+    assert staff.post(f"{DEMO}A200/delete/", {"post": "yes"}).status_code == 302
+    with use_vba_database("demo"):
+        assert not Auth.objects.filter(pk="A200").exists()
+
+
+def test_the_change_page_shows_the_lines_and_the_reviews_newest_first(staff: Any, records: None) -> None:
+    from authorizations.vba.services import AUTH_PROC_CODES, AUTH_REVIEW
+    from config.records.batch import batch_upsert
+
+    with use_vba_database("demo"):
+        line = {"authProcCodes_Key": 0, "auth_Number": "A100", "exclude_Modifier_Match": False}
+        items = [{**line, "procedure_Code": "99213", "units_Requested": 4, "units_Approved": 2.5}]
+        assert batch_upsert(AUTH_PROC_CODES, items, user=None).counts() == {201: 1}
+        reviews = [
+            {
+                "authReview_Key": 0,
+                "auth_Number": "A100",
+                "review_Comment": "older",
+                "review_Date": "2026-01-01T00:00:00",
+            },
+            {
+                "authReview_Key": 0,
+                "auth_Number": "A100",
+                "review_Comment": "newer",
+                "review_Date": "2026-02-01T00:00:00",
+            },
+        ]
+        assert batch_upsert(AUTH_REVIEW, reviews, user=None).counts() == {201: 2}
+    page = staff.get(f"{DEMO}A100/change/").content.decode()
+    assert "<td>99213</td>" in page and "<td>4</td><td>2.5</td><td></td>" in page
+    assert page.index("newer") < page.index("older")
+    assert "procedure lines" in staff.get(f"{DEMO}A200/change/").content.decode().lower()

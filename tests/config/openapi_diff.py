@@ -19,6 +19,19 @@ REVIEW_OPERATIONS = frozenset(
         "update_batch_auth_code",
         "list_auth_action",
         "auth_process_status",
+        "create_auth_proc_code",
+        "list_auth_proc_code_by_auth",
+        "get_auth_proc_code",
+        "update_auth_proc_code",
+        "delete_auth_proc_code",
+        "create_auth_proc_code_batch",
+        "delete_auth_proc_code_batch",
+        "create_auth_review",
+        "list_auth_reviews",
+        "get_auth_review",
+        "update_auth_review",
+        "delete_auth_review",
+        "update_batch_auth_review",
     }
 )
 

@@ -124,8 +124,8 @@ def refusals_read_from_the_body(ctx: Any, response: Any, case: Any) -> bool | No
 #: Rules of the contract that the documents do not state: text without NUL or unpaired surrogates (issue 9), exact
 #: decimals (decisions.md 8), dates that can be read back (decisions.md 10); and for VBA, whose document is served
 #: verbatim: keys of 0 or more (decisions.md 6), auth numbers that can be addressed (issue 9), page of at least 1,
-#: pageSize of 1 to 1000 and sortBy of JSON field names (vba.md). A schema-valid request refused for these alone is
-#: right.
+#: pageSize of 1 to 1000 and sortBy of JSON field names (vba.md); a child names an existing parent, the path's one
+#: under its path (vba-review.md decision 15). A schema-valid request refused for these alone is right.
 UNSTATED_RULES = re.compile(
     r"^[A-Za-z_][\w.\[\]]*: ("
     r".*may not contain the NUL character.*|.*contains an unpaired surrogate.*"
@@ -135,6 +135,7 @@ UNSTATED_RULES = re.compile(
     r"|may not (be empty|contain '/'|be '\.+')(: the Auth could not be addressed as .*)?"
     r"|must be a whole number of at least 1, not .*|may be at most \d+"  # page, pageSize
     r"|unknown field .*; use the JSON field names|direction of .* must be asc or desc"  # sortBy
+    r"|Auth .* does not exist|the item says .* but the path says .*; they must match"  # decision 15
     r")$"
 )
 #: Where one ``field: message`` of a VBA detail ends and the next begins.

@@ -77,7 +77,9 @@ def test_spry_operations_keep_their_names(ours: dict[str, Any]) -> None:
 def test_the_error_codes_we_answer_are_declared_on_top(ours: dict[str, Any]) -> None:
     paths = ours["paths"]
     assert "409" in paths["/vbasoftware/care-plans/{carePlanKey}"]["delete"]["responses"]  # a plan that has cases
-    assert "409" not in paths["/vbasoftware/auths/{authNumber}"]["delete"]["responses"]
+    # an Auth that still has procedure lines or reviews (issue 22, decision 15)
+    assert "409" in paths["/vbasoftware/auths/{authNumber}"]["delete"]["responses"]
+    assert "409" not in paths["/vbasoftware/auth-codes/{authCode}"]["delete"]["responses"]
     for operation in (paths["/vbasoftware/auths"]["get"], paths["/vbasoftware/user-authentication"]["post"]):
         assert {"406", "413", "414"} <= set(operation["responses"])
 

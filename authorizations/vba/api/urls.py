@@ -1,6 +1,13 @@
 from django.urls import path
 
-from authorizations.vba.api.views import AuthActionsView, AuthCodeViewSet, AuthProcessStatusView, AuthViewSet
+from authorizations.vba.api.views import (
+    AuthActionsView,
+    AuthCodeViewSet,
+    AuthProcCodesViewSet,
+    AuthProcessStatusView,
+    AuthReviewViewSet,
+    AuthViewSet,
+)
 
 urlpatterns = [
     path("auths", AuthViewSet.as_view({"get": "list", "post": "create", "put": "batch"}), name="auths"),
@@ -8,6 +15,21 @@ urlpatterns = [
         "auths/<str:authNumber>",
         AuthViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
         name="auth-detail",
+    ),
+    path(
+        "auths/<str:authNumber>/procedure-codes",
+        AuthProcCodesViewSet.as_view({"get": "list", "post": "create"}),
+        name="auth-procedure-codes",
+    ),
+    path(
+        "auths/<str:authNumber>/procedure-codes-batch",
+        AuthProcCodesViewSet.as_view({"post": "batch", "delete": "batch_delete"}),
+        name="auth-procedure-codes-batch",
+    ),
+    path(
+        "auths/<str:authNumber>/procedure-codes/<str:procedureCodeKey>",
+        AuthProcCodesViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
+        name="auth-procedure-code-detail",
     ),
     path(
         "auths/<str:authNumber>/process-status/<str:newAuthCode>",
@@ -22,4 +44,11 @@ urlpatterns = [
         name="auth-code-detail",
     ),
     path("auth-actions", AuthActionsView.as_view(), name="auth-actions"),
+    path("auth-reviews", AuthReviewViewSet.as_view({"get": "list", "post": "create"}), name="auth-reviews"),
+    path("auth-reviews-batch", AuthReviewViewSet.as_view({"put": "batch"}), name="auth-reviews-batch"),
+    path(
+        "auth-reviews/<str:authReviewKey>",
+        AuthReviewViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
+        name="auth-review-detail",
+    ),
 ]

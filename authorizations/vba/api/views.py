@@ -1,29 +1,127 @@
 from typing import Any
 
+from django.conf import settings
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, RootModel
+from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from authorizations.vba.filters import AuthFilter
-from authorizations.vba.services import AUTH, AUTH_CODE, auth_actions, auth_process_status
+from authorizations.vba.filters import AuthFilter, AuthReviewFilter
+from authorizations.vba.models import Auth, AuthProcCodes
+from authorizations.vba.services import (
+    AUTH,
+    AUTH_CODE,
+    AUTH_PROC_CODES,
+    AUTH_REVIEW,
+    CALLER,
+    PATH_AUTH,
+    auth_actions,
+    auth_delete,
+    auth_proc_codes_delete_batch,
+    auth_process_status,
+)
+from config.records.batch import Mode, collector_paused
+from config.records.parsers import PayloadTooLarge
 from config.records.services import rendered_etag
-from config.vba.schema import DATABASE_HEADER, ERRORS, envelope_of, vba_schema
-from config.vba.views import VBAResourceViewSet, VBAView
+from config.vba.schema import DATABASE_HEADER, ERRORS, BatchItemResult, envelope_of, vba_schema
+from config.vba.views import VBAResourceViewSet, VBAView, parse_int32
 
 AUTH_NUMBER = OpenApiParameter("authNumber", OpenApiTypes.STR, OpenApiParameter.PATH)
 AUTH_CODE_KEY = OpenApiParameter("authCode", OpenApiTypes.STR, OpenApiParameter.PATH)
 NEW_AUTH_CODE = OpenApiParameter("newAuthCode", OpenApiTypes.STR, OpenApiParameter.PATH)
+PROCEDURE_CODE_KEY = OpenApiParameter("procedureCodeKey", OpenApiTypes.INT32, OpenApiParameter.PATH)
+AUTH_REVIEW_KEY = OpenApiParameter("authReviewKey", OpenApiTypes.INT32, OpenApiParameter.PATH)
 
 
-@vba_schema(AUTH, key_param=AUTH_NUMBER)
+@vba_schema(
+    AUTH, key_param=AUTH_NUMBER, delete_conflict="The Auth still has procedure lines or reviews (never a cascade)"
+)
 class AuthViewSet(VBAResourceViewSet):
     """VBA Auths: ``PUT /auths`` (batch, 207), ``POST|GET /auths``, ``GET|PUT|DELETE /auths/{authNumber}``."""
 
     resource = AUTH
     key_kwarg = "authNumber"
     filterset_class = AuthFilter
+
+    def destroy(self, request: Request, **kwargs: Any) -> Response:
+        """An Auth that still has procedure lines or reviews is a 409 naming the counts (decision 15)."""
+        key = self._key(kwargs)
+        auth_delete(auth_number=key, user=request.user, if_match=request.headers.get("If-Match"))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@vba_schema(AUTH_REVIEW, key_param=AUTH_REVIEW_KEY)
+class AuthReviewViewSet(VBAResourceViewSet):
+    """Reviews of Auths (decisions 15-17): ``POST|GET /auth-reviews`` (list filter ``authNumber``, paged),
+    ``GET|PUT|DELETE /auth-reviews/{authReviewKey}``, ``PUT /auth-reviews-batch`` (207). Each names its Auth in the
+    body (an unknown Auth is a 400 for that item); a key of 0 (or omitted) is assigned by the server."""
+
+    resource = AUTH_REVIEW
+    key_kwarg = "authReviewKey"
+    filterset_class = AuthReviewFilter
+    omitted_key = 0
+
+    def parse_key(self, raw: str) -> int:
+        return parse_int32("authReviewKey", raw)
+
+    def get_context(self) -> dict[str, Any]:
+        return {CALLER: self.request.user}
+
+
+class AuthProcCodeKeys(RootModel[list[int]]):
+    """The body of ``DELETE /auths/{authNumber}/procedure-codes-batch``: the keys of the lines to delete."""
+
+
+@vba_schema(AUTH_PROC_CODES, key_param=PROCEDURE_CODE_KEY, extra_params=[AUTH_NUMBER])
+class AuthProcCodesViewSet(VBAResourceViewSet):
+    """The procedure lines of one Auth (decisions 15-16): ``POST|GET /auths/{authNumber}/procedure-codes``,
+    ``GET|PUT|DELETE /auths/{authNumber}/procedure-codes/{procedureCodeKey}``, ``POST …/procedure-codes-batch``
+    (create only, 207) and ``DELETE …/procedure-codes-batch`` (a JSON array of keys, 207). An unknown Auth is a 404
+    for the whole request; a key of 0 (or omitted) is assigned by the server."""
+
+    resource = AUTH_PROC_CODES
+    key_kwarg = "procedureCodeKey"
+    batch_mode = Mode.CREATE
+    omitted_key = 0
+    auth_number: str
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # credentials, database and rate limit come first
+        self.auth_number = kwargs["authNumber"]
+        if not Auth.objects.filter(pk=self.auth_number).exists():
+            raise exceptions.NotFound(f"Auth {self.auth_number} was not found")
+
+    def parse_key(self, raw: str) -> int:
+        return parse_int32("procedureCodeKey", raw)
+
+    def get_context(self) -> dict[str, Any]:
+        return {PATH_AUTH: self.auth_number}
+
+    def get_queryset(self) -> QuerySet:
+        return AuthProcCodes.objects.filter(auth_number=self.auth_number)
+
+    def key_filters(self) -> dict[str, Any]:
+        return {"auth_number": self.auth_number}  # a line of another Auth is not found under this Auth's path
+
+    @extend_schema(
+        summary="Delete procedure lines of an Auth (batch)",
+        parameters=[DATABASE_HEADER, AUTH_NUMBER],
+        request=AuthProcCodeKeys,
+        responses={207: envelope_of("AuthProcCodesDeleteEnvelope", list[BatchItemResult]), **ERRORS},
+    )
+    def batch_delete(self, request: Request, **kwargs: Any) -> Response:
+        with collector_paused():
+            keys = request.data
+            if not isinstance(keys, list):
+                raise exceptions.ValidationError("The body must be a JSON array of authProcCodes_Key values.")
+            limit = settings.VBA_BATCH_MAX_ITEMS
+            if len(keys) > limit:
+                raise PayloadTooLarge(f"The batch has {len(keys)} items; at most {limit} are allowed per request.")
+            outcome = auth_proc_codes_delete_batch(auth_number=self.auth_number, keys=keys, user=request.user)
+            return Response(outcome.as_json(), status=status.HTTP_207_MULTI_STATUS)
 
 
 @vba_schema(AUTH_CODE, key_param=AUTH_CODE_KEY)
