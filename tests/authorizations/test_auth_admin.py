@@ -13,7 +13,7 @@ from authorizations.vba.admin import AuthAdmin
 from authorizations.vba.services import auth_batch_upsert
 from config.api.models import DatabaseGrant
 from config.serving.tenancy import use_vba_database
-from tests.admin_forms import submitted, version_in
+from tests.admin_forms import read_version, submitted, version_in
 from tests.authorizations.factories import auth_item, full_auth
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -196,7 +196,8 @@ def test_an_auth_with_procedure_lines_cannot_be_deleted_from_the_admin(staff: An
     with use_vba_database("demo"):
         line = {"authProcCodes_Key": 0, "auth_Number": "A100", "exclude_Modifier_Match": False}
         assert batch_upsert(AUTH_PROC_CODES, [line, dict(line)], user=None).counts() == {201: 2}
-    response = staff.post(f"{DEMO}A100/delete/", {"post": "yes"})
+    version = read_version(staff, f"{DEMO}A100/change/")  # the "cannot delete" page offers no form to post
+    response = staff.post(f"{DEMO}A100/delete/", {"post": "yes", **version})
     assert response.status_code == 200
     page = response.content.decode()
     assert "Auth A100 still has 2 procedure line(s) and 0 review(s)" in page
@@ -206,7 +207,8 @@ def test_an_auth_with_procedure_lines_cannot_be_deleted_from_the_admin(staff: An
     assert "These Auths still have 2 procedure line(s) and 0 review(s)" in bulk.content.decode()
     with use_vba_database("demo"):
         assert Auth.objects.filter(pk__in=["A100", "A200"]).count() == 2
-    assert staff.post(f"{DEMO}A200/delete/", {"post": "yes"}).status_code == 302
+    delete = f"{DEMO}A200/delete/"
+    assert staff.post(delete, {"post": "yes", **read_version(staff, delete)}).status_code == 302
     with use_vba_database("demo"):
         assert not Auth.objects.filter(pk="A200").exists()
 
