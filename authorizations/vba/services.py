@@ -100,7 +100,25 @@ class IntKeyResource(BatchResource):
         return None
 
 
-class AuthProcCodesResource(IntKeyResource):
+class AuthChildResource(IntKeyResource):
+    """A record that names its Auth in ``auth_Number`` (decision 15): an item whose Auth does not exist is a 400."""
+
+    def check_references(self, items: Sequence[dict[str, Any]], using: str) -> dict[int, str]:
+        found = existing_auths({attrs["auth_number"] for attrs in items}, using)
+        return {
+            position: f"auth_Number: Auth {attrs['auth_number']} does not exist"
+            for position, attrs in enumerate(items)
+            if attrs["auth_number"] not in found
+        }
+
+
+def user_name_for(model: Any, field: str, user: Any) -> str | None:
+    """``user``'s name as ``model.field`` holds it (cut to the column's length), None for no user."""
+    name = (user.get_username() if user is not None else "") or ""
+    return name[: model._meta.get_field(field).max_length] or None
+
+
+class AuthProcCodesResource(AuthChildResource):
     """The procedure lines of the path's Auth (``/auths/{authNumber}/procedure-codes...``, decisions 15-16): an
     item's ``auth_Number`` must be the path's (400 for that item); a line is never moved to another Auth."""
 
@@ -117,20 +135,12 @@ class AuthProcCodesResource(IntKeyResource):
             )
         return error
 
-    def check_references(self, items: Sequence[dict[str, Any]], using: str) -> dict[int, str]:
-        found = existing_auths({attrs["auth_number"] for attrs in items}, using)
-        return {
-            position: f"auth_Number: Auth {attrs['auth_number']} does not exist"
-            for position, attrs in enumerate(items)
-            if attrs["auth_number"] not in found
-        }
-
 
 #: context key: the caller (``review_User`` when null)
 CALLER = "user"
 
 
-class AuthReviewResource(IntKeyResource):
+class AuthReviewResource(AuthChildResource):
     """Reviews (``/auth-reviews``, decisions 15-17): each names its Auth in ``auth_Number``, which must exist (400 for
     that item). ``review_User``/``review_Date`` are kept as sent; when null, the caller's user name and now."""
 
@@ -140,20 +150,10 @@ class AuthReviewResource(IntKeyResource):
 
     def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
         if attrs["review_user"] is None:
-            max_length = AuthReview._meta.get_field("review_user").max_length
-            user = context.get(CALLER)
-            attrs["review_user"] = ((user.get_username() if user is not None else "") or "")[:max_length] or None
+            attrs["review_user"] = user_name_for(AuthReview, "review_user", context.get(CALLER))
         if attrs["review_date"] is None:
             attrs["review_date"] = timezone.now()
         return super().prepare(attrs, context)
-
-    def check_references(self, items: Sequence[dict[str, Any]], using: str) -> dict[int, str]:
-        found = existing_auths({attrs["auth_number"] for attrs in items}, using)
-        return {
-            position: f"auth_Number: Auth {attrs['auth_number']} does not exist"
-            for position, attrs in enumerate(items)
-            if attrs["auth_number"] not in found
-        }
 
 
 AUTH = AuthResource()
@@ -268,8 +268,7 @@ def auth_process_status(*, auth_number: str, code: str, user: Any) -> Auth:
         if auth.auth_code == code and auth.status == word:
             return auth  # the same decision again: nothing changes, no history row
         auth.auth_code, auth.status = code, word
-        max_length = Auth._meta.get_field("approved_by").max_length
-        auth.approved_by = ((user.get_username() if user is not None else "") or "")[:max_length] or None
+        auth.approved_by = user_name_for(Auth, "approved_by", user)
         auth.approved_date = timezone.now()
         stamp_audit(auth, user=user, created=False)
         auth._change_reason = decision.description  # type: ignore[attr-defined]
