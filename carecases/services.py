@@ -15,37 +15,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import Max, Model
+from django.db.models import Model
 from rest_framework import exceptions, status
 
 from carecases.models import CareCase, CarePlan
-from config.records.batch import BatchOutcome, BatchResource, batch_upsert
+from config.records.batch import BatchOutcome, IntKeyResource, batch_upsert
 from config.records.services import record_delete, record_get
 from config.records.specs import RecordSpec
 from config.serving.tenancy import current_vba_database
 
 PLAN_KEY = "care_plan_key"  # context key: the care plan of the path
-
-
-class IntKeyResource(BatchResource):
-    """An int32 key where 0 means "assign the next key" (decisions.md 6) and a negative key is refused."""
-
-    max_key = 2**31 - 1
-
-    def key_is_missing(self, value: Any) -> bool:
-        return value == 0
-
-    def sequence_start(self, using: str) -> int:
-        """The sequence starts after the largest key already in the table (one query)."""
-        model = self.spec.model
-        return int(model._default_manager.using(using).aggregate(top=Max("pk"))["top"] or 0)
-
-    def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
-        if attrs[self.key] < 0:
-            return (
-                f"{self.key_json}: must be 0 (to have the next key assigned) or a positive key, not {attrs[self.key]}"
-            )
-        return None
 
 
 class CarePlanResource(IntKeyResource):

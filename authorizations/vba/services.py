@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import Max
 from django.utils import timezone
 from rest_framework import exceptions, status
 
@@ -20,7 +19,7 @@ from authorizations.vba.models import (
     auth_code_problem,
     auth_number_problem,
 )
-from config.records.batch import BatchOutcome, BatchResource, ItemResult, batch_upsert, stamp_audit
+from config.records.batch import BatchOutcome, BatchResource, IntKeyResource, ItemResult, batch_upsert, stamp_audit
 from config.records.databases import current_vba_database
 from config.records.services import record_delete
 from config.records.specs import INT32_MAX, INT32_MIN, RecordSpec
@@ -78,26 +77,6 @@ def existing_auths(auth_numbers: set[str], using: str) -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [sorted(auth_numbers)])
         return {row[0] for row in cursor.fetchall()}
-
-
-class IntKeyResource(BatchResource):
-    """An int32 key where 0 means "assign the next key" (decisions 16, decisions.md 6); a negative key is refused."""
-
-    max_key = 2**31 - 1
-
-    def key_is_missing(self, value: Any) -> bool:
-        return value == 0
-
-    def sequence_start(self, using: str) -> int:
-        model = self.spec.model
-        return int(model._default_manager.using(using).aggregate(top=Max("pk"))["top"] or 0)
-
-    def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
-        if attrs[self.key] < 0:
-            return (
-                f"{self.key_json}: must be 0 (to have the next key assigned) or a positive key, not {attrs[self.key]}"
-            )
-        return None
 
 
 class AuthChildResource(IntKeyResource):

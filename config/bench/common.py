@@ -14,6 +14,7 @@ to run (so that updates really change rows). Apps declare what to benchmark in a
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import os
@@ -261,3 +262,16 @@ def bench_headers(user: Any, database: str) -> tuple[dict[str, str], Callable[[]
 
 
 no_rate_limit = override_settings(VBA_RATE_LIMIT_PER_SECOND=0, VBA_BATCH_MAX_ITEMS=10**9, VBA_MAX_BODY_BYTES=2**40)
+
+
+def loopback_request(
+    port: int, method: str, path: str, headers: dict[str, str], body: bytes | None = None
+) -> tuple[int, bytes]:
+    """One request to a server of this machine on ``port``: the status and the body."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from config.api.models import KeySequence
@@ -159,6 +160,27 @@ class BatchResource:
     def etag(self, instance: models.Model) -> str:
         rendered = json.dumps(self.spec.render(instance), sort_keys=True, default=str)
         return '"' + hashlib.sha256(rendered.encode()).hexdigest()[:32] + '"'
+
+
+class IntKeyResource(BatchResource):
+    """An int32 key where 0 means "assign the next key" (decisions.md 6) and a negative key is refused."""
+
+    max_key = 2**31 - 1
+
+    def key_is_missing(self, value: Any) -> bool:
+        return value == 0
+
+    def sequence_start(self, using: str) -> int:
+        """The sequence starts after the largest key already in the table (one query)."""
+        model = self.spec.model
+        return int(model._default_manager.using(using).aggregate(top=Max("pk"))["top"] or 0)
+
+    def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
+        if attrs[self.key] < 0:
+            return (
+                f"{self.key_json}: must be 0 (to have the next key assigned) or a positive key, not {attrs[self.key]}"
+            )
+        return None
 
 
 @contextmanager

@@ -18,7 +18,6 @@ The server is ``--server gunicorn`` (``gunicorn -c gunicorn.conf.py``, 4 workers
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
@@ -40,6 +39,7 @@ from django.core.management.base import BaseCommand, CommandError
 from authorizations.vba.models import Auth
 from config.api.models import APIClient, DatabaseGrant
 from config.bench.auths import PREFIX, bench_auth
+from config.bench.common import loopback_request
 from config.serving.ratelimit import cache_is_shared
 from config.serving.tenancy import use_vba_database
 from config.vba.authentication import issue_tokens
@@ -133,13 +133,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def request(self, method: str, path: str, headers: dict[str, str], body: bytes | None = None) -> tuple[int, bytes]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            return response.status, response.read()
-        finally:
-            connection.close()
+        return loopback_request(self.port, method, path, headers, body)
 
     def stop(self) -> None:
         self._stop()

@@ -12,7 +12,6 @@ port with this process's environment, then
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import socket
@@ -31,6 +30,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from config.api.models import APIClient, DatabaseGrant
 from config.bench.auths import PREFIX, bench_auth
+from config.bench.common import loopback_request
 from config.serving.ratelimit import cache_is_shared
 from config.vba.authentication import issue_tokens
 
@@ -72,13 +72,7 @@ class Server:
         raise CommandError("gunicorn did not start (run it by hand to see why: make serve)")
 
     def request(self, method: str, path: str, headers: dict[str, str], body: bytes | None = None) -> tuple[int, bytes]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            return response.status, response.read()
-        finally:
-            connection.close()
+        return loopback_request(self.port, method, path, headers, body)
 
     def stop(self) -> None:
         self.process.terminate()
