@@ -24,7 +24,7 @@ LABELS = [
     "admin changelist, unfiltered",
     "admin search: auth number",
     "admin filter: urgent=yes",
-    "admin change form (one Auth)",
+    "admin change form (one Auth: ",
     "admin history (one Auth)",
 ]
 
@@ -50,14 +50,14 @@ def test_prints_a_median_per_request(data: None) -> None:
 @pytest.mark.postgres
 def test_no_query_of_the_measured_requests_needs_a_table_scan(data: None) -> None:
     out = bench("--no-seqscan")
-    assert 'Seq Scan on "Auth" or its history in 0 of 16 requests\' plans' in out, out
+    assert re.search(r"Seq Scan on an Auth table \(.*\) in 0 of 16 requests' plans", out), out
     assert "Index" in out
 
 
 @pytest.mark.postgres
 def test_a_table_scan_fails_the_command(data: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bench_reads, "explain", lambda *a, **k: 'Seq Scan on "Auth"  (cost=0.00..1.00 rows=1 width=8)')
-    with pytest.raises(CommandError, match="Seq Scan on Auth or its history"):
+    with pytest.raises(CommandError, match="Seq Scan on Auth, authorizations_historicalauth, AuthProcCodes"):
         bench()
 
 
