@@ -480,7 +480,8 @@ class ParentKeyInline(StrictInline):
     rather than a ``ForeignKey`` (procedure lines, diagnoses: ``Auth_Number``). The rows are part of the parent's
     version (:class:`VersionGuard`): a row changed by someone else since the page was read refuses the whole form.
     The parent admin (:class:`VBAModelAdmin`) writes the rows with the engine's rules: audit stamps, history with the
-    staff user, a new row's key from the resource's sequence (``resource``)."""
+    staff user, a new row's key from the resource's sequence (``resource``). Permissions are the parent's: the rows
+    are part of it (whoever may change the parent may add, change and delete its rows)."""
 
     checks_class = ParentKeyInlineChecks
     formset: Any = ParentKeyFormSet
@@ -488,6 +489,22 @@ class ParentKeyInline(StrictInline):
     resource: ClassVar[Any]  # the rows' BatchResource (its key sequence)
     extra = 1
     classes = ["parent-key-lines"]  # narrow boxes: a row fits the page
+
+    # The rows are part of the parent record: whoever may change it may add, change and delete its rows.
+    def _parent_admin(self) -> Any:
+        return self.admin_site._registry[self.parent_model]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(self._parent_admin().has_view_permission(request, obj))
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(self._parent_admin().has_change_permission(request, obj))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(self._parent_admin().has_change_permission(request, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(self._parent_admin().has_change_permission(request, obj))
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         fields = kwargs.pop("fields") if "fields" in kwargs else flatten_fieldsets(self.get_fieldsets(request, obj))

@@ -26,10 +26,7 @@ OTHER = "/admin/db/other/authorizations/auth/"
 def staff(db: Any) -> Any:
     person = get_user_model().objects.create_user("staffer", password="pw", is_staff=True)
     person.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="authorizations",
-            content_type__model__in=["auth", "authproccodes", "authcode"],
-        )
+        Permission.objects.filter(content_type__app_label="authorizations", codename__endswith="_auth")
     )
     DatabaseGrant.objects.create(user=person, database="demo")
     DatabaseGrant.objects.create(user=person, database="other")
@@ -244,7 +241,7 @@ def test_the_change_page_shows_the_lines_and_the_reviews_newest_first(staff: Any
         ]
         assert batch_upsert(AUTH_REVIEW, reviews, user=None).counts() == {201: 2}
     page = staff.get(f"{DEMO}A100/change/").content.decode()
-    assert 'name="authproccodes-0-procedure_code" value="99213"' in page  # an editable line
+    assert 'name="authproccodes-0-procedure_code" value="99213"' in page  # editable with the Auth's permissions
     assert 'name="authproccodes-0-units_requested" value="4"' in page
     assert 'name="authproccodes-0-units_approved" value="2.5"' in page
     assert page.index("newer") < page.index("older")

@@ -35,7 +35,8 @@ def staff(db: Any) -> Client:
     person = get_user_model().objects.create_user("staffer", password="pw", is_staff=True)
     person.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label="authorizations", content_type__model__in=["auth", "authproccodes", "authcode"]
+            content_type__app_label="authorizations",
+            content_type__model__in=["auth", "authcode"],  # lines: the Auth's permissions
         )
     )
     DatabaseGrant.objects.create(user=person, database="demo")
@@ -183,10 +184,13 @@ def test_the_decision_fields_are_read_only_on_the_change_and_add_forms(staff: Cl
     assert 'name="status"' not in add and 'name="auth_code"' not in add
     data = submitted(add, "auth_form")
     data.update({"auth_number": "NEW1", "tplan_printed": "N", "status": "Approved", "approved_by": "me"})
+    data.update({"authproccodes-0-procedure_code": "99213", "authproccodes-0-units_requested": "2"})  # with a line
     response = staff.post(f"{DEMO}add/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     found = in_demo(lambda: Auth.objects.get(pk="NEW1"))
     assert (found.status, found.auth_code, found.approved_by, found.approved_date) == ("PENDED", None, None, None)
+    (line,) = in_demo(lambda: list(AuthProcCodes.objects.filter(auth_number="NEW1")))
+    assert (line.procedure_code, line.units_requested, line.entry_user) == ("99213", 2, "staffer")
 
 
 def test_a_get_of_the_decide_or_review_address_changes_nothing(staff: Client, auth: None) -> None:
