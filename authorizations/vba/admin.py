@@ -1,22 +1,43 @@
-"""VBA Auths in the admin site of each VBA database (``/admin/db/<database>/authorizations/auth/``)."""
+"""VBA Auths and their decision codes in the admin site of each VBA database (``/admin/db/<database>/…``).
+
+An Auth's change page is the reviewer's page: its procedure lines as an editable list, its reviews (newest first,
+added one at a time), and a Decide control that calls the one decision service (``auth_process_status``, decision
+17). Status, code and decision stamps are read-only: only a decision writes them."""
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import F, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from rest_framework import exceptions
 
 from authorizations.vba.admin_help import AUTH_COLUMNS
-from authorizations.vba.models import Auth, AuthProcCodes, AuthReview
-from authorizations.vba.services import AUTH, auth_children_problem
+from authorizations.vba.models import AUTH_ACTIONS, Auth, AuthCode, AuthProcCodes, AuthReview
+from authorizations.vba.services import (
+    AUTH,
+    AUTH_CODE,
+    AUTH_PROC_CODES,
+    AUTH_REVIEW,
+    CALLER,
+    auth_children_problem,
+    auth_process_status,
+)
 from config.admin.export import EXPORT_ACTIONS, ExportAdminMixin
 from config.admin.sites import (
     AUDIT_FIELDS,
     YES_NO,
+    FieldDoc,
     IndexedSearchMixin,
     IndexedValuesListFilter,
+    ParentKeyInline,
     VBAModelAdmin,
     column_docs,
     member_of,
@@ -24,12 +45,16 @@ from config.admin.sites import (
     register_vba,
 )
 from config.records.files import RecordText, vba_text
+from config.records.services import record_create
 
 #: One-character flags that VBA's screens show as check boxes: Y or N.
 FLAGS = ("audit_flag", "auto_accident", "ivr_flag", "other_coverage_primary", "work_related", "tplan_printed")
+#: The Auth's decision: written by ``auth_process_status`` only (read-only in the admin, on the add form too).
+DECISION_FIELDS = ("status", "auth_code", "approved_by", "approved_date")
+#: The status of an Auth created in the admin: undecided, waiting in the pended queue (decision stamps empty).
+NEW_AUTH_STATUS = "PENDED"
 
-
-CHILDREN_SHOWN = 100  # lines or reviews shown on an Auth's page
+CHILDREN_SHOWN = 100  # reviews shown on an Auth's page
 
 
 def plain(value: object) -> str:
@@ -40,13 +65,209 @@ def plain(value: object) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def table(heads: tuple[str, ...], rows: str) -> str:
+def table(heads: tuple[str, ...], rows: str, table_id: str = "") -> str:
     head = format_html_join("", "<th>{}</th>", ((h,) for h in heads))
-    return format_html("<table><tr>{}</tr>{}</table>", head, rows)
+    return format_html('<table id="{}"><tr>{}</tr>{}</table>', table_id, head, rows)
 
 
 def day(value: object) -> str:
     return timezone.localdate(value).isoformat() if value else "…"  # type: ignore[arg-type]
+
+
+def moment(value: Any) -> str:
+    """A date and time in the server's time zone (``2026-03-01 14:05``), or "…"."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "…"
+
+
+def action_name(letter: str | None) -> str:
+    """An action letter as staff read it: ``D`` → "Denied", ``R`` → "Partial Approval"."""
+    if letter in AUTH_ACTIONS:
+        return AUTH_ACTIONS[letter][1].partition(":")[0]
+    return "no action (cannot decide)" if letter is None else letter
+
+
+ACTION_CHOICES = [(letter, f"{letter} – {action_name(letter)}") for letter in AUTH_ACTIONS]
+
+
+def problem_text(error: exceptions.APIException) -> str:
+    """The message of a service's refusal (a 400 naming the field, a 404...) as one line."""
+
+    def flat(detail: Any) -> list[str]:
+        if isinstance(detail, dict):
+            return [text for value in detail.values() for text in flat(value)]
+        if isinstance(detail, list):
+            return [text for value in detail for text in flat(value)]
+        return [str(detail)]
+
+    return " ".join(flat(error.detail))
+
+
+def add_review(auth_number: str, user: Any, **fields: Any) -> AuthReview:
+    """One new review of Auth ``auth_number`` through the ``AUTH_REVIEW`` resource (the API's rules: next key,
+    audit stamps, history; ``review_User``/``review_Date`` the caller and now). Refused: an ``APIException``."""
+    item = {"authReview_Key": 0, "auth_Number": auth_number, **fields}
+    return record_create(AUTH_REVIEW, item, user=user, context={CALLER: user})  # type: ignore[no-any-return]
+
+
+def decision_choices() -> list[Any]:
+    """The decision codes that can decide (those with an action), grouped by action in the order of VBA's list,
+    each with its description."""
+    groups: dict[str, list[tuple[str, str]]] = {letter: [] for letter in AUTH_ACTIONS}
+    for code in AuthCode.objects.filter(auth_action__in=list(AUTH_ACTIONS)).order_by("auth_code"):
+        label = f"{code.auth_code} – {code.description}" if code.description else code.auth_code
+        groups[str(code.auth_action)].append((code.auth_code, label))
+    return [("", "Choose a decision code…")] + [
+        (action_name(letter), codes) for letter, codes in groups.items() if codes
+    ]
+
+
+class DecideForm(forms.Form):
+    auth_code = forms.ChoiceField(
+        label="Decision code",
+        choices=[],
+        error_messages={
+            "required": "Choose a decision code.",
+            "invalid_choice": "%(value)s is not a decision code "
+            "that can decide an Auth (unknown, or without an action).",
+        },
+        help_text="Sets the status to the code's action, stamps who decided and when; the code's description is the "
+        "reason kept in the history.",
+    )
+    review_comment = forms.CharField(
+        label="Review comment",
+        required=False,
+        max_length=AuthReview._meta.get_field("review_comment").max_length,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Optional: added as a review (by you, now) with the decision.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["auth_code"].choices = decision_choices()  # type: ignore[attr-defined]
+
+
+def _review_field(name: str, label: str, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=AuthReview._meta.get_field(name).max_length,  # type: ignore[union-attr]
+        **kwargs,
+    )
+
+
+class ReviewForm(forms.Form):
+    """One new review: what the reviewer typed; who and when are stamped (the signed-in user and now)."""
+
+    review_level = _review_field("review_level", "Level", help_text="E.g. 1 (nurse review), 2 (physician review).")
+    review_status = _review_field("review_status", "Status")
+    review_type = _review_field("review_type", "Type")
+    review_severity = _review_field("review_severity", "Severity")
+    review_urgency_type = _review_field("review_urgency_type", "Urgency")
+    review_comment = _review_field("review_comment", "Comment", widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
+
+    def clean(self) -> Any:
+        cleaned = super().clean()
+        if not any((cleaned or {}).values()):
+            raise forms.ValidationError("Type a comment or fill in at least one field of the review.")
+        return cleaned
+
+    def review_fields(self) -> dict[str, Any]:
+        """The review's fields by their JSON names (empty boxes are null)."""
+        return {AUTH_REVIEW.spec.json_names[name]: value or None for name, value in self.cleaned_data.items()}
+
+
+def decision_of(auth: Auth) -> dict[str, Any]:
+    """What the page says about the Auth's decision: status, code and its description, who and when."""
+    code = AuthCode.objects.filter(pk=auth.auth_code).first() if auth.auth_code else None
+    return {
+        "status": auth.status,
+        "code": auth.auth_code,
+        "description": code.description if code is not None else None,
+        "by": auth.approved_by,
+        "when": moment(auth.approved_date) if auth.approved_date else None,
+    }
+
+
+PROC_CODE_DOCS = {
+    "procedure_code": FieldDoc("The procedure (CPT/HCPCS) this line authorizes.", label="Procedure code"),
+    "procedure_cluster": FieldDoc("A named group of procedures, instead of one code.", label="Cluster"),
+    **{
+        f"modifier{n}": FieldDoc("A modifier a claim must carry to match this line.", label=f"Modifier {n}")
+        for n in range(1, 5)
+    },
+    "units_requested": FieldDoc("Units asked for.", label="Units requested"),
+    "units_approved": FieldDoc("Units granted.", label="Units approved"),
+    "units_actual": FieldDoc("Units used so far.", label="Units used"),
+    "exclude_modifier_match": FieldDoc("When set, a claim need not match the modifiers.", label="Exclude modifiers"),
+}
+
+
+class ProcedureLineInline(ParentKeyInline):
+    """The Auth's procedure lines, editable: a new line's key is assigned on save; each write is stamped and leaves
+    a history row; a line someone else changed since the page was read refuses the save (the Auth's version)."""
+
+    model = AuthProcCodes
+    resource = AUTH_PROC_CODES
+    parent_attname = "auth_number"
+    field_docs = PROC_CODE_DOCS
+    fields = (
+        "procedure_code",
+        "procedure_cluster",
+        "modifier1",
+        "modifier2",
+        "modifier3",
+        "modifier4",
+        "units_requested",
+        "units_approved",
+        "units_actual",
+        "exclude_modifier_match",
+    )
+    verbose_name = "procedure line"
+    verbose_name_plural = "procedure lines"
+
+
+class ActionFilter(admin.SimpleListFilter):
+    title = "action"
+    parameter_name = "auth_action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [*((letter, action_name(letter)) for letter in AUTH_ACTIONS), ("none", "No action")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value == "none":
+            return queryset.filter(auth_action__isnull=True)
+        return queryset.filter(auth_action=value) if value else queryset
+
+
+@register_vba(AuthCode)
+class AuthCodeAdmin(VBAModelAdmin):
+    """The payer's decision codes: the action is picked from VBA's five (shown with their words); the code's key and
+    action follow the API's rules (``AUTH_CODE``: the model's validators and the table's check)."""
+
+    resource = AUTH_CODE
+    field_docs = {
+        "auth_code": FieldDoc("The decision code (up to 8 characters, no '/')."),
+        "auth_action": FieldDoc(
+            "What deciding an Auth with this code does to its status; a code without an action cannot decide.",
+            label="Action",
+            choices=ACTION_CHOICES,
+        ),
+        "description": FieldDoc("The code's meaning, shown to people; for a denial, the specific reason."),
+    }
+    list_display = ("auth_code", "action", "description")
+    list_filter = (ActionFilter,)
+    search_fields = ("auth_code", "description")
+    search_help_text = "Code or description (contains)."
+    fieldsets = (
+        ("Decision code", {"fields": ("auth_code", "auth_action", "description")}),
+        ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
+    )
+
+    @admin.display(description="action", ordering="auth_action")
+    def action(self, obj: AuthCode) -> str:
+        word = action_name(obj.auth_action)
+        return f"{obj.auth_action} – {word}" if obj.auth_action in AUTH_ACTIONS else word
 
 
 @register_vba(Auth)
@@ -162,47 +383,128 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
         ),
         ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
     )
-    readonly_fields = AUDIT_FIELDS
-    #: Shown on an Auth's change page, read-only, after the record's own fields (not columns of the Auth).
-    CHILDREN = ("Procedure lines and reviews", {"fields": ("procedure_lines", "reviews")})
+    #: Written only by a decision (the Decide control: ``auth_process_status``, decision 17), never typed.
+    readonly_fields = (*AUDIT_FIELDS, *DECISION_FIELDS)
+    inlines = [ProcedureLineInline]
+    change_form_template = "admin/authorizations/auth/change_form.html"  # type: ignore[misc]
 
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        fieldsets = list(super().get_fieldsets(request, obj))
-        return [*fieldsets[:-1], self.CHILDREN, fieldsets[-1]] if obj is not None else fieldsets
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:  # a new Auth waits for a decision: in the queue of pended Auths, with no decision stamps
+            obj.status, obj.auth_code, obj.approved_by, obj.approved_date = NEW_AUTH_STATUS, None, None, None
+        super().save_model(request, obj, form, change)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fields = tuple(super().get_readonly_fields(request, obj))
-        return (*fields, "procedure_lines", "reviews") if obj is not None else fields
+    # -- the reviewer's page: decide, add a review ---------------------------------------------------------
 
-    @admin.display(description="procedure lines")
-    def procedure_lines(self, obj: Auth | None) -> Any:
-        """The Auth's procedure lines (read-only here: they are written through the API)."""
-        if obj is None or obj.pk is None:
-            return "-"
-        lines = AuthProcCodes.objects.filter(auth_number=obj.pk).order_by("auth_proc_codes_key")[:CHILDREN_SHOWN]
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    line.pk,
-                    line.procedure_code or line.procedure_cluster or "",
-                    " ".join(m for m in (line.modifier1, line.modifier2, line.modifier3, line.modifier4) if m),
-                    plain(line.units_requested),
-                    plain(line.units_approved),
-                    plain(line.units_actual),
-                )
-                for line in lines
-            ),
+    def get_urls(self) -> list[Any]:
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/decide/", wrap(self.decide_view), name="{}_{}_decide".format(*info)),
+            path("<path:object_id>/add-review/", wrap(self.add_review_view), name="{}_{}_add_review".format(*info)),
+            *super().get_urls(),
+        ]
+
+    def _url(self, name: str, key: Any) -> str:
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}",
+            args=(quote(key),),
+            current_app=self.admin_site.name,
         )
-        if not rows:
-            return "none"
-        return table(("key", "procedure", "modifiers", "requested", "approved", "actual"), rows)
 
-    @admin.display(description="reviews (newest first)")
-    def reviews(self, obj: Auth | None) -> Any:
-        if obj is None or obj.pk is None:
-            return "-"
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], add: bool = False, change: bool = False,
+        form_url: str = "", obj: Any = None,
+    ) -> Any:  # fmt: skip
+        if change and obj is not None and obj.pk is not None:
+            writable = self.has_change_permission(request, obj)
+            context.setdefault("decide_form", DecideForm(prefix="decide") if writable else None)
+            context.setdefault("review_form", ReviewForm(prefix="review") if writable else None)
+            context["decide_url"] = self._url("decide", obj.pk)
+            context["review_url"] = self._url("add_review", obj.pk)
+            context["decision"] = decision_of(obj)
+            context["reviews_table"] = self.reviews(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _page_again(self, request: HttpRequest, object_id: str, status: int, **forms: Any) -> HttpResponse:
+        """The Auth's page again, with the decide or review form as posted (its errors shown), answering ``status``."""
+        request.method = "GET"
+        response = self.change_view(request, object_id, extra_context=forms)
+        response.status_code = status
+        return response
+
+    def _writable(self, request: HttpRequest, object_id: str) -> Any:
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return None
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def decide_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Decide the Auth with a decision code (``auth_process_status``, decision 17), and, with a comment, add a
+        review saying why, in one transaction. The page's version must be the Auth's (as for a save): otherwise
+        nothing is done and the page is shown again (409) with what changed meanwhile and the choice kept."""
+        obj = self._writable(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(self._url("change", obj.pk))
+        form = DecideForm(request.POST, prefix="decide")
+        if not form.is_valid():
+            return self._page_again(request, object_id, 400, decide_form=form)
+        code, comment = form.cleaned_data["auth_code"], form.cleaned_data["review_comment"]
+        try:
+            with transaction.atomic(using=self.record_database()):
+                check = self.check_version(request, object_id, "decided")
+                if check is None:
+                    return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+                if check.conflict is not None:
+                    check.conflict.advice = (
+                        "Your choice is still in the Decide form. Check the changes, then confirm again to decide "
+                        "over them, or reload the page to discard it."
+                    )
+                    form.add_error(None, f"{check.conflict.headline} Nothing was decided: see the changes below.")
+                    return self._page_again(request, object_id, 409, decide_form=form)
+                before = Auth.objects.filter(pk=obj.pk).values_list("status", "auth_code").first()
+                auth = auth_process_status(auth_number=obj.pk, code=code, user=request.user)
+                if comment:
+                    add_review(obj.pk, request.user, review_Comment=comment, review_Status=auth.status)
+        except exceptions.APIException as error:
+            form.add_error(None, problem_text(error))
+            return self._page_again(request, object_id, 400, decide_form=form)
+        decision = AuthCode.objects.get(pk=code)
+        name = f"{code} – {decision.description}" if decision.description else code
+        if before == (auth.status, auth.auth_code):
+            message = f"Auth {obj.pk} already had the decision {name} ({auth.status}): nothing changed."
+        else:
+            message = f"Auth {obj.pk} decided: {name} ({auth.status})."
+        if comment:
+            message += " Your comment was added as a review."
+        self.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(self._url("change", obj.pk))
+
+    def add_review_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Add one review to the Auth (the ``AUTH_REVIEW`` resource: a new row with the next key; reviewer and date
+        are the signed-in user and now, decision 17). Reviews are only added here, never edited: nothing can be
+        overwritten, so no version is needed."""
+        obj = self._writable(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(self._url("change", obj.pk))
+        form = ReviewForm(request.POST, prefix="review")
+        if not form.is_valid():
+            return self._page_again(request, object_id, 400, review_form=form)
+        try:
+            review = add_review(obj.pk, request.user, **form.review_fields())
+        except exceptions.APIException as error:
+            form.add_error(None, problem_text(error))
+            return self._page_again(request, object_id, 400, review_form=form)
+        self.message_user(request, f"Review {review.pk} was added to Auth {obj.pk}.", messages.SUCCESS)
+        return HttpResponseRedirect(self._url("change", obj.pk))
+
+    def reviews(self, obj: Auth) -> Any:
+        """The Auth's reviews, newest first (at most ``CHILDREN_SHOWN``)."""
         found = AuthReview.objects.filter(auth_number=obj.pk).order_by(
             F("review_date").desc(nulls_last=True), "-auth_review_key"
         )[:CHILDREN_SHOWN]
@@ -212,18 +514,19 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
             (
                 (
                     r.pk,
-                    day(r.review_date),
+                    moment(r.review_date),
                     r.review_user or "",
                     " / ".join(v for v in (r.review_level, r.review_status, r.review_type) if v),
-                    r.review_severity or "",
+                    " / ".join(v for v in (r.review_severity, r.review_urgency_type) if v),
                     r.review_comment or "",
                 )
                 for r in found
             ),
         )
         if not rows:
-            return "none"
-        return table(("key", "date", "by", "level / status / type", "severity", "comment"), rows)
+            return mark_safe('<p id="no-reviews">No reviews yet.</p>')
+        heads = ("key", "date", "by", "level / status / type", "severity / urgency", "comment")
+        return table(heads, rows, table_id="auth-reviews")
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         """An Auth that still has procedure lines or reviews is protected (decision 15: never a cascade): the page

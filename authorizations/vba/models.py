@@ -256,7 +256,7 @@ class AuthProcCodes(models.Model):
     update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
     update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
 
-    history = VBAHistoricalRecords()
+    history = VBAHistoricalRecords(parent_key="auth_number")
 
     class Meta:
         db_table = "AuthProcCodes"

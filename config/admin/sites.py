@@ -16,13 +16,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property, update_wrapper
+from functools import cached_property, partial, update_wrapper
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.checks import InlineModelAdminChecks
 from django.contrib.admin.filters import AllValuesFieldListFilter
 from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
 from django.contrib.admin.views.decorators import staff_member_required
@@ -33,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models, router, transaction
 from django.db.models import Max, Q, QuerySet
+from django.forms.models import BaseModelFormSet, modelformset_factory
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
@@ -47,7 +49,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from simple_history.utils import get_history_model_for_model
 
 from config.api.models import AdminExport, APIClient, DatabaseGrant
-from config.records.batch import stamp_audit
+from config.records.batch import allocate_keys, stamp_audit
 from config.records.counting import count_rows, is_unfiltered
 from config.serving.tenancy import granted_databases, select_for_request, selected_vba_database, vba_database_names
 
@@ -427,6 +429,103 @@ class StrictInline(StrictFields, admin.TabularInline):
     """A list inside a records form (say an authorization's ICD codes), under the same field rules as the form."""
 
 
+class ParentKeyFormSet(BaseModelFormSet):
+    """The rows of one parent record that name it in a plain column (``parent_attname``, e.g. a procedure line's
+    ``auth_number``), not through a ``ForeignKey``: VBA's child tables carry the parent's key as data, and their JSON
+    contract keeps it so. It takes the keyword arguments the admin gives an inline formset (``instance``: the parent;
+    ``save_as_new`` is ignored). A row's key is posted in a hidden field that accepts only this parent's rows."""
+
+    model: Any
+    parent_attname: ClassVar[str]
+    resource: ClassVar[Any]
+    instance: Any
+
+    def __init__(
+        self, data: Any = None, files: Any = None, instance: Any = None, save_as_new: bool = False,
+        prefix: str | None = None, queryset: Any = None, **kwargs: Any,
+    ) -> None:  # fmt: skip
+        self.instance = instance
+        rows = queryset if queryset is not None else self.model._default_manager.all()
+        parent = instance.pk if instance is not None and not instance._state.adding else None
+        rows = rows.filter(**{self.parent_attname: parent}) if parent is not None else rows.none()
+        super().__init__(data, files, prefix=prefix, queryset=rows, **kwargs)
+
+    @classmethod
+    def get_default_prefix(cls) -> str:
+        return str(cls.model._meta.model_name)
+
+    def add_fields(self, form: Any, index: Any) -> None:
+        super().add_fields(form, index)
+        key = form.fields.get(self.model._meta.pk.name)
+        if isinstance(key, forms.ModelChoiceField):
+            key.queryset = self.get_queryset().order_by()  # another parent's row cannot be named here
+
+    def save_new(self, form: Any, commit: bool = True) -> Any:
+        setattr(form.instance, self.parent_attname, self.instance.pk)
+        return super().save_new(form, commit)
+
+
+class ParentKeyInlineChecks(InlineModelAdminChecks):
+    """:class:`ParentKeyInline` has no ``ForeignKey`` to check: its parent column is named by ``parent_attname``."""
+
+    def _check_relation(self, obj: Any, parent_model: Any) -> list[Any]:
+        return []
+
+    def _check_exclude_of_parent_model(self, obj: Any, parent_model: Any) -> list[Any]:
+        return []
+
+
+class ParentKeyInline(StrictInline):
+    """An editable list of a VBA record's child rows that name the parent in a plain column (``parent_attname``)
+    rather than a ``ForeignKey`` (procedure lines, diagnoses: ``Auth_Number``). The rows are part of the parent's
+    version (:class:`VersionGuard`): a row changed by someone else since the page was read refuses the whole form.
+    The parent admin (:class:`VBAModelAdmin`) writes the rows with the engine's rules: audit stamps, history with the
+    staff user, a new row's key from the resource's sequence (``resource``). Permissions are the parent's: the rows
+    are part of it (whoever may change the parent may add, change and delete its rows)."""
+
+    checks_class = ParentKeyInlineChecks
+    formset: Any = ParentKeyFormSet
+    parent_attname: ClassVar[str]
+    resource: ClassVar[Any]  # the rows' BatchResource (its key sequence)
+    extra = 1
+    classes = ["parent-key-lines"]  # narrow boxes: a row fits the page
+
+    # The rows are part of the parent record: whoever may change it may add, change and delete its rows.
+    def _parent_admin(self) -> Any:
+        return self.admin_site._registry[self.parent_model]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(self._parent_admin().has_view_permission(request, obj))
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(self._parent_admin().has_change_permission(request, obj))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(self._parent_admin().has_change_permission(request, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(self._parent_admin().has_change_permission(request, obj))
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        fields = kwargs.pop("fields") if "fields" in kwargs else flatten_fieldsets(self.get_fieldsets(request, obj))
+        exclude = [*self.get_readonly_fields(request, obj), self.model._meta.pk.name, self.parent_attname]
+        formset: Any = modelformset_factory(
+            self.model,
+            form=self.form,
+            formset=self.formset,
+            fields=fields,
+            exclude=exclude,
+            formfield_callback=partial(self.formfield_for_dbfield, request=request),
+            extra=self.get_extra(request, obj, **kwargs),
+            min_num=self.get_min_num(request, obj, **kwargs),
+            max_num=self.get_max_num(request, obj, **kwargs),
+            can_delete=self.can_delete and self.has_delete_permission(request, obj),
+        )
+        formset.parent_attname = self.parent_attname
+        formset.resource = self.resource
+        return formset
+
+
 # -- no silent overwrite: every form and list carries the version it was read at ------------------------------
 
 #: The hidden field of a change form, a revert form and a delete confirmation: the record's version when the page
@@ -526,18 +625,32 @@ class VersionGuard:
             editable = set(inline.fields or ()) - set(inline.readonly_fields) or inline.can_delete
             if not editable:
                 continue
-            fk = next(
-                f
-                for f in inline.model._meta.concrete_fields
-                if f.is_relation and f.related_model is self.model and (not inline.fk_name or f.name == inline.fk_name)
-            )
-            found.append((inline.model, fk.attname))
+            parent = getattr(inline, "parent_attname", None)  # a ParentKeyInline: the parent in a plain column
+            if parent is None:
+                parent = next(
+                    f
+                    for f in inline.model._meta.concrete_fields
+                    if f.is_relation
+                    and f.related_model is self.model
+                    and (not inline.fk_name or f.name == inline.fk_name)
+                ).attname
+            found.append((inline.model, parent))
         return found
 
     def record_hashes(self, objs: list[Any]) -> dict[Any, str]:
         """The hash of each record's stored values with the rows of its lists (``{key: hash}``)."""
+        lists = self.list_rows([obj.pk for obj in objs])
+        fields = self.model._meta.concrete_fields
+        hashes = {}
+        for obj in objs:
+            text = json.dumps([[getattr(obj, f.attname) for f in fields], lists[obj.pk]], default=str)
+            hashes[obj.pk] = hashlib.sha256(text.encode()).hexdigest()[:32]
+        return hashes
+
+    def list_rows(self, keys: list[Any]) -> dict[Any, list[Any]]:
+        """The stored rows of the lists edited inside the form of each record (``{key: [rows of each list]}``)."""
         database = self.record_database()
-        lists: dict[Any, list[Any]] = {obj.pk: [] for obj in objs}
+        lists: dict[Any, list[Any]] = {key: [] for key in keys}
         for model, fk in self.version_inlines():
             attnames = [f.attname for f in model._meta.concrete_fields]
             at = attnames.index(fk)
@@ -548,12 +661,7 @@ class VersionGuard:
                     rows[row[at]].append(row)
             for key, parts in lists.items():
                 parts.append(rows.get(key, []))
-        fields = self.model._meta.concrete_fields
-        hashes = {}
-        for obj in objs:
-            text = json.dumps([[getattr(obj, f.attname) for f in fields], lists[obj.pk]], default=str)
-            hashes[obj.pk] = hashlib.sha256(text.encode()).hexdigest()[:32]
-        return hashes
+        return lists
 
     def history_markers(self, keys: list[Any]) -> dict[Any, list[int]]:
         """The newest history row of each record and of each of its lists (``{key: [id, …]}``; 0: none)."""
@@ -1068,8 +1176,16 @@ class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
     resource: ClassVar[Any]  # the record's BatchResource (its ETag is the record's version)
 
     def record_hashes(self, objs: list[Any]) -> dict[Any, str]:
-        """A VBA record's version is the ETag the API computes for it (without its quotes)."""
-        return {obj.pk: self.resource.etag(obj).strip('"') for obj in objs}
+        """A VBA record's version is the ETag the API computes for it (without its quotes); with lists edited
+        inside its form (:class:`ParentKeyInline`), the hash of that ETag and their rows."""
+        tags = {obj.pk: self.resource.etag(obj).strip('"') for obj in objs}
+        if not self.version_inlines():
+            return tags
+        lists = self.list_rows(list(tags))
+        return {
+            key: hashlib.sha256(json.dumps([tag, lists[key]], default=str).encode()).hexdigest()[:32]
+            for key, tag in tags.items()
+        }
 
     def _in_site_database(self) -> bool:
         database = getattr(self.admin_site, "database", None)
@@ -1109,6 +1225,28 @@ class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
             return  # untouched: no audit stamp, no history row
         stamp_audit(obj, user=request.user, created=not change)
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """The rows of a :class:`ParentKeyInline` are written as the engine writes them: a new row gets the next
+        key of its resource's sequence; each row written is stamped (audit) and leaves a history row with the staff
+        user, a deleted one too."""
+        if not isinstance(formset, ParentKeyFormSet):
+            return super().save_formset(request, form, formset, change)
+        rows = formset.save(commit=False)
+        for row in formset.deleted_objects:
+            row._history_user = request.user
+            row.delete()
+        new = [row for row in rows if row._state.adding]
+        keys = allocate_keys(formset.resource, len(new), self.record_database()) if new else []
+        for row, key in zip(new, keys, strict=True):
+            row.pk = key
+        for row in rows:
+            adding = row._state.adding
+            setattr(row, formset.parent_attname, formset.instance.pk)
+            stamp_audit(row, user=request.user, created=adding)
+            row._history_user = request.user
+            row.save(force_insert=adding)
+        return None
 
     def get_history_queryset(self, request: HttpRequest, history_manager: Any, pk_name: str, object_id: Any) -> Any:
         """The record's history rows; their users are read from ``default`` (where users live) in one query, not

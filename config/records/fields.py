@@ -48,10 +48,15 @@ class VBAHistoricalRecords(HistoricalRecords):
     Its table has one index besides its primary key: (record key, ``history_date``), what a record's history is read
     by, newest first. Neither the table's indexed columns, nor the key alone, nor ``history_date`` or
     ``history_user`` alone are indexed in the history: each index costs every write one more entry per row, and a
-    batch writes a history row for every record it changes."""
+    batch writes a history row for every record it changes.
 
-    def __init__(self) -> None:
+    ``parent_key``: a child table's column naming its parent record (a procedure line's ``auth_number``) gets a
+    second index, (that column, ``history_id``): the parent's admin page reads the newest history row of its
+    children, and what changed since, by it (:class:`config.admin.sites.VersionGuard`)."""
+
+    def __init__(self, parent_key: str | None = None) -> None:
         super().__init__(user_db_constraint=False, bases=[VBAHistoryFields], no_db_index=_Every())
+        self.parent_key = parent_key
 
     def get_extra_fields(self, model: Any, fields: Any) -> dict[str, Any]:
         extra: dict[str, Any] = super().get_extra_fields(model, fields)
@@ -63,4 +68,7 @@ class VBAHistoricalRecords(HistoricalRecords):
         meta: dict[str, Any] = super().get_meta_options(model)
         name = f"{model._meta.db_table.lower()}_history_record"[:30]
         meta["indexes"] = [models.Index(fields=[model._meta.pk.attname, "history_date"], name=name)]
+        if self.parent_key is not None:
+            parent = f"{model._meta.db_table.lower()}_history_parent"[:30]
+            meta["indexes"].append(models.Index(fields=[self.parent_key, "history_id"], name=parent))
         return meta

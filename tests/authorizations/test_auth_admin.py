@@ -13,7 +13,7 @@ from authorizations.vba.admin import AuthAdmin
 from authorizations.vba.services import auth_batch_upsert
 from config.api.models import DatabaseGrant
 from config.serving.tenancy import use_vba_database
-from tests.admin_forms import read_version, submitted, version_in
+from tests.admin_forms import read_version, submitted
 from tests.authorizations.factories import auth_item, full_auth
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -107,21 +107,25 @@ def test_the_form_groups_every_field_once_with_audit_read_only() -> None:
     assert sorted(fields) == sorted(f.name for f in Auth._meta.concrete_fields)
     legacy: dict[str, Any] = dict(AuthAdmin.fieldsets)["Legacy fields (no longer used by VBA)"]  # type: ignore[arg-type,assignment]
     assert "collapse" in legacy["classes"]
-    assert set(AuthAdmin.readonly_fields) == {"entry_date", "entry_user", "update_date", "update_user"}
+    assert set(AuthAdmin.readonly_fields) == {"entry_date", "entry_user", "update_date", "update_user"} | {
+        "status",
+        "auth_code",
+        "approved_by",
+        "approved_date",
+    }  # the decision is written by the Decide control only (decision 17)
 
 
 def test_saving_the_form_stamps_the_audit_fields_and_leaves_history(staff: Any, records: None) -> None:
     page = staff.get(f"{DEMO}A100/change/")
     assert page.status_code == 200
-    form = page.context["adminform"].form
-    data = {name: form[name].value() for name in form.fields}
-    data = {k: ("" if v is None else v) for k, v in data.items() if not isinstance(v, bool) or v}
-    data["status"] = "EDITED"
-    response = staff.post(f"{DEMO}A100/change/", {**data, **version_in(page.content.decode())})
+    data = submitted(page.content.decode(), "auth_form")  # the form as the browser posts it (lines included)
+    data["notes"] = "EDITED"
+    data["status"] = "FORKED"  # a read-only field: a posted value is ignored
+    response = staff.post(f"{DEMO}A100/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     with use_vba_database("demo"):
         auth = Auth.objects.get(pk="A100")
-        assert (auth.status, auth.update_user) == ("EDITED", "staffer")
+        assert (auth.notes, auth.status, auth.update_user) == ("EDITED", "IN-DEMO", "staffer")
         latest = Auth.history.filter(auth_number="A100").latest("history_id")
         assert latest.history_type == "~" and latest.history_user_id is not None and latest.activity_id
     assert "EDITED" in staff.get(f"{DEMO}A100/history/").content.decode()
@@ -237,6 +241,8 @@ def test_the_change_page_shows_the_lines_and_the_reviews_newest_first(staff: Any
         ]
         assert batch_upsert(AUTH_REVIEW, reviews, user=None).counts() == {201: 2}
     page = staff.get(f"{DEMO}A100/change/").content.decode()
-    assert "<td>99213</td>" in page and "<td>4</td><td>2.5</td><td></td>" in page
+    assert 'name="authproccodes-0-procedure_code" value="99213"' in page  # editable with the Auth's permissions
+    assert 'name="authproccodes-0-units_requested" value="4"' in page
+    assert 'name="authproccodes-0-units_approved" value="2.5"' in page
     assert page.index("newer") < page.index("older")
     assert "procedure lines" in staff.get(f"{DEMO}A200/change/").content.decode().lower()

@@ -104,11 +104,11 @@ def test_search_edit_and_save_with_the_audit_stamp_then_history(staff: BrowserCo
     expect(page.locator("#result_list tbody tr")).to_have_count(1)
     page.click("#result_list th.field-auth_number a")
     expect(page).to_have_url(re.compile(r"/admin/db/demo/authorizations/auth/DEMO0007/change/"))
-    page.fill("#id_status", "EDITED")
+    page.fill("#id_assigned_user", "EDITED")  # (status: a decision only, test_reviewer_page.py)
     page.click(SAVE)
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     after = stored("demo")
-    assert (after.status, after.update_user) == ("EDITED", "demo")
+    assert (after.assigned_user, after.update_user) == ("EDITED", "demo")
     assert after.update_date > before.update_date
     assert stored("other").status == "OTHER"
     page.goto(AUTHS.format("demo") + "DEMO0007/change/")
@@ -125,16 +125,16 @@ def test_two_tabs_each_write_the_database_of_their_own_page(staff: BrowserContex
     tab_b.select_option("#vba-database", "other")  # tab B switches database while tab A stays on demo's record
     expect(tab_b).to_have_url(re.compile(r"/admin/db/other/authorizations/auth/$"))
     tab_b.click("#result_list th.field-auth_number a:text-is('DEMO0007')")
-    expect(tab_b.locator("#id_status")).to_have_value("OTHER")
-    tab_a.fill("#id_status", "TAB-A")
+    expect(tab_b.locator(".fieldBox.field-status .readonly")).to_have_text("OTHER")
+    tab_a.fill("#id_assigned_user", "TAB-A")
     tab_a.click(SAVE)
     expect(tab_a.locator(".messagelist")).to_contain_text("was changed successfully")
     expect(tab_a.locator("#vba-database-name")).to_have_text("Database: demo")
-    tab_b.fill("#id_status", "TAB-B")
+    tab_b.fill("#id_assigned_user", "TAB-B")
     tab_b.click(SAVE)
     expect(tab_b.locator(".messagelist")).to_contain_text("was changed successfully")
     demo, other = stored("demo"), stored("other")
-    assert (demo.status, other.status) == ("TAB-A", "TAB-B")
+    assert (demo.assigned_user, other.assigned_user, other.status) == ("TAB-A", "TAB-B", "OTHER")
     assert demo.amount_approved == Decimal("4004.7700") and other.amount_approved != demo.amount_approved
 
 
@@ -399,14 +399,14 @@ def test_a_malformed_date_is_refused_naming_the_field_with_what_was_typed_kept(
     before, rows = stored("demo"), history_rows("demo")
     page.goto(AUTHS.format("demo") + "DEMO0007/change/")
     page.fill("#id_received_date_0", "2026-13-45")
-    page.fill("#id_status", "CHANGED")
+    page.fill("#id_assigned_user", "CHANGED")
     page.click(SAVE)
     expect(page.locator(".errorlist")).to_contain_text("Received date: enter a valid date (YYYY-MM-DD).")
     expect(page.locator("#id_received_date_0")).to_have_value("2026-13-45")
-    expect(page.locator("#id_status")).to_have_value("CHANGED")
+    expect(page.locator("#id_assigned_user")).to_have_value("CHANGED")
     after = stored("demo")
-    assert (after.status, after.received_date, after.update_date, history_rows("demo")) == (
-        before.status,
+    assert (after.assigned_user, after.received_date, after.update_date, history_rows("demo")) == (
+        before.assigned_user,
         before.received_date,
         before.update_date,
         rows,

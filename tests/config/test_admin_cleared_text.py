@@ -42,12 +42,12 @@ def clear(staff: Client, url: str, form_id: str, *fields: str) -> None:
 
 def test_clearing_an_auths_text_fields_stores_null(staff: Client) -> None:
     with use_vba_database("demo"):
-        item = auth_item("A1", notes="Call the member back", approved_By="Dr. Reviewer", status="PENDED")
+        item = auth_item("A1", notes="Call the member back", assigned_User="reviewer1", status="PENDED")
         assert auth_batch_upsert(items=[item], user=None).counts() == {201: 1}
-    clear(staff, "/admin/db/demo/authorizations/auth/A1/change/", "auth_form", "notes", "approved_by")
+    clear(staff, "/admin/db/demo/authorizations/auth/A1/change/", "auth_form", "notes", "assigned_user")
     with use_vba_database("demo"):
         auth = Auth.objects.get(pk="A1")
-    assert (auth.notes, auth.approved_by, auth.status) == (None, None, "PENDED")
+    assert (auth.notes, auth.assigned_user, auth.status) == (None, None, "PENDED")
 
 
 def test_clearing_a_care_cases_text_fields_stores_null(staff: Client, admin_user: Any) -> None:

@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_id_token_model, get_refresh_token_model
 
 from authorizations.spry.services import spry_client_create
-from authorizations.vba.services import auth_batch_upsert
+from authorizations.vba.services import auth_batch_upsert, auth_code_batch_upsert
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
 from config.admin.sites import VBAAdminSite, vba_sites
 from config.api.models import AdminExport, APIClient, DatabaseGrant
@@ -50,6 +50,9 @@ def everything() -> Client:
     for database in vba_sites:
         with use_vba_database(database):
             auth_batch_upsert(items=[full_auth("FULL")], user=boss)
+            auth_code_batch_upsert(
+                items=[{"auth_Code": "DN01", "auth_Action": "D", "description": "Denied"}], user=boss
+            )
             care_plan_batch_upsert(items=[plan_item(1, care_Type="DIABETES")], user=boss)
             care_case_batch_upsert(items=[case_item(1, case_ID="CM-1")], user=boss)
     client = Client()

@@ -132,13 +132,13 @@ def test_a_change_made_through_the_api_meanwhile_refuses_the_form_too(ann: Clien
     form = open_form(ann, url, "auth_form")
     with use_vba_database("demo"):
         auth_batch_upsert(items=[auth_item("A100", notes="from the API", status="OPEN")], user=None)
-    form["status"] = "EDITED"
+    form["assigned_user"] = "EDITED"
     response = ann.post(url, form)
     assert response.status_code == 409
     box = conflict_box(response.content.decode())
     assert "no staff user" in box and "Notes: as read → from the API" in box
     with use_vba_database("demo"):
-        assert Auth.objects.get(pk="A100").status == "OPEN"
+        assert (Auth.objects.get(pk="A100").assigned_user, Auth.objects.get(pk="A100").status) == (None, "OPEN")
 
 
 def test_a_form_shown_again_for_a_typing_error_keeps_the_version_it_was_read_at(
@@ -324,11 +324,11 @@ def test_a_writing_list_action_on_a_stale_row_does_nothing(ann: Client, ben: Cli
 
     # a change between the confirmation page and its confirmation refuses it too
     ben_form = open_form(ben, f"{DEMO}/authorizations/auth/A200/change/", "auth_form")
-    ben_form["status"] = "BEN"
+    ben_form["assigned_user"] = "BEN"
     assert ben.post(f"{DEMO}/authorizations/auth/A200/change/", ben_form).status_code == 302
     confirm = {"action": "delete_selected", "_selected_action": ["A100", "A200"], "post": "yes"}
     response = ann.post(auths, {**confirm, ROW_VERSION_FIELD: confirmed}, follow=True)
-    assert "Nothing was done: A200 was changed by ben (Status)" in html.unescape(response.content.decode())
+    assert "Nothing was done: A200 was changed by ben (Assigned user)" in html.unescape(response.content.decode())
     with use_vba_database("demo"):
         assert Auth.objects.count() == 2
 
@@ -363,7 +363,7 @@ def test_a_stale_revert_form_is_refused(ann: Client, ben: Client, records: None)
     assert response.status_code == 200
     form = submitted(response.content.decode(), "historicalauth_form")
     assert form[VERSION_FIELD]
-    form["status"] = "REVERTED"  # the revert form writes what differs from the version shown (StrictModelForm)
+    form["assigned_user"] = "REVERTED"  # the revert form writes what differs from the version shown (StrictModelForm)
     change = f"{DEMO}/authorizations/auth/A100/change/"
     ben_form = open_form(ben, change, "auth_form")
     ben_form["notes"] = "ben's notes"
@@ -371,12 +371,12 @@ def test_a_stale_revert_form_is_refused(ann: Client, ben: Client, records: None)
     response = ann.post(url, form)
     assert response.status_code == 409 and "Not reverted" in conflict_box(response.content.decode())
     with use_vba_database("demo"):
-        assert (Auth.objects.get(pk="A100").status, Auth.objects.get(pk="A100").notes) == ("OPEN", "ben's notes")
+        assert (Auth.objects.get(pk="A100").assigned_user, Auth.objects.get(pk="A100").notes) == (None, "ben's notes")
     again = submitted(response.content.decode(), "historicalauth_form")
-    assert again["status"] == "REVERTED"
+    assert again["assigned_user"] == "REVERTED"
     assert ann.post(url, again).status_code == 302  # ann has seen ben's change: her second try goes through
     with use_vba_database("demo"):
-        assert Auth.objects.get(pk="A100").status == "REVERTED"
+        assert Auth.objects.get(pk="A100").assigned_user == "REVERTED"
 
 
 def test_many_changes_meanwhile_list_the_newest_and_count_the_rest(ann: Client, records: None) -> None:
@@ -385,7 +385,7 @@ def test_many_changes_meanwhile_list_the_newest_and_count_the_rest(ann: Client, 
     with use_vba_database("demo"):
         for n in range(1, 23):
             auth_batch_upsert(items=[auth_item("A100", notes=f"API note {n}", status="OPEN")], user=None)
-    form["status"] = "EDITED"
+    form["assigned_user"] = "EDITED"
     response = ann.post(url, form)
     assert response.status_code == 409
     box = conflict_box(response.content.decode())

@@ -58,12 +58,12 @@ def test_two_tabs_each_save_in_the_database_of_their_own_url(same_key_in_both: N
     tab_b = staff.get(auths("other") + "DEMO0007/change/")  # tab B opens other's (and switches there)
     assert staff.get("/admin/vba-database/", {"database": "other", "next": auths("demo") + "DEMO0007/change/"})
     form_a = submitted(tab_a.content.decode(), "auth_form")
-    form_a["status"] = "SAVED-A"
+    form_a["assigned_user"] = "SAVED-A"
     assert staff.post(auths("demo") + "DEMO0007/change/", form_a).status_code == 302
     form_b = submitted(tab_b.content.decode(), "auth_form")
-    form_b["status"] = "SAVED-B"
+    form_b["assigned_user"] = "SAVED-B"
     assert staff.post(auths("other") + "DEMO0007/change/", form_b).status_code == 302
-    assert (stored("demo").status, stored("other").status) == ("SAVED-A", "SAVED-B")
+    assert (stored("demo").assigned_user, stored("other").assigned_user) == ("SAVED-A", "SAVED-B")
     assert stored("demo").amount_approved == stored("other").amount_approved  # nothing copied across
 
 
@@ -153,7 +153,7 @@ def test_every_vba_page_names_its_database_in_title_header_and_breadcrumbs(same_
 def test_recent_actions_link_to_the_database_the_change_was_made_in(same_key_in_both: None) -> None:
     staff = login("demo", "other")
     form = submitted(staff.get(auths("other") + "DEMO0007/change/").content.decode(), "auth_form")
-    form["status"] = "CHANGED"
+    form["assigned_user"] = "CHANGED"
     staff.post(auths("other") + "DEMO0007/change/", form)
     assert LogEntry.objects.count() == 1
     for home in ("/admin/", "/admin/db/demo/"):
@@ -196,10 +196,10 @@ def test_changing_one_field_writes_only_that_field(same_key_in_both: None) -> No
         Auth.objects.filter(pk="DEMO0007").update(notes="line one\nline two", provider_id=" PRV ")  # setup only
     page = staff.get(auths("demo") + "DEMO0007/change/").content.decode()
     form = submitted(page, "auth_form")
-    form["status"] = "EDITED"
+    form["assigned_user"] = "EDITED"
     assert staff.post(auths("demo") + "DEMO0007/change/", form).status_code == 302
     after = stored("demo")
-    assert (after.status, after.notes, after.provider_id, after.narrative) == (
+    assert (after.assigned_user, after.notes, after.provider_id, after.narrative) == (
         "EDITED",
         "line one\nline two",
         " PRV ",
