@@ -1,17 +1,31 @@
 """``manage.py generate_auths``: realistic, valid synthetic Auths that never collide with existing rows."""
 
 import io
+import re
+from collections import Counter
+from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from authorizations.models import Auth
-from authorizations.vba.services import AUTH, auth_batch_upsert
+from authorizations.vba.demo import DECISION_CODES
+from authorizations.vba.models import AUTH_ACTIONS, AuthCode, AuthProcCodes, AuthReview
+from authorizations.vba.services import AUTH, AUTH_CODE, AUTH_PROC_CODES, AUTH_REVIEW, auth_batch_upsert
+from config.records.batch import batch_upsert
 from config.serving.tenancy import use_vba_database
 from tests.authorizations.factories import auth_item
 
 pytestmark = pytest.mark.django_db(databases="__all__")
+
+MODELS = (AuthCode, Auth, AuthProcCodes, AuthReview)
+
+
+@pytest.fixture
+def nurse(db: Any) -> Any:
+    return get_user_model().objects.create_user("nurse", password="pw")
 
 
 def generate(*args: str) -> str:
@@ -22,7 +36,7 @@ def generate(*args: str) -> str:
 
 def test_every_generated_row_is_a_valid_varied_auth() -> None:
     out = generate("--count", "400", "--database", "demo", "--chunk-size", "150")
-    assert "400 Auths (GEN000000001 … GEN000000400) into demo" in out
+    assert re.search(r"400 Auths \(GEN000000001 … GEN000000400\), \d+ procedure lines and \d+ reviews into demo", out)
     with use_vba_database("demo"):
         rows = list(Auth.objects.all())
         assert len(rows) == 400
@@ -32,7 +46,7 @@ def test_every_generated_row_is_a_valid_varied_auth() -> None:
             assert row.entry_date and row.update_date and row.entry_date <= row.update_date
         assert len({r.status for r in rows}) >= 5
         assert len({r.auth_type for r in rows}) >= 5
-        assert len({r.auth_code for r in rows}) >= 10
+        assert {r.auth_code for r in rows} == {code for code, _action, _text in DECISION_CODES}
         assert 40 <= len({r.subscriber_id for r in rows}) < 400  # subscribers have several auths each
         assert len({r.provider_id for r in rows}) >= 5
         received = sorted(r.received_date for r in rows if r.received_date)
@@ -78,7 +92,7 @@ def test_history_rows_one_per_auth_by_default_none_with_no_history() -> None:
 
 
 def test_zero_rows_is_fine() -> None:
-    assert "0 Auths (none)" in generate("--count", "0", "--database", "other")
+    assert "0 Auths (none), 0 procedure lines and 0 reviews" in generate("--count", "0", "--database", "other")
 
 
 @pytest.mark.parametrize(
@@ -87,6 +101,7 @@ def test_zero_rows_is_fine() -> None:
         (["--count", "5", "--database", "nowhere"], "Unknown VBA database 'nowhere'"),
         (["--count", "-1", "--database", "demo"], "--count must be at least 0"),
         (["--count", "5", "--database", "demo", "--prefix", "WAYTOOLONGPREFIX"], "--prefix must be"),
+        (["--count", "5", "--database", "demo", "--lines-per-auth", "-1"], "--lines-per-auth and --reviews-per-auth"),
     ],
 )
 def test_bad_arguments_are_refused(args: list[str], message: str) -> None:
@@ -100,3 +115,93 @@ def test_runs_on_the_chosen_database_only() -> None:
         assert Auth.objects.count() == 0
     with use_vba_database("other"):
         assert Auth.objects.count() == 5
+
+
+def test_each_auth_is_decided_with_an_existing_code_and_has_consistent_lines_and_reviews() -> None:
+    out = generate("--count", "400", "--database", "demo", "--chunk-size", "150")
+    with use_vba_database("demo"):
+        codes: dict[Any, Any] = dict(AuthCode.objects.values_list("auth_code", "auth_action"))
+        auths: dict[str, Any] = {a.pk: a for a in Auth.objects.all()}
+        lines: list[Any] = list(AuthProcCodes.objects.all())
+        reviews = list(AuthReview.objects.order_by("review_date", "pk"))
+        history = {m.__name__: Counter(m.history.values_list("history_type", flat=True)) for m in MODELS}  # type: ignore[attr-defined]
+    assert f"400 Auths (GEN000000001 … GEN000000400), {len(lines)} procedure lines and {len(reviews)} reviews" in out
+    assert codes == {code: action for code, action, _text in DECISION_CODES}
+    for auth in auths.values():  # the status is the word of its code's action
+        assert auth.status == AUTH_ACTIONS[codes[auth.auth_code]][0], (auth.pk, auth.auth_code, auth.status)
+    lines_of = Counter(line.auth_number for line in lines)
+    reviews_of = Counter(review.auth_number for review in reviews)
+    assert set(lines_of) == set(auths) and set(reviews_of) <= set(auths)  # every line and review names an Auth
+    assert set(lines_of.values()) == {1, 2, 3, 4}
+    assert set(Counter(reviews_of[n] for n in auths)) == {0, 1, 2, 3}
+    assert len({line.procedure_code for line in lines}) >= 10 and any(line.modifier2 for line in lines)
+    for number, auth in auths.items():
+        its = [line for line in lines if line.auth_number == number]
+        assert sum(line.units_requested for line in its) == auth.units_requested, number
+        approved = [line.units_approved for line in its]
+        if auth.status == "APPROVED":
+            assert approved == [line.units_requested for line in its]
+        elif auth.status == "PARTIAL":
+            assert sum(a or 0 for a in approved) < auth.units_requested and auth.units_denied
+        elif auth.status == "DENIED":
+            assert set(approved) == {0}
+        else:
+            assert set(approved) == {None}
+        if auth.status in ("APPROVED", "PARTIAL"):
+            assert sum(approved) == auth.units_approved, number
+    for review in reviews:
+        auth = auths[review.auth_number]
+        assert review.review_user and review.review_level and review.review_comment
+        assert auth.received_date <= review.review_date
+    last = {review.auth_number: review for review in reviews}  # (ordered by date: each Auth's last review)
+    assert all((r.review_status == "OPEN") == (auths[n].status == "PENDED") for n, r in last.items())
+    # history: one '+' row per record, as every write path leaves
+    assert history == {
+        "AuthCode": Counter({"+": len(codes)}),
+        "Auth": Counter({"+": 400}),
+        "AuthProcCodes": Counter({"+": len(lines)}),
+        "AuthReview": Counter({"+": len(reviews)}),
+    }
+
+
+def test_line_and_review_keys_follow_the_largest_and_the_api_assigns_after_them(nurse: Any) -> None:
+    with use_vba_database("demo"):
+        assert auth_batch_upsert(items=[auth_item("OLD1")], user=nurse).counts() == {201: 1}
+        line = {"authProcCodes_Key": 5000, "auth_Number": "OLD1", "exclude_Modifier_Match": False}
+        assert batch_upsert(AUTH_PROC_CODES, [line], user=nurse).counts() == {201: 1}
+    generate("--count", "30", "--database", "demo")
+    with use_vba_database("demo"):
+        keys = sorted(AuthProcCodes.objects.values_list("pk", flat=True))
+        assert keys[0] == 5000 and keys[1:] == list(range(5001, 5000 + len(keys)))
+        review_keys = sorted(AuthReview.objects.values_list("pk", flat=True))
+        assert review_keys == list(range(1, len(review_keys) + 1))
+        added = batch_upsert(AUTH_PROC_CODES, [line | {"authProcCodes_Key": 0}], user=nurse)
+        review = {"authReview_Key": 0, "auth_Number": "OLD1"}
+        added_review = batch_upsert(AUTH_REVIEW, [review], user=nurse)
+    assert [r.key for r in added.results] == [keys[-1] + 1]
+    assert [r.key for r in added_review.results] == [review_keys[-1] + 1]
+
+
+def test_lines_and_reviews_can_be_left_out_and_an_existing_code_is_kept(nurse: Any) -> None:
+    with use_vba_database("other"):  # the payer already has APPR, with its own description
+        item = {"auth_Code": "APPR", "auth_Action": "A", "description": "Approved (payer's own wording)"}
+        assert batch_upsert(AUTH_CODE, [item], user=nurse).counts() == {201: 1}
+    out = generate("--count", "20", "--database", "other", "--lines-per-auth", "0", "--reviews-per-auth", "0")
+    assert "20 Auths (GEN000000001 … GEN000000020), 0 procedure lines and 0 reviews" in out
+    with use_vba_database("other"):
+        assert not AuthProcCodes.objects.exists() and not AuthReview.objects.exists()
+        assert AuthCode.objects.get(pk="APPR").description == "Approved (payer's own wording)"
+        assert AuthCode.objects.count() == len(DECISION_CODES)
+        for auth in Auth.objects.all():  # without lines, the Auth's own units still agree with its decision
+            approved, denied = auth.units_approved or 0, auth.units_denied or 0
+            if auth.status in ("APPROVED", "PARTIAL", "DENIED"):
+                assert approved + denied == auth.units_requested, auth.pk
+            assert (auth.status == "DENIED") == (auth.units_requested == denied), auth.pk
+
+
+def test_no_history_leaves_no_history_row_for_lines_and_reviews_either() -> None:
+    generate("--count", "20", "--database", "demo", "--no-history")
+    with use_vba_database("demo"):
+        assert AuthProcCodes.objects.exists() and AuthReview.objects.exists()
+        assert not Auth.history.exists()  # type: ignore[attr-defined]
+        assert not AuthProcCodes.history.exists() and not AuthReview.history.exists()  # type: ignore[attr-defined]

@@ -7,6 +7,13 @@ in chunks. Every NOT NULL column and many nullable ones are set; values are vari
 Keys are ``<prefix><9 digits>``, numbered after the highest key of that form already present, so a second run adds
 rows instead of colliding. By default each chunk also gets its history rows ('+', one per Auth, written by one
 ``INSERT … SELECT`` from the rows just copied, as every other write path of the project leaves them).
+
+Each Auth is decided with one of the payer's decision codes (:data:`authorizations.vba.demo.DECISION_CODES`, created
+first through the batch engine where missing) and has the status of that code's action; it gets 1 to
+``--lines-per-auth`` procedure lines (CPT codes of its service, the Auth's units split over them, approved as its
+decision allows) and 0 to ``--reviews-per-auth`` reviews, copied with the Auths in the same chunk, with their history
+rows. Their int32 keys are reserved from the key sequence the API assigns from (after the largest key in use), so
+the API never hands out one of them.
 """
 
 from __future__ import annotations
@@ -15,17 +22,20 @@ import contextlib
 import datetime as dt
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections, transaction
+from django.db import connections, models, transaction
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from authorizations.vba.models import Auth
+from authorizations.vba.demo import DECISION_CODES
+from authorizations.vba.models import AUTH_ACTIONS, Auth, AuthCode, AuthProcCodes, AuthReview
+from authorizations.vba.services import AUTH_CODE, AUTH_PROC_CODES, AUTH_REVIEW
+from config.records.batch import Mode, allocate_keys, batch_upsert
 from config.records.commands import vba_database_option
 from config.records.counting import tables_written
-from config.records.writers import insert_history, table_sql
+from config.records.writers import History, insert_history, table_sql
 from config.serving.tenancy import use_vba_database
 
 KEY_DIGITS = 9
@@ -34,14 +44,41 @@ FIRST_DAY = dt.date(2020, 1, 1)
 SPAN_DAYS = (dt.date(2026, 3, 31) - FIRST_DAY).days
 DAYS = [(FIRST_DAY + dt.timedelta(days=d)).isoformat() for d in range(SPAN_DAYS + 400)]
 
-STATUSES = (("APPROVED", 55), ("PENDED", 12), ("DENIED", 10), ("REVIEW", 8), ("EXPIRED", 10), ("VOID", 5))
+#: The statuses an Auth takes when decided (AUTH_ACTIONS' words), and how often.
+STATUSES = (("APPROVED", 62), ("PENDED", 12), ("DENIED", 10), ("PARTIAL", 8), ("VOIDED", 8))
+ACTION_OF = {word: letter for letter, (word, _text) in AUTH_ACTIONS.items()}
 AUTH_TYPES = (("OUTPT", 45), ("INPT", 20), ("RX", 12), ("DME", 10), ("HH", 8), ("SNF", 5))
 SERVICES = (("PT", "THERAPY", "PT"), ("OT", "THERAPY", "OT"), ("MRI", "IMAGING", "DX"), ("SURG", "SURGERY", "OP"))
 LOCATIONS = ("OFFC", "HOSP", "HOME", "SNF", "ASC")
 FREQUENCIES = ("WEEKLY", "DAILY", "MONTHLY", "ONCE")
 UNIT_TYPES = ("VISITS", "DAYS", "UNITS")
 PLANS = ("PLAN-A", "PLAN-B", "PLAN-C", "PLAN-D", "PLAN-E", "PLAN-F")
-APPROVED_LIKE = {"APPROVED", "EXPIRED"}
+APPROVED_LIKE = {"APPROVED", "PARTIAL"}
+#: Procedure lines by the Auth's service code: (CPT code, modifier1, modifier2).
+PROCEDURES: dict[str, tuple[tuple[str, str | None, str | None], ...]] = {
+    "PT": (("97110", "GP", None), ("97140", "GP", "59"), ("97530", "GP", None), ("97112", "GP", None)),
+    "OT": (("97535", "GO", None), ("97530", "GO", None), ("97140", "GO", "59"), ("97165", "GO", None)),
+    "MRI": (("73721", "RT", None), ("73721", "LT", None), ("70553", None, None), ("72148", "26", None)),
+    "SURG": (("29881", "RT", None), ("27447", "LT", None), ("29827", "RT", None), ("63030", None, None)),
+}
+LINE_COLUMNS = [
+    *("auth_proc_codes_key", "auth_number", "exclude_modifier_match", "modifier1", "modifier2", "modifier3"),
+    *("modifier4", "procedure_cluster", "procedure_code", "units_actual", "units_approved", "units_requested"),
+    *("entry_date", "entry_user", "update_date", "update_user"),
+]
+REVIEW_COLUMNS = [
+    *("auth_review_key", "auth_number", "review_comment", "review_date", "review_level", "review_severity"),
+    *("review_status", "review_type", "review_urgency_type", "review_user"),
+    *("entry_date", "entry_user", "update_date", "update_user"),
+]
+REVIEW_LEVELS = ("L1 NURSE REVIEW", "L2 PHYSICIAN REVIEW", "L3 APPEAL REVIEW")
+REVIEW_TYPES = ("PROSPECTIVE", "PROSPECTIVE", "CONCURRENT", "RETROSPECTIVE")
+REVIEW_COMMENTS = (
+    "Received; intake complete, routed for clinical review.",
+    "Clinical notes reviewed against criteria.",
+    "Peer-to-peer offered to the ordering provider.",
+    "Decision letter sent to member and provider.",
+)
 
 
 def _weighted(pairs: tuple[tuple[str, int], ...]) -> list[str]:
@@ -49,6 +86,7 @@ def _weighted(pairs: tuple[tuple[str, int], ...]) -> list[str]:
 
 
 STATUS_POOL, TYPE_POOL = _weighted(STATUSES), _weighted(AUTH_TYPES)
+MODELS = (Auth, AuthProcCodes, AuthReview)
 
 #: Columns every generated row gets the same value for (keeps generation cheap; the varied ones are below).
 CONSTANTS: dict[str, Any] = {
@@ -101,7 +139,16 @@ def _money(cents: int) -> str:
 class AuthGenerator:
     """Rows of one run; the data's shape scales with ``count`` (subscribers ≈ count/4, providers ≈ count/200)."""
 
-    def __init__(self, prefix: str, count: int, seed: int) -> None:
+    def __init__(
+        self,
+        prefix: str,
+        count: int,
+        seed: int,
+        codes: dict[str, list[str]] | None = None,
+        lines_per_auth: int = 0,
+        reviews_per_auth: int = 0,
+        copy_text: bool = False,
+    ) -> None:
         self.prefix, self.rng = prefix, random.Random(seed)
         self.subscribers = max(1, count // 4)
         self.providers = max(5, count // 200)
@@ -109,6 +156,18 @@ class AuthGenerator:
         self.varied = [a for a in self.attnames if a not in CONSTANTS]
         unknown = set(CONSTANTS) - set(self.attnames)
         assert not unknown, unknown
+        #: the decision codes of each status (the first one most often)
+        self.codes = codes or {word: [f"C{letter}"] for letter, (word, _text) in AUTH_ACTIONS.items()}
+        self.lines_per_auth, self.reviews_per_auth = lines_per_auth, reviews_per_auth
+        # the lines and reviews are built as tuples in their tables' column order, written here by hand (fast)
+        assert table_sql(AuthProcCodes, "postgresql").attnames == LINE_COLUMNS
+        assert table_sql(AuthReview, "postgresql").attnames == REVIEW_COLUMNS
+        self.copy_text = copy_text
+        self.true: Any = "t" if copy_text else True
+        self.false: Any = "f" if copy_text else False
+        #: the lines and reviews of the Auths :meth:`rows` made since :meth:`take_children`
+        self.lines: list[Any] = []
+        self.reviews: list[Any] = []
 
     def key(self, n: int) -> str:
         return f"{self.prefix}{n:0{KEY_DIGITS}d}"
@@ -133,13 +192,24 @@ class AuthGenerator:
         closed = received < SPAN_DAYS - 365 and r() < 0.8
         has_case = r() < 0.3
         decided_stamp = _stamp(decided, minute + 90) if status != "PENDED" else None
+        codes = self.codes[status]
+        code = codes[0] if len(codes) == 1 or r() < 0.6 else codes[1 + int(r() * (len(codes) - 1))]
+        lines = self._lines(n, service_code, status, units, closed, received, minute) if self.lines_per_auth else None
+        if self.reviews_per_auth:
+            self._reviews(n, status, received, decided, minute)
+        # the units approved: the lines' sum, or (without lines) what the decision grants
+        approved_units = lines if lines is not None else {"PARTIAL": units // 2, "DENIED": 0}.get(status, units)
         return {
             "auth_number": self.key(n),
             "actual_from": _stamp(requested_from, 540) if closed else None,
             "actual_thru": _stamp(requested_thru, 540) if closed else None,
             "amount_actual": _money(cents // 2) if closed else None,
-            "amount_approved": _money(cents) if approved else None,
-            "amount_denied": _money(cents) if status == "DENIED" else None,
+            "amount_approved": (_money(cents // 2) if status == "PARTIAL" else _money(cents)) if approved else None,
+            "amount_denied": _money(cents)
+            if status == "DENIED"
+            else _money(cents // 2)
+            if status == "PARTIAL"
+            else None,
             "amount_requested": _money(cents),
             "approved_by": f"reviewer{int(r() * 40)}" if approved else None,
             "approved_date": decided_stamp if approved else None,
@@ -148,7 +218,7 @@ class AuthGenerator:
             "approved_location": LOCATIONS[units % 5] if approved else None,
             "approved_thru": _stamp(requested_thru, 0) if approved else None,
             "assigned_user": f"nurse{int(r() * 25)}",
-            "auth_code": f"C{int(r() ** 2 * 40):02d}",
+            "auth_code": code,
             "auth_type": TYPE_POOL[int(r() * len(TYPE_POOL))],
             "care_manager_key": 1 + int(r() * 300),
             "case_index_approved": "1" if approved else None,
@@ -185,9 +255,9 @@ class AuthGenerator:
             "tplan_printed_date": decided_stamp if approved and units % 3 == 0 else None,
             "treatment_type": treatment,
             "unit_type": UNIT_TYPES[units % 3],
-            "units_actual": str(units // 2) if closed else None,
-            "units_approved": str(units) if approved else None,
-            "units_denied": str(units) if status == "DENIED" else None,
+            "units_actual": str(approved_units // 2) if closed and approved else None,
+            "units_approved": str(approved_units) if approved else None,
+            "units_denied": str(units - approved_units) if status in ("DENIED", "PARTIAL") else None,
             "units_requested": str(units),
             "update_date": _stamp(updated, minute + 200),
             "update_user": f"nurse{int(r() * 25)}",
@@ -197,6 +267,98 @@ class AuthGenerator:
             "visits_requested": str(units),
             "visits_to_date": str(units // 2) if closed else None,
         }
+
+    def _lines(self, n: int, service: str, status: str, units: int, closed: bool, received: int, minute: int) -> int:
+        """1 to ``lines_per_auth`` lines of Auth ``n`` sharing its ``units``; returns the units approved in all."""
+        r = self.rng.random
+        count = min(units, 1 + int(r() * self.lines_per_auth))
+        procedures = PROCEDURES[service]
+        first = int(r() * len(procedures))
+        stamp = _stamp(received, minute + 5)
+        number = self.key(n)
+        total = 0
+        for i in range(count):
+            code, mod1, mod2 = procedures[(first + i) % len(procedures)]
+            requested = units // count + (units % count if i == 0 else 0)
+            if status == "APPROVED":
+                granted: int | None = requested
+            elif status == "PARTIAL":
+                granted = requested // 2 if i == 0 else requested
+            elif status == "DENIED":
+                granted = 0
+            else:
+                granted = None
+            total += granted or 0
+            used = str(granted // 2) if closed and granted else None
+            self.lines.append(
+                self._child(
+                    (
+                        number,
+                        self.true if mod1 is None else self.false,  # exclude_modifier_match
+                        mod1,
+                        mod2,
+                        None,
+                        None,
+                        None,  # modifier3, modifier4, procedure_cluster
+                        code,
+                        used,  # units_actual
+                        None if granted is None else str(granted),
+                        str(requested),
+                        stamp,
+                        GENERATOR_USER,
+                        stamp,
+                        GENERATOR_USER,
+                    )
+                )
+            )
+        return total
+
+    def _reviews(self, n: int, status: str, received: int, decided: int, minute: int) -> None:
+        """0 to ``reviews_per_auth`` reviews of Auth ``n``, between its receipt and its decision; the last one of a
+        decided Auth says the decision, a pended Auth's last one is open."""
+        r = self.rng.random
+        count = int(r() * (self.reviews_per_auth + 1))
+        number = self.key(n)
+        for i in range(count):
+            last = i == count - 1
+            level = min(i + (1 if status in ("DENIED", "PARTIAL") and last else 0), len(REVIEW_LEVELS) - 1)
+            day = received + (decided - received) * (i + 1) // count
+            stamp = _stamp(day, minute + 30 + 20 * i)
+            if last and status != "PENDED":
+                comment = f"Decision: {status.lower()}."
+            else:
+                comment = REVIEW_COMMENTS[int(r() * len(REVIEW_COMMENTS))]
+            self.reviews.append(
+                self._child(
+                    (
+                        number,
+                        comment,
+                        stamp,  # review_date
+                        REVIEW_LEVELS[level],
+                        ("LOW", "MODERATE", "HIGH")[int(r() * 3)],  # review_severity
+                        "OPEN" if last and status == "PENDED" else "COMPLETE",  # review_status
+                        REVIEW_TYPES[int(r() * len(REVIEW_TYPES))],
+                        "STANDARD",  # review_urgency_type
+                        f"{'md' if level else 'nurse'}{int(r() * 25)}",  # review_user
+                        stamp,
+                        GENERATOR_USER,
+                        stamp,
+                        GENERATOR_USER,
+                    )
+                )
+            )
+
+    def _child(self, values: tuple[Any, ...]) -> Any:
+        """A line's or review's values but its key (first), in column order: ``COPY`` text for PostgreSQL."""
+        if not self.copy_text:
+            return values
+        return "\t".join(["\\N" if v is None else v for v in values])
+
+    def take_children(self) -> tuple[list[Any], list[Any]]:
+        """The lines and reviews made since the last call, without their keys (:meth:`_child`)."""
+        lines, reviews = self.lines, self.reviews
+        self.lines, self.reviews = [], []
+        return lines, reviews
 
     def rows(self, start: int, count: int) -> Iterator[tuple[Any, ...]]:
         """Rows ``start`` … ``start + count - 1`` as tuples in the table's column order."""
@@ -233,36 +395,109 @@ def next_number(using: str, prefix: str) -> int:
     return 1
 
 
-def write_chunk(using: str, generator: AuthGenerator, start: int, count: int, *, history: bool) -> None:
+def _copy(cursor: Any, sql: Any, lines: Iterable[str]) -> None:
+    """``COPY … FROM STDIN`` of ``lines`` (rows as COPY's text, in the table's column order), 2,000 a write."""
+    with cursor.cursor.copy(f"COPY {sql.table} ({sql.column_list}) FROM STDIN") as copy:
+        buffer: list[str] = []
+        for line in lines:
+            buffer.append(line)
+            if len(buffer) == 2000:
+                copy.write("\n".join(buffer) + "\n")
+                buffer.clear()
+        if buffer:
+            copy.write("\n".join(buffer) + "\n")
+
+
+def _insert(cursor: Any, sql: Any, rows: Iterable[Sequence[Any]]) -> None:
+    placeholders = ", ".join(["%s"] * len(sql.fields))
+    cursor.executemany(f"INSERT INTO {sql.table} ({sql.column_list}) VALUES ({placeholders})", list(rows))
+
+
+def _reserve(resource: Any, using: str, count: int) -> range:
+    """``count`` keys reserved from the resource's key sequence (the API assigns after them)."""
+    if not count:
+        return range(0)
+    keys = allocate_keys(resource, count, using)
+    if keys[-1] > resource.max_key:
+        raise CommandError(f"No {resource.label} key above the largest one in use is left (at most {resource.max_key})")
+    return range(keys[0], keys[-1] + 1)
+
+
+def _history_of_range(model: type[models.Model], using: str, keys: range, when: dt.datetime) -> None:
+    """A '+' history row for each row of ``model`` whose key is in ``keys`` (a contiguous range)."""
     connection = connections[using]
-    sql = table_sql(Auth, connection.vendor)
+    sql = table_sql(model, connection.vendor)
+    insert, names = sql.history_insert  # (… WHERE s.<key>)
+    params = History(None, when, None, ()).params(names, history_type="+")
+    with connection.cursor() as cursor:
+        cursor.execute(f"{insert} BETWEEN %s AND %s", [*params, keys[0], keys[-1]])
+
+
+def write_chunk(using: str, generator: AuthGenerator, start: int, count: int, *, history: bool) -> tuple[int, int]:
+    """Auths ``start`` … ``start + count - 1`` with their lines and reviews, in one transaction; returns how many
+    lines and reviews."""
+    connection = connections[using]
+    postgres = connection.vendor == "postgresql"
     rows = generator.rows(start, count)
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if postgres:
             cursor.execute("SET LOCAL synchronous_commit = off")
-            with cursor.cursor.copy(f"COPY {sql.table} ({sql.column_list}) FROM STDIN") as copy:
-                buffer: list[str] = []
-                for row in rows:
-                    buffer.append("\t".join(map(_copy_text, row)))
-                    if len(buffer) == 2000:
-                        copy.write("\n".join(buffer) + "\n")
-                        buffer.clear()
-                if buffer:
-                    copy.write("\n".join(buffer) + "\n")
+            _copy(cursor, table_sql(Auth, connection.vendor), ("\t".join(map(_copy_text, row)) for row in rows))
         else:
-            placeholders = ", ".join(["%s"] * len(sql.fields))
-            cursor.executemany(f"INSERT INTO {sql.table} ({sql.column_list}) VALUES ({placeholders})", list(rows))
+            _insert(cursor, table_sql(Auth, connection.vendor), rows)
+        lines, reviews = generator.take_children()
+        written: list[tuple[type[models.Model], Sequence[Any]]] = [
+            (Auth, [generator.key(n) for n in range(start, start + count)])
+        ]
+        for resource, records in ((AUTH_PROC_CODES, lines), (AUTH_REVIEW, reviews)):
+            sql = table_sql(resource.spec.model, connection.vendor)
+            keys = _reserve(resource, using, len(records))
+            if not records:
+                continue
+            if postgres:
+                _copy(cursor, sql, (f"{key}\t{text}" for key, text in zip(keys, records, strict=True)))
+            else:
+                _insert(cursor, sql, ((key, *values) for key, values in zip(keys, records, strict=True)))
+            written.append((resource.spec.model, keys))
         if history:
-            keys = [generator.key(n) for n in range(start, start + count)]
             now = dt.datetime.now(dt.UTC)
-            insert_history(Auth, using, [("+", keys)], user_id=None, when=now, activity_id=None)
+            for model, keys_written in written:
+                if isinstance(keys_written, range):  # a line's or review's: one range scan of the key index
+                    _history_of_range(model, using, keys_written, now)
+                else:
+                    insert_history(model, using, [("+", keys_written)], user_id=None, when=now, activity_id=None)
+    return len(lines), len(reviews)
+
+
+def decision_codes(using: str) -> dict[str, list[str]]:
+    """The codes of :data:`~authorizations.vba.demo.DECISION_CODES` that the database lacks, created through the batch
+    engine (with their history rows); a code it has is kept as it is. Returns the codes of each status: those of
+    the list whose action in the database is the status's."""
+    items = [{"auth_Code": code, "auth_Action": action, "description": text} for code, action, text in DECISION_CODES]
+    batch_upsert(AUTH_CODE, items, user=None, mode=Mode.CREATE)  # an existing code: 409, kept
+    actions = dict(
+        AuthCode.objects.using(using)
+        .filter(pk__in=[c for c, _a, _t in DECISION_CODES])
+        .values_list("pk", "auth_action")
+    )
+    codes: dict[str, list[str]] = {}
+    for word, letter in ACTION_OF.items():
+        codes[word] = [code for code, _action, _text in DECISION_CODES if actions.get(code) == letter]
+        if not codes[word]:
+            raise CommandError(
+                f"No decision code of action {letter} ({word}) among {', '.join(c for c, _a, _t in DECISION_CODES)}: "
+                "the database gives them other actions"
+            )
+    return codes
 
 
 class Command(BaseCommand):
     help = (
         "Fill a VBA database with realistic synthetic Auths (COPY on PostgreSQL, executemany on SQLite), keys "
-        "<prefix><9 digits> after the highest existing one, with a '+' history row per Auth unless --no-history; "
-        "VACUUM (ANALYZE) at the end on PostgreSQL (ANALYZE inside a transaction)."
+        "<prefix><9 digits> after the highest existing one, each decided with one of the demo's decision codes "
+        "(created where missing), with 1 to --lines-per-auth procedure lines and 0 to --reviews-per-auth reviews, "
+        "and a '+' history row per record unless --no-history; VACUUM (ANALYZE) at the end on PostgreSQL (ANALYZE "
+        "inside a transaction)."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -278,6 +513,15 @@ class Command(BaseCommand):
             help="write one '+' history row per Auth, as every write path does (default)",
         )
         parser.add_argument("--no-history", dest="history", action="store_false", help="write no history rows")
+        parser.add_argument(
+            "--lines-per-auth",
+            type=int,
+            default=4,
+            help="each Auth gets 1 to N procedure lines (default 4; 0: none)",
+        )
+        parser.add_argument(
+            "--reviews-per-auth", type=int, default=3, help="each Auth gets 0 to N reviews (default 3; 0: none)"
+        )
 
     def handle(self, *args: Any, count: int, database: str, prefix: str, seed: int, **options: Any) -> None:
         vba_database_option(database)
@@ -289,32 +533,42 @@ class Command(BaseCommand):
         vendor = connections[database].vendor
         chunk_size = options["chunk_size"] or (50_000 if vendor == "postgresql" else 5_000)
         history = options["history"]
+        lines_per_auth, reviews_per_auth = options["lines_per_auth"], options["reviews_per_auth"]
+        if lines_per_auth < 0 or reviews_per_auth < 0:
+            raise CommandError("--lines-per-auth and --reviews-per-auth must be at least 0")
         started = time.perf_counter()
         maintenance = ""
         with use_vba_database(database):
             first = next_number(database, prefix)
             if first + count - 1 >= 10**KEY_DIGITS:
                 raise CommandError(f"--prefix {prefix!r} has no room for {count} more keys; pick another prefix")
-            generator = AuthGenerator(prefix, count, seed)
+            codes = decision_codes(database)
+            generator = AuthGenerator(
+                prefix, count, seed, codes, lines_per_auth, reviews_per_auth, copy_text=vendor == "postgresql"
+            )
+            lines = reviews = 0
             with self._progress(count) as advance:
                 for start in range(first, first + count, chunk_size):
                     size = min(chunk_size, first + count - start)
-                    write_chunk(database, generator, start, size, history=history)
+                    more_lines, more_reviews = write_chunk(database, generator, start, size, history=history)
+                    lines, reviews = lines + more_lines, reviews + more_reviews
                     advance(size)
             written = time.perf_counter() - started
-            tables_written(database, Auth)  # the lists' counts reused from before are stale now
+            for model in MODELS:  # the lists' counts reused from before are stale now
+                tables_written(database, model)
             if vendor == "postgresql":
                 # VACUUM sets the visibility map, so counts can be index-only scans right away (ANALYZE alone
                 # leaves that to autovacuum); it cannot run inside a transaction (tests), where ANALYZE does.
                 maintenance = "ANALYZE" if connections[database].in_atomic_block else "VACUUM (ANALYZE)"
                 with connections[database].cursor() as cursor:
-                    for model in (Auth, Auth.history.model):  # type: ignore[attr-defined]
-                        cursor.execute(f'{maintenance} "{model._meta.db_table}"')
+                    for model in MODELS:
+                        for table in (model, model.history.model):  # type: ignore[attr-defined]
+                            cursor.execute(f'{maintenance} "{table._meta.db_table}"')
         total = time.perf_counter() - started
         keys = f"{generator.key(first)} … {generator.key(first + count - 1)}" if count else "none"
         self.stdout.write(
-            f"generate_auths: {count} Auths ({keys}) into {database} ({vendor}), "
-            f"{'with' if history else 'without'} history, in {written:.1f} s"
+            f"generate_auths: {count} Auths ({keys}), {lines} procedure lines and {reviews} reviews into "
+            f"{database} ({vendor}), {'with' if history else 'without'} history, in {written:.1f} s"
             + (f"; {maintenance} {total - written:.1f} s" if vendor == "postgresql" else "")
         )
 
