@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import Browser, BrowserContext, expect
 
-from authorizations.vba.models import Auth, AuthProcCodes, AuthReview
+from authorizations.vba.models import Auth, AuthCode, AuthProcCodes, AuthReview
 from authorizations.vba.services import auth_code_batch_upsert
 from config.serving.tenancy import use_vba_database
 from tests.browser.conftest import VIEWPORT, log_in_as
@@ -33,6 +33,7 @@ def reviewer(context: BrowserContext, live_server: Any) -> BrowserContext:
     call_command("seed_demo", stdout=io.StringIO())
     with use_vba_database("demo"):
         assert auth_code_batch_upsert(items=CODES, user=None).counts() in ({201: 3}, {200: 3})
+        AuthProcCodes.objects.filter(auth_number="DEMO0007").delete()  # setup: the page starts with no line
     log_in_as(context, live_server, "demo")
     return context
 
@@ -58,9 +59,10 @@ def test_decide_with_a_denial_code_and_a_comment(reviewer: BrowserContext) -> No
     page.goto(PAGE)
     expect(page.locator("#vba-database-name")).to_have_text("Database: demo")
     codes = page.locator("#id_decide-auth_code")
-    expect(codes.locator('optgroup[label="Denied"] option')).to_have_text(
-        ["BRDN1 – Not medically necessary", "BRDN2 – Out of network"]
-    )
+    with use_vba_database("demo"):  # the demo's denial codes and this test's two, each with its reason
+        denials = [f"{c.pk} – {c.description}" for c in AuthCode.objects.filter(auth_action="D").order_by("pk")]
+    assert {"BRDN1 – Not medically necessary", "BRDN2 – Out of network"} < set(denials)
+    expect(codes.locator('optgroup[label="Denied"] option')).to_have_text(denials)
     codes.select_option("BRDN1")
     page.fill("#id_decide-review_comment", "No documentation of conservative treatment.")
     page.click("#decide-confirm")
@@ -109,7 +111,8 @@ def test_add_a_procedure_line_then_edit_its_units(reviewer: BrowserContext) -> N
             8,
             "demo",
         )
-        assert list(AuthProcCodes.history.order_by("history_id").values_list("history_type", flat=True)) == ["+", "~"]
+        history = AuthProcCodes.history.filter(auth_proc_codes_key=line.pk).order_by("history_id")
+        assert list(history.values_list("history_type", flat=True)) == ["+", "~"]
 
 
 def test_a_decision_from_a_page_changed_meanwhile_is_refused_then_goes_through(
