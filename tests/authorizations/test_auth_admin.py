@@ -200,11 +200,11 @@ def test_an_auth_with_procedure_lines_cannot_be_deleted_from_the_admin(staff: An
     response = staff.post(f"{DEMO}A100/delete/", {"post": "yes", **version})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Auth A100 still has 2 procedure line(s) and 0 review(s)" in page
+    assert "Auth A100 still has 2 procedure line(s), 0 diagnosis code(s) and 0 review(s)" in page
     with use_vba_database("demo"):
         assert Auth.objects.filter(pk="A100").exists()
     bulk = staff.post(DEMO, {"action": "delete_selected", "_selected_action": ["A100", "A200"], "post": "yes"})
-    assert "These Auths still have 2 procedure line(s) and 0 review(s)" in bulk.content.decode()
+    assert "These Auths still have 2 procedure line(s), 0 diagnosis code(s) and 0 review(s)" in bulk.content.decode()
     with use_vba_database("demo"):
         assert Auth.objects.filter(pk__in=["A100", "A200"]).count() == 2
     delete = f"{DEMO}A200/delete/"
