@@ -40,7 +40,7 @@ from config.records.batch import (
 from config.records.databases import current_vba_database
 from config.records.dates import parse_datetime
 from config.records.services import record_delete
-from config.records.specs import INT32_MAX, INT32_MIN, RecordSpec
+from config.records.specs import INT32_MAX, INT32_MIN, RecordSpec, field_error
 
 AUDIT = ("entry_date", "entry_user", "update_date", "update_user")
 
@@ -373,9 +373,7 @@ def _adjustment(auth_number: str, adjustment: Any) -> AuthAdjustmentInput:
     try:
         body = AuthAdjustmentInput.model_validate(adjustment)
     except ValidationError as exc:
-        raise AdjustmentRefused(
-            {".".join(str(p) for p in e["loc"]) or "body": [e["msg"]] for e in exc.errors(include_url=False)}
-        ) from None
+        raise AdjustmentRefused("; ".join(field_error(e) for e in exc.errors(include_url=False))) from None
     if body.auth_number != auth_number:
         raise AdjustmentRefused(
             {"auth_Number": [f"the body says {body.auth_number!r} but the path says {auth_number!r}; they must match"]}

@@ -145,7 +145,8 @@ def _output_annotation(f: models.Field) -> Any:
     return ann if not f.null else ann | None
 
 
-def _message(error: Any) -> str:
+def field_error(error: Any) -> str:
+    """One pydantic error as the API says it: ``field: why`` (the JSON name; "is required", "may not be null")."""
     name = ".".join(str(part) for part in error["loc"]) or "item"
     kind = error["type"]
     if kind == "missing":
@@ -264,7 +265,7 @@ class RecordSpec:
             try:  # the precise validator decides what the fast one refused, and names the fields
                 attrs = (self.import_model if keep_audit else self.input_model).model_validate(item).__dict__
             except ValidationError as exc:
-                return None, "; ".join(_message(e) for e in exc.errors(include_url=False))
+                return None, "; ".join(field_error(e) for e in exc.errors(include_url=False))
         for name, default in self._defaults:
             if attrs[name] is None:
                 attrs[name] = default
