@@ -2,9 +2,11 @@
 copies the original's header with the new approval period, the lines the flags ask for, and says in both histories
 which adjusts which; the original's fields are unchanged. The same service serves any other caller."""
 
+import io
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from authorizations.models import Auth, AuthDiagCodes, AuthProcCodes
 from authorizations.vba.services import auth_adjust
@@ -140,3 +142,29 @@ def test_the_service_adjusts_for_any_caller(original: Any, user: Any) -> None:
     assert new.prior_auth == "A1" and new.entry_user == "alice"
     assert list(AuthDiagCodes.objects.filter(auth_number=new.pk).values_list("diagnostic_code", flat=True)) == ["M54.5"]
     assert not AuthProcCodes.objects.filter(auth_number=new.pk).exists()
+
+
+def test_the_adjust_auth_command_calls_the_same_service(original: Any) -> None:
+    out = io.StringIO()
+    call_command(
+        "adjust_auth",
+        "A1",
+        "--copy-proc-codes",
+        "--approved-thru",
+        "2026-09-30",
+        database="demo",
+        user="alice",
+        stdout=out,
+    )
+    number = out.getvalue().split()[1]
+    assert out.getvalue().strip() == f"Auth {number} adjusts Auth A1"
+    new = Auth.objects.get(pk=number)
+    assert new.prior_auth == "A1" and new.approved_thru is not None and new.approved_thru.month == 9
+    assert AuthProcCodes.objects.filter(auth_number=number).count() == 2
+    assert not AuthDiagCodes.objects.filter(auth_number=number).exists()
+    with pytest.raises(CommandError, match="procedure_Code"):
+        call_command("adjust_auth", "A1", "--procedure-code", "TOOLONGCODE", database="demo", user="alice")
+    with pytest.raises(CommandError, match="Auth NOPE was not found"):
+        call_command("adjust_auth", "NOPE", database="demo", user="alice")
+    with pytest.raises(CommandError, match="approved_From"):
+        call_command("adjust_auth", "A1", "--approved-from", "soon", database="demo", user="alice")

@@ -188,6 +188,24 @@ def test_the_list_shows_the_columns_a_person_scans_first_and_numbers_without_tra
     assert ">4 / 16<" in page and "16.0000" not in page
 
 
+def test_an_auth_with_diagnoses_cannot_be_deleted_from_the_admin(staff: Any, records: None) -> None:
+    """Issue 22, decision 15: a diagnosis protects its Auth as a procedure line does; the page names the count."""
+    from authorizations.vba.services import AUTH_DIAG_CODES
+    from config.records.batch import batch_upsert
+
+    with use_vba_database("demo"):
+        item = {"auth_Number": "A100", "diagnostic_Code": "E11.9", "diagnostic_Code_Type": "ICD10"}
+        assert batch_upsert(AUTH_DIAG_CODES, [{**item, "disable_Provider_Match": False}], user=None).counts() == {
+            201: 1
+        }
+    version = read_version(staff, f"{DEMO}A100/change/")
+    response = staff.post(f"{DEMO}A100/delete/", {"post": "yes", **version})
+    assert response.status_code == 200
+    assert "Auth A100 still has 0 procedure line(s), 1 diagnosis code(s) and 0 review(s)" in response.content.decode()
+    with use_vba_database("demo"):
+        assert Auth.objects.filter(pk="A100").exists()
+
+
 def test_an_auth_with_procedure_lines_cannot_be_deleted_from_the_admin(staff: Any, records: None) -> None:
     """Issue 22, decision 15: never a cascade; the page names the count, and an Auth without lines is deleted."""
     from authorizations.vba.services import AUTH_PROC_CODES
