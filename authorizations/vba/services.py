@@ -39,6 +39,7 @@ from config.records.batch import (
 )
 from config.records.databases import current_vba_database
 from config.records.dates import parse_datetime
+from config.records.parsers import StorableText
 from config.records.services import record_delete
 from config.records.specs import INT32_MAX, INT32_MIN, RecordSpec, field_error
 
@@ -360,7 +361,7 @@ class AuthAdjustmentInput(BaseModel):
     recalc_ibnr: Annotated[StrictBool, Field(alias="recalcIBNR")]
     copy_proc_codes: Annotated[StrictBool, Field(alias="copyProcCodes")]
     copy_diag_codes: Annotated[StrictBool, Field(alias="copyDiagCodes")]
-    procedure_code: Annotated[StrictStr | None, Field(max_length=8, alias="procedure_Code")] = None
+    procedure_code: Annotated[StrictStr, Field(max_length=8), StorableText] | None = Field(None, alias="procedure_Code")
 
 
 class AdjustmentRefused(exceptions.ValidationError):
@@ -446,8 +447,8 @@ def auth_adjust(*, auth_number: str, adjustment: dict[str, Any], user: Any) -> A
             if items:
                 outcome = batch_upsert(resource, items, user=user, mode=Mode.CREATE, context=context)
                 failed = [r for r in outcome.results if not r.ok]
-                if failed:  # the original's own rows: only a database refusal could fail one
-                    raise AdjustmentRefused(f"A copied {resource.label} was refused: {failed[0].body}")
+                if failed:  # (copies of stored rows, checked lines: only a database refusal could fail one)
+                    raise AdjustmentRefused(f"The new Auth's {resource.label} was refused: {failed[0].body}")
 
         original._change_reason = f"Adjusted by Auth {new.pk}"  # type: ignore[attr-defined]
         Auth.history.bulk_history_create(  # a row without a change: the original's fields stay as they are

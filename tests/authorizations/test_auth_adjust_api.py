@@ -36,8 +36,16 @@ def original(vba: Any, in_demo: str) -> Any:
     )
     assert vba.call("PUT", "auths", [header]).status_code == 207
     lines = [
-        {"authProcCodes_Key": 0, "auth_Number": "A1", "exclude_Modifier_Match": True, "procedure_Code": code}
-        for code in ("97110", "97140")
+        {
+            "authProcCodes_Key": 0,
+            "auth_Number": "A1",
+            "exclude_Modifier_Match": True,
+            "procedure_Code": code,
+            "modifier1": "GP",
+            "units_Requested": 12.5,
+            "units_Approved": units,
+        }
+        for code, units in (("97110", 8), ("97140", 2.25))
     ]
     assert vba.call("POST", "auths/A1/procedure-codes-batch", lines).status_code == 207
     diagnoses = [
@@ -71,10 +79,11 @@ def test_adjust_makes_a_new_auth_with_the_new_period_and_the_copied_lines(origin
     assert original.call("GET", f"auths/{number}").json()["data"] == new
 
     lines = original.call("GET", f"auths/{number}/procedure-codes").json()["data"]
-    assert [(line["procedure_Code"], line["exclude_Modifier_Match"]) for line in lines] == [
-        ("97110", True),
-        ("97140", True),
-    ]
+    assert [
+        (line["procedure_Code"], line["exclude_Modifier_Match"], line["modifier1"], line["units_Approved"])
+        for line in lines
+    ] == [("97110", True, "GP", 8.0), ("97140", True, "GP", 2.25)]
+    assert {line["units_Requested"] for line in lines} == {12.5}
     old_keys = {line["authProcCodes_Key"] for line in original.call("GET", "auths/A1/procedure-codes").json()["data"]}
     assert not old_keys & {line["authProcCodes_Key"] for line in lines}
     diagnoses = original.call("GET", f"auths/{number}/diagnostic-codes").json()["data"]
@@ -126,6 +135,8 @@ def test_bad_adjustments_are_refused_naming_the_field_and_write_nothing(original
 
     count, history = Auth.objects.count(), Auth.history.count()
     refused(adjustment(procedure_Code="TOOLONGCODE"), 400, "procedure_Code")
+    refused(adjustment(procedure_Code="A\x00"), 400, "procedure_Code")
+    refused(adjustment(procedure_Code=97110), 400, "procedure_Code")
     refused(adjustment("A2"), 400, "auth_Number: the body says 'A2' but the path says 'A1'")
     refused(adjustment("NOPE"), 404, "Auth NOPE was not found", path="auths/NOPE/adjust")
     refused({"auth_Number": "A1", "copyProcCodes": False, "copyDiagCodes": False}, 400, "recalcIBNR")
