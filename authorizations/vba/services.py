@@ -395,7 +395,9 @@ def _insert_with_next_number(auth: Auth, using: str) -> None:
                 auth.save(force_insert=True)
             return
         except IntegrityError:
-            continue  # created by someone else between the check and the insert
+            if not Auth.objects.filter(pk=number).exists():
+                raise  # not the number: the row itself is refused
+            # created by someone else between the check and the insert: the next number
 
 
 def auth_adjust(*, auth_number: str, adjustment: dict[str, Any], user: Any) -> Auth:
