@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from authorizations.vba.admin_help import AUTH_COLUMNS
-from authorizations.vba.models import Auth, AuthProcCodes, AuthReview
+from authorizations.vba.models import Auth, AuthDiagCodes, AuthProcCodes, AuthReview
 from authorizations.vba.services import AUTH, auth_children_problem
 from config.admin.export import EXPORT_ACTIONS, ExportAdminMixin
 from config.admin.sites import (
@@ -164,7 +164,7 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
     )
     readonly_fields = AUDIT_FIELDS
     #: Shown on an Auth's change page, read-only, after the record's own fields (not columns of the Auth).
-    CHILDREN = ("Procedure lines and reviews", {"fields": ("procedure_lines", "reviews")})
+    CHILDREN = ("Procedure lines, diagnoses and reviews", {"fields": ("procedure_lines", "diagnoses", "reviews")})
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -172,7 +172,7 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = tuple(super().get_readonly_fields(request, obj))
-        return (*fields, "procedure_lines", "reviews") if obj is not None else fields
+        return (*fields, "procedure_lines", "diagnoses", "reviews") if obj is not None else fields
 
     @admin.display(description="procedure lines")
     def procedure_lines(self, obj: Auth | None) -> Any:
@@ -198,6 +198,30 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
         if not rows:
             return "none"
         return table(("key", "procedure", "modifiers", "requested", "approved", "actual"), rows)
+
+    @admin.display(description="diagnoses")
+    def diagnoses(self, obj: Auth | None) -> Any:
+        """The Auth's diagnoses (read-only here: they are written through the API)."""
+        if obj is None or obj.pk is None:
+            return "-"
+        found = AuthDiagCodes.objects.filter(auth_number=obj.pk).order_by("diagnostic_code", "diagnostic_code_type")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    d.diagnostic_code,
+                    d.diagnostic_code_type,
+                    d.primary_diag or "",
+                    "yes" if d.disable_provider_match else "no",
+                    "yes" if d.disable_diag_code_match else "no",
+                )
+                for d in found[:CHILDREN_SHOWN]
+            ),
+        )
+        if not rows:
+            return "none"
+        return table(("code", "ICD version", "primary", "no provider match", "no diagnosis match"), rows)
 
     @admin.display(description="reviews (newest first)")
     def reviews(self, obj: Auth | None) -> Any:
@@ -226,8 +250,8 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
         return table(("key", "date", "by", "level / status / type", "severity", "comment"), rows)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
-        """An Auth that still has procedure lines or reviews is protected (decision 15: never a cascade): the page
-        says how many instead of deleting."""
+        """An Auth that still has procedure lines, diagnoses or reviews is protected (decision 15: never a cascade):
+        the page says how many instead of deleting."""
         problem = auth_children_problem([obj.pk for obj in objs])
         if problem:
             return [], {}, set(), [problem]

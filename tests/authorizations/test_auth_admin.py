@@ -231,8 +231,8 @@ def test_an_auth_with_procedure_lines_cannot_be_deleted_from_the_admin(staff: An
         assert not Auth.objects.filter(pk="A200").exists()
 
 
-def test_the_change_page_shows_the_lines_and_the_reviews_newest_first(staff: Any, records: None) -> None:
-    from authorizations.vba.services import AUTH_PROC_CODES, AUTH_REVIEW
+def test_the_change_page_shows_the_lines_the_diagnoses_and_the_reviews_newest_first(staff: Any, records: None) -> None:
+    from authorizations.vba.services import AUTH_DIAG_CODES, AUTH_PROC_CODES, AUTH_REVIEW
     from config.records.batch import batch_upsert
 
     with use_vba_database("demo"):
@@ -254,7 +254,15 @@ def test_the_change_page_shows_the_lines_and_the_reviews_newest_first(staff: Any
             },
         ]
         assert batch_upsert(AUTH_REVIEW, reviews, user=None).counts() == {201: 2}
+        diagnosis = {"auth_Number": "A100", "diagnostic_Code_Type": "ICD10", "disable_Provider_Match": False}
+        diagnoses = [
+            {**diagnosis, "diagnostic_Code": "M54.5", "primary_Diag": "Y"},
+            {**diagnosis, "diagnostic_Code": "I10"},
+        ]
+        assert batch_upsert(AUTH_DIAG_CODES, diagnoses, user=None).counts() == {201: 2}
     page = staff.get(f"{DEMO}A100/change/").content.decode()
     assert "<td>99213</td>" in page and "<td>4</td><td>2.5</td><td></td>" in page
+    assert "<tr><td>I10</td><td>ICD10</td><td></td><td>no</td><td>no</td></tr>" in page
+    assert "<td>M54.5</td><td>ICD10</td><td>Y</td>" in page and page.index(">I10<") < page.index(">M54.5<")
     assert page.index("newer") < page.index("older")
     assert "procedure lines" in staff.get(f"{DEMO}A200/change/").content.decode().lower()
