@@ -409,12 +409,12 @@ def auth_adjust(*, auth_number: str, adjustment: dict[str, Any], user: Any) -> A
     code. Both Auths get a history row saying which adjusts which (the original's fields are unchanged);
     ``recalcIBNR`` is recorded in the new Auth's reason (there is no IBNR reserve here). Unknown Auth: 404; a body
     naming another Auth, or an invalid field: 400 naming it. Returns the new Auth."""
-    body = _adjustment(auth_number, adjustment)
     using = current_vba_database()
     with transaction.atomic(using=using):
         original = Auth.objects.select_for_update().filter(pk=auth_number).first()
-        if original is None:
+        if original is None:  # the path's Auth first: unknown, it is a 404 whatever the body (decision 15)
             raise exceptions.NotFound(f"Auth {auth_number} was not found")
+        body = _adjustment(auth_number, adjustment)
         new = Auth(**{f.attname: getattr(original, f.attname) for f in Auth._meta.concrete_fields})
         new.approved_from = body.approved_from or original.approved_from
         new.approved_thru = body.approved_thru or original.approved_thru

@@ -139,6 +139,7 @@ def test_bad_adjustments_are_refused_naming_the_field_and_write_nothing(original
     refused(adjustment(procedure_Code=97110), 400, "procedure_Code")
     refused(adjustment("A2"), 400, "auth_Number: the body says 'A2' but the path says 'A1'")
     refused(adjustment("NOPE"), 404, "Auth NOPE was not found", path="auths/NOPE/adjust")
+    refused(adjustment("A1", recalcIBNR="x"), 404, "Auth NOPE was not found", path="auths/NOPE/adjust")
     refused({"auth_Number": "A1", "copyProcCodes": False, "copyDiagCodes": False}, 400, "recalcIBNR")
     refused(adjustment(copyDiagCodes="yes"), 400, "copyDiagCodes")
     refused(adjustment(approved_From="next tuesday"), 400, "approved_From")

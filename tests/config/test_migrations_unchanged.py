@@ -27,6 +27,7 @@ MIGRATIONS = {
         "0008_auth_code",  # issue 22: the AuthCode table (new, after the move)
         "0009_auth_proc_codes",  # issue 22: the AuthProcCodes table (procedure lines)
         "0010_auth_review",  # issue 22: the AuthReview table
+        "0011_auth_diag_codes",  # issue 22: the AuthDiagCodes table (diagnoses)
     ],
     "carecases": ["0001_initial", "0002_history_indexes_key_only", "0003_history_index_record_date"],
 }
