@@ -6,11 +6,12 @@ from authorizations.spry.models import (
     Payer,
     SpryClient,
 )
-from authorizations.vba.models import Auth, AuthCode, AuthProcCodes, AuthReview
+from authorizations.vba.models import Auth, AuthCode, AuthDiagCodes, AuthProcCodes, AuthReview
 
 __all__ = [
     "Auth",
     "AuthCode",
+    "AuthDiagCodes",
     "AuthProcCodes",
     "AuthReview",
     "Authorization",

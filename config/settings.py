@@ -92,6 +92,7 @@ DATABASE_ROUTERS = ["config.serving.tenancy.VBADatabaseRouter"]
 VBA_TENANT_MODELS = {
     "authorizations.auth",
     "authorizations.authcode",
+    "authorizations.authdiagcodes",
     "authorizations.authproccodes",
     "authorizations.authreview",
     "carecases.careplan",

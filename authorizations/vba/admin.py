@@ -20,10 +20,11 @@ from django.utils.safestring import mark_safe
 from rest_framework import exceptions
 
 from authorizations.vba.admin_help import AUTH_COLUMNS
-from authorizations.vba.models import AUTH_ACTIONS, Auth, AuthCode, AuthProcCodes, AuthReview
+from authorizations.vba.models import AUTH_ACTIONS, Auth, AuthCode, AuthDiagCodes, AuthProcCodes, AuthReview
 from authorizations.vba.services import (
     AUTH,
     AUTH_CODE,
+    AUTH_DIAG_CODES,
     AUTH_PROC_CODES,
     AUTH_REVIEW,
     CALLER,
@@ -37,6 +38,7 @@ from config.admin.sites import (
     FieldDoc,
     IndexedSearchMixin,
     IndexedValuesListFilter,
+    ParentKeyFormSet,
     ParentKeyInline,
     VBAModelAdmin,
     column_docs,
@@ -226,6 +228,73 @@ class ProcedureLineInline(ParentKeyInline):
     verbose_name_plural = "procedure lines"
 
 
+DIAG_CODE_DOCS = {
+    "diagnostic_code": FieldDoc(
+        "The diagnosis (ICD) code. Fixed once saved: delete the row to change it.", label="Code"
+    ),
+    "diagnostic_code_type": FieldDoc(
+        "Which ICD version the code belongs to (e.g. ICD10). Fixed once saved.", label="ICD version"
+    ),
+    "primary_diag": FieldDoc("Y for the primary diagnosis.", label="Primary"),
+    "disable_provider_match": FieldDoc(
+        "When set, claims need not match the provider to apply the Auth.", label="No provider match"
+    ),
+    "disable_diag_code_match": FieldDoc(
+        "When set, claims need not carry this diagnosis to apply the Auth.", label="No diagnosis match"
+    ),
+}
+
+
+class DiagnosisForm(forms.ModelForm):
+    """A diagnosis row: its code and ICD version are its key (VBA's), fixed once saved."""
+
+    KEY = ("diagnostic_code", "diagnostic_code_type")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            for name in self.KEY:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+
+
+class DiagnosisFormSet(ParentKeyFormSet):
+    def clean(self) -> None:
+        """One row per code and ICD version (the table's key): a second one is an error naming it, not a 500."""
+        super().clean()
+        seen: set[tuple[str, str]] = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not all(data.get(name) for name in DiagnosisForm.KEY):
+                continue
+            key = (data["diagnostic_code"], data["diagnostic_code_type"])
+            if key in seen:
+                form.add_error("diagnostic_code", f"{key[0]} ({key[1]}) is already a diagnosis of this Auth")
+            seen.add(key)
+
+
+class DiagnosisInline(ParentKeyInline):
+    """The Auth's diagnoses, editable: code and ICD version are the row's key (fixed once saved); each write is
+    stamped and leaves a history row; a row someone else changed since the page was read refuses the save."""
+
+    model = AuthDiagCodes
+    form = DiagnosisForm
+    formset = DiagnosisFormSet
+    resource = AUTH_DIAG_CODES
+    parent_attname = "auth_number"
+    keys_from_sequence = False  # the key is the code and ICD version (AuthDiagCodes.save)
+    field_docs = DIAG_CODE_DOCS
+    fields = (
+        "diagnostic_code",
+        "diagnostic_code_type",
+        "primary_diag",
+        "disable_provider_match",
+        "disable_diag_code_match",
+    )
+    verbose_name = "diagnosis"
+    verbose_name_plural = "diagnoses"
+
+
 class ActionFilter(admin.SimpleListFilter):
     title = "action"
     parameter_name = "auth_action"
@@ -385,7 +454,7 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
     )
     #: Written only by a decision (the Decide control: ``auth_process_status``, decision 17), never typed.
     readonly_fields = (*AUDIT_FIELDS, *DECISION_FIELDS)
-    inlines = [ProcedureLineInline]
+    inlines = [ProcedureLineInline, DiagnosisInline]
     change_form_template = "admin/authorizations/auth/change_form.html"  # type: ignore[misc]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

@@ -4,6 +4,9 @@ Attribute names are snake_case; ``db_column`` is VBA's column; the JSON name is 
 camel-casing (:func:`config.records.specs.vba_json_name`), so the three are declared once, here.
 """
 
+import json
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinLengthValidator
 from django.db import models
@@ -266,6 +269,86 @@ class AuthProcCodes(models.Model):
 
     def __str__(self) -> str:
         return f"Procedure line {self.auth_proc_codes_key} of Auth {self.auth_number}"
+
+
+def diag_key(auth_number: str, diagnostic_code: str, diagnostic_code_type: str) -> str:
+    """The one-column key of an AuthDiagCodes row: its three key columns as a JSON array (unambiguous whatever the
+    values hold, and read back by :func:`diag_key_parts`)."""
+    return json.dumps([auth_number, diagnostic_code, diagnostic_code_type], ensure_ascii=False, separators=(",", ":"))
+
+
+def diag_key_parts(key: str) -> tuple[str, str, str]:
+    auth_number, diagnostic_code, diagnostic_code_type = json.loads(key)
+    return auth_number, diagnostic_code, diagnostic_code_type
+
+
+def path_segment_problem(value: str) -> str | None:
+    """Why ``value`` cannot be one segment of a path (a diagnosis code or ICD version in
+    ``…/diagnostic-codes/{diagnosticCode}/diagnostic-code-types/{diagnosticCodeType}``), or None."""
+    if not value.strip():
+        return "may not be empty"
+    if "/" in value:
+        return "may not contain '/': the diagnosis could not be addressed in a path"
+    if value in (".", ".."):
+        return f"may not be {value!r}: the diagnosis could not be addressed in a path"
+    return None
+
+
+def validate_path_segment(value: str) -> None:
+    problem = path_segment_problem(value)
+    if problem:
+        raise ValidationError(f"The value {problem}")
+
+
+class AuthDiagCodes(models.Model):
+    """VBA's ``AuthDiagCodes`` table: the diagnoses an Auth covers (vba-review.md). VBA's key is ``Auth_Number`` +
+    ``Diagnostic_Code`` + ``Diagnostic_Code_Type`` (unique together). The engine writes and serializes concurrent
+    writers on one primary-key column, so the row's primary key, ``AuthDiagCodes_Key`` (ours, not part of VBA's JSON),
+    is those three values as one text (:func:`diag_key`), set by :meth:`save` and by the writers; the key columns of a
+    stored diagnosis never change (a PUT naming another code or ICD version is refused: decision 15). ``Auth_Number``
+    names the Auth (checked by the writers; the Auth cannot be deleted while it has diagnoses)."""
+
+    auth_diag_codes_key = models.CharField(primary_key=True, max_length=300, db_column="AuthDiagCodes_Key")
+    auth_number = models.CharField(
+        max_length=20, db_column="Auth_Number", validators=[MinLengthValidator(1)], verbose_name="auth number"
+    )
+    diagnostic_code = models.CharField(
+        max_length=8, db_column="Diagnostic_Code", validators=[MinLengthValidator(1), validate_path_segment]
+    )
+    diagnostic_code_type = models.CharField(
+        max_length=16, db_column="Diagnostic_Code_Type", validators=[MinLengthValidator(1), validate_path_segment]
+    )
+    disable_provider_match = models.BooleanField(default=False, db_default=False, db_column="Disable_Provider_Match")
+    entry_date = models.DateTimeField(db_column="Entry_Date")
+    entry_user = models.CharField(max_length=20, null=True, blank=True, db_column="Entry_User")
+    primary_diag = models.CharField(max_length=1, null=True, blank=True, db_column="Primary_Diag")
+    update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
+    update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
+    disable_diag_code_match = models.BooleanField(default=False, db_default=False, db_column="Disable_Diag_Code_Match")
+
+    history = VBAHistoricalRecords(parent_key="auth_number")
+
+    class Meta:
+        db_table = "AuthDiagCodes"
+        ordering = ["auth_number", "diagnostic_code", "diagnostic_code_type"]
+        verbose_name = "diagnosis"
+        verbose_name_plural = "diagnoses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["auth_number", "diagnostic_code", "diagnostic_code_type"], name="authdiagcodes_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Diagnosis {self.diagnostic_code} ({self.diagnostic_code_type}) of Auth {self.auth_number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        key = diag_key(self.auth_number, self.diagnostic_code, self.diagnostic_code_type)
+        if self._state.adding and not self.auth_diag_codes_key:
+            self.auth_diag_codes_key = key
+        elif self.auth_diag_codes_key != key:
+            raise ValueError("A diagnosis's Auth, code and ICD version do not change: delete it and add another")
+        super().save(*args, **kwargs)
 
 
 class AuthReview(models.Model):

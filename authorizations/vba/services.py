@@ -2,27 +2,46 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from django.db import connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 from rest_framework import exceptions, status
 
 from authorizations.vba.models import (
     AUTH_ACTIONS,
     Auth,
     AuthCode,
+    AuthDiagCodes,
     AuthProcCodes,
     AuthReview,
     auth_action_problem,
     auth_code_problem,
     auth_number_problem,
+    diag_key,
+    diag_key_parts,
+    path_segment_problem,
 )
-from config.records.batch import BatchOutcome, BatchResource, IntKeyResource, ItemResult, batch_upsert, stamp_audit
+from config.records.activity import current_activity_id
+from config.records.batch import (
+    BatchOutcome,
+    BatchResource,
+    IntKeyResource,
+    ItemResult,
+    Mode,
+    allocate_keys,
+    batch_upsert,
+    id_value,
+    stamp_audit,
+)
 from config.records.databases import current_vba_database
+from config.records.dates import parse_datetime
+from config.records.parsers import StorableText
 from config.records.services import record_delete
-from config.records.specs import INT32_MAX, INT32_MIN, RecordSpec
+from config.records.specs import INT32_MAX, INT32_MIN, RecordSpec, field_error
 
 AUDIT = ("entry_date", "entry_user", "update_date", "update_user")
 
@@ -79,7 +98,7 @@ def existing_auths(auth_numbers: set[str], using: str) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
-class AuthChildResource(IntKeyResource):
+class AuthReferences(BatchResource):
     """A record that names its Auth in ``auth_Number`` (decision 15): an item whose Auth does not exist is a 400."""
 
     def check_references(self, items: Sequence[dict[str, Any]], using: str) -> dict[int, str]:
@@ -89,6 +108,18 @@ class AuthChildResource(IntKeyResource):
             for position, attrs in enumerate(items)
             if attrs["auth_number"] not in found
         }
+
+
+def path_auth_problem(attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
+    """Under ``/auths/{authNumber}/…`` an item's ``auth_Number`` must be the path's (decision 15)."""
+    path_auth = context.get(PATH_AUTH)
+    if path_auth is not None and attrs["auth_number"] != path_auth:
+        return f"auth_Number: the item says {attrs['auth_number']!r} but the path says {path_auth!r}; they must match"
+    return None
+
+
+class AuthChildResource(AuthReferences, IntKeyResource):
+    """An Auth's child record with an int32 key the server assigns (procedure lines, reviews)."""
 
 
 def user_name_for(model: Any, field: str, user: Any) -> str | None:
@@ -106,13 +137,71 @@ class AuthProcCodesResource(AuthChildResource):
     label = "AuthProcCodes"
 
     def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
-        error = super().prepare(attrs, context)
-        path_auth = context.get(PATH_AUTH)
-        if error is None and path_auth is not None and attrs["auth_number"] != path_auth:
-            return (
-                f"auth_Number: the item says {attrs['auth_number']!r} but the path says {path_auth!r}; they must match"
-            )
-        return error
+        return super().prepare(attrs, context) or path_auth_problem(attrs, context)
+
+
+#: The three key fields of a diagnosis: attname and JSON name.
+DIAG_KEY_FIELDS = (
+    ("auth_number", "auth_Number"),
+    ("diagnostic_code", "diagnostic_Code"),
+    ("diagnostic_code_type", "diagnostic_Code_Type"),
+)
+
+
+class AuthDiagCodesResource(AuthReferences):
+    """The diagnoses of the path's Auth (``/auths/{authNumber}/diagnostic-codes...``, decisions 15-16). VBA's key is
+    three fields (``auth_Number``, ``diagnostic_Code``, ``diagnostic_Code_Type``), all sent by the client; the
+    engine's key is their one-column form (:func:`~authorizations.vba.models.diag_key`), and a 207 item's ``id``
+    lists the three fields. An item's ``auth_Number`` must be the path's (400 for that item). ``entry_*``/
+    ``update_*`` are part of VBA's ``AuthDiagCodes`` JSON (server-owned: rendered, ignored on input)."""
+
+    spec = RecordSpec(AuthDiagCodes, hidden=("auth_diag_codes_key",), defaulted=("disable_diag_code_match",))
+    key = "auth_diag_codes_key"
+    label = "AuthDiagCodes"
+
+    @property
+    def key_json(self) -> str:
+        return "diagnostic_Code"  # (the key has no JSON name of its own: messages name its fields)
+
+    def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
+        for attname, json_name in DIAG_KEY_FIELDS[1:]:
+            problem = path_segment_problem(attrs[attname])
+            if problem:
+                return f"{json_name}: {problem}"
+        attrs[self.key] = diag_key(*(attrs[attname] for attname, _ in DIAG_KEY_FIELDS))
+        return path_auth_problem(attrs, context)
+
+    def sent_key(self, item: Any) -> Any:
+        """The three key fields as sent (what a refused item's ``id`` reports)."""
+        return tuple(item.get(json_name) for _, json_name in DIAG_KEY_FIELDS) if isinstance(item, dict) else None
+
+    def _parts(self, key: Any) -> tuple[Any, ...]:
+        if isinstance(key, str):
+            return diag_key_parts(key)
+        return key if isinstance(key, tuple) else (None, None, None)
+
+    def item_id(self, key: Any) -> list[dict[str, str | None]]:
+        return [
+            {"key": json_name, "value": id_value(value)}
+            for (_, json_name), value in zip(DIAG_KEY_FIELDS, self._parts(key), strict=True)
+        ]
+
+    def key_text(self, key: Any) -> str:
+        auth_number, code, code_type = self._parts(key)
+        return f"{code} ({code_type}) of Auth {auth_number}"
+
+    def key_mismatch(self, item: dict[str, Any], key: Any) -> str | None:
+        for (_, json_name), value in zip(DIAG_KEY_FIELDS, self._parts(key), strict=True):
+            sent = item.get(json_name)
+            if sent is not None and sent != value:
+                return f"{json_name}: the body says {sent!r} but the path says {value!r}; they must match"
+        return None
+
+    def with_key(self, item: dict[str, Any], key: Any) -> dict[str, Any]:
+        return {
+            **item,
+            **{json_name: value for (_, json_name), value in zip(DIAG_KEY_FIELDS, self._parts(key), strict=True)},
+        }
 
 
 #: context key: the caller (``review_User`` when null)
@@ -138,6 +227,7 @@ class AuthReviewResource(AuthChildResource):
 AUTH = AuthResource()
 AUTH_CODE = AuthCodeResource()
 AUTH_PROC_CODES = AuthProcCodesResource()
+AUTH_DIAG_CODES = AuthDiagCodesResource()
 AUTH_REVIEW = AuthReviewResource()
 
 
@@ -153,19 +243,19 @@ def auth_children_problem(auth_numbers: Sequence[str]) -> str | None:
         return None
     connection = connections[current_vba_database()]
     quote, marks = connection.ops.quote_name, ", ".join(["%s"] * len(auth_numbers))
+    children = (AuthProcCodes, AuthDiagCodes, AuthReview)
     counts = [
-        f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)} WHERE {quote('Auth_Number')} IN ({marks}))"
-        for m in (AuthProcCodes, AuthReview)
+        f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)} WHERE {quote('Auth_Number')} IN ({marks}))" for m in children
     ]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(counts)}", [*auth_numbers, *auth_numbers])
-        lines, reviews = cursor.fetchone()
-    if not lines and not reviews:
+        cursor.execute(f"SELECT {', '.join(counts)}", list(auth_numbers) * len(children))
+        lines, diagnoses, reviews = cursor.fetchone()
+    if not lines and not diagnoses and not reviews:
         return None
     which = f"Auth {auth_numbers[0]} still has" if len(auth_numbers) == 1 else "These Auths still have"
     return (
-        f"{which} {lines} procedure line(s) and {reviews} review(s); delete them first "
-        "(an Auth is never deleted with its lines or reviews)"
+        f"{which} {lines} procedure line(s), {diagnoses} diagnosis code(s) and {reviews} review(s); delete them "
+        "first (an Auth is never deleted with its lines, diagnoses or reviews)"
     )
 
 
@@ -176,8 +266,8 @@ def _refuse_auth_with_children(auth: Any) -> None:
 
 
 def auth_delete(*, auth_number: str, user: Any, if_match: str | None = None) -> None:
-    """Delete an Auth that has no procedure lines or reviews; one that has any is a 409 naming the counts. The Auth
-    is locked first (``FOR UPDATE``): a concurrent write of a line or review, which locks it ``FOR KEY SHARE``, waits
+    """Delete an Auth that has no procedure lines, diagnoses or reviews; one that has any is a 409 naming the counts.
+    The Auth is locked first (``FOR UPDATE``): a concurrent write of a child, which locks it ``FOR KEY SHARE``, waits
     for this transaction, and then finds it gone."""
     record_delete(AUTH, auth_number, user=user, if_match=if_match, refuse=_refuse_auth_with_children)
 
@@ -254,3 +344,119 @@ def auth_process_status(*, auth_number: str, code: str, user: Any) -> Auth:
         auth._history_user = user  # type: ignore[attr-defined]
         auth.save()
         return auth
+
+
+def _optional_date(value: Any) -> Any:
+    return None if value is None else parse_datetime(value)
+
+
+class AuthAdjustmentInput(BaseModel):
+    """VBA's ``AuthAdjustment``: the body of ``POST /auths/{authNumber}/adjust`` (decision 20)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=False)
+
+    auth_number: Annotated[StrictStr, Field(min_length=1, max_length=20, alias="auth_Number")]
+    approved_from: Annotated[dt.datetime | None, BeforeValidator(_optional_date), Field(alias="approved_From")] = None
+    approved_thru: Annotated[dt.datetime | None, BeforeValidator(_optional_date), Field(alias="approved_Thru")] = None
+    recalc_ibnr: Annotated[StrictBool, Field(alias="recalcIBNR")]
+    copy_proc_codes: Annotated[StrictBool, Field(alias="copyProcCodes")]
+    copy_diag_codes: Annotated[StrictBool, Field(alias="copyDiagCodes")]
+    procedure_code: Annotated[StrictStr, Field(max_length=8), StorableText] | None = Field(None, alias="procedure_Code")
+
+
+class AdjustmentRefused(exceptions.ValidationError):
+    """A body that cannot adjust the path's Auth: a 400 naming the field."""
+
+
+def _adjustment(auth_number: str, adjustment: Any) -> AuthAdjustmentInput:
+    if not isinstance(adjustment, dict):
+        raise AdjustmentRefused("The body must be a JSON object (AuthAdjustment).")
+    try:
+        body = AuthAdjustmentInput.model_validate(adjustment)
+    except ValidationError as exc:
+        raise AdjustmentRefused("; ".join(field_error(e) for e in exc.errors(include_url=False))) from None
+    if body.auth_number != auth_number:
+        raise AdjustmentRefused(
+            {"auth_Number": [f"the body says {body.auth_number!r} but the path says {auth_number!r}; they must match"]}
+        )
+    return body
+
+
+def _insert_with_next_number(auth: Auth, using: str) -> None:
+    """Insert ``auth`` under the next Auth number of the key sequence (the engine's, :func:`allocate_keys`); a
+    number someone has taken explicitly meanwhile is skipped."""
+    while True:
+        (number,) = allocate_keys(AUTH, 1, using)
+        if Auth.objects.filter(pk=number).exists():
+            continue
+        auth.pk = number
+        try:
+            with transaction.atomic(using=using):
+                auth.save(force_insert=True)
+            return
+        except IntegrityError:
+            if not Auth.objects.filter(pk=number).exists():
+                raise  # not the number: the row itself is refused
+            # created by someone else between the check and the insert: the next number
+
+
+def auth_adjust(*, auth_number: str, adjustment: dict[str, Any], user: Any) -> Auth:
+    """Adjust Auth ``auth_number`` of the selected database (decision 20, ``POST /auths/{authNumber}/adjust``): in
+    one transaction, a new Auth under the next number copies the original's header (status and ``auth_Code``
+    included) with the new approval period (a null ``approved_From``/``approved_Thru`` keeps the original's), and
+    ``prior_Auth`` naming the original; it gets copies of the original's procedure lines (``copyProcCodes``) and
+    diagnoses (``copyDiagCodes``), or, when lines are not copied and ``procedure_Code`` is given, one line with that
+    code. Both Auths get a history row saying which adjusts which (the original's fields are unchanged);
+    ``recalcIBNR`` is recorded in the new Auth's reason (there is no IBNR reserve here). Unknown Auth: 404; a body
+    naming another Auth, or an invalid field: 400 naming it. Returns the new Auth."""
+    using = current_vba_database()
+    with transaction.atomic(using=using):
+        original = Auth.objects.select_for_update().filter(pk=auth_number).first()
+        if original is None:  # the path's Auth first: unknown, it is a 404 whatever the body (decision 15)
+            raise exceptions.NotFound(f"Auth {auth_number} was not found")
+        body = _adjustment(auth_number, adjustment)
+        new = Auth(**{f.attname: getattr(original, f.attname) for f in Auth._meta.concrete_fields})
+        new.approved_from = body.approved_from or original.approved_from
+        new.approved_thru = body.approved_thru or original.approved_thru
+        new.prior_auth = original.pk
+        stamp_audit(new, user=user, created=True)
+        reason = f"Adjusts Auth {original.pk}"
+        if body.recalc_ibnr:
+            reason += "; recalcIBNR asked (no IBNR reserve is kept here)"
+        new._change_reason = reason  # type: ignore[attr-defined]
+        new._history_user = user  # type: ignore[attr-defined]
+        _insert_with_next_number(new, using)
+
+        lines: list[dict[str, Any]] = []
+        if body.copy_proc_codes:
+            for line in AuthProcCodes.objects.filter(auth_number=original.pk).order_by("pk"):
+                lines.append({**AUTH_PROC_CODES.spec.render(line), "authProcCodes_Key": 0, "auth_Number": new.pk})
+        elif body.procedure_code is not None:
+            lines.append(
+                {
+                    "authProcCodes_Key": 0,
+                    "auth_Number": new.pk,
+                    "exclude_Modifier_Match": False,
+                    "procedure_Code": body.procedure_code,
+                }
+            )
+        diagnoses: list[dict[str, Any]] = []
+        if body.copy_diag_codes:
+            for diagnosis in AuthDiagCodes.objects.filter(auth_number=original.pk):
+                diagnoses.append({**AUTH_DIAG_CODES.spec.render(diagnosis), "auth_Number": new.pk})
+        context = {PATH_AUTH: new.pk}
+        for resource, items in ((AUTH_PROC_CODES, lines), (AUTH_DIAG_CODES, diagnoses)):
+            if items:
+                outcome = batch_upsert(resource, items, user=user, mode=Mode.CREATE, context=context)
+                failed = [r for r in outcome.results if not r.ok]
+                if failed:  # (copies of stored rows, checked lines: only a database refusal could fail one)
+                    raise AdjustmentRefused(f"The new Auth's {resource.label} was refused: {failed[0].body}")
+
+        original._change_reason = f"Adjusted by Auth {new.pk}"  # type: ignore[attr-defined]
+        Auth.history.bulk_history_create(  # a row without a change: the original's fields stay as they are
+            [original],
+            update=True,
+            default_user=user,
+            custom_historical_attrs={"activity_id": current_activity_id()},
+        )
+        return new

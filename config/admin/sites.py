@@ -438,6 +438,7 @@ class ParentKeyFormSet(BaseModelFormSet):
     model: Any
     parent_attname: ClassVar[str]
     resource: ClassVar[Any]
+    keys_from_sequence: ClassVar[bool]
     instance: Any
 
     def __init__(
@@ -487,6 +488,7 @@ class ParentKeyInline(StrictInline):
     formset: Any = ParentKeyFormSet
     parent_attname: ClassVar[str]
     resource: ClassVar[Any]  # the rows' BatchResource (its key sequence)
+    keys_from_sequence: ClassVar[bool] = True  # False: the row makes its own key from its fields when saved
     extra = 1
     classes = ["parent-key-lines"]  # narrow boxes: a row fits the page
 
@@ -523,6 +525,7 @@ class ParentKeyInline(StrictInline):
         )
         formset.parent_attname = self.parent_attname
         formset.resource = self.resource
+        formset.keys_from_sequence = self.keys_from_sequence
         return formset
 
 
@@ -1236,7 +1239,7 @@ class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
         for row in formset.deleted_objects:
             row._history_user = request.user
             row.delete()
-        new = [row for row in rows if row._state.adding]
+        new = [row for row in rows if row._state.adding and formset.keys_from_sequence]
         keys = allocate_keys(formset.resource, len(new), self.record_database()) if new else []
         for row, key in zip(new, keys, strict=True):
             row.pk = key

@@ -27,7 +27,7 @@ import enum
 import gc
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -66,22 +66,23 @@ class ItemResult:
         return self.status in (200, 201)
 
 
+def id_value(value: Any) -> str | None:
+    """A 207 item's ``id[].value``: a JSON string whatever the key's type (VBA's ``KeyValuePair.value``,
+    decisions.md 14), null only where the item has no such value."""
+    return None if value is None else str(value)
+
+
 @dataclass
 class BatchOutcome:
     key_json: str
     results: list[ItemResult]
+    #: a result's ``id`` from its key (:meth:`BatchResource.item_id`); by default the one key field ``key_json``
+    item_id: Callable[[Any], list[dict[str, str | None]]] | None = None
 
     def as_json(self) -> list[dict[str, Any]]:
-        """The 207 body: ``id[].value`` is a JSON string whatever the key's type (VBA's ``KeyValuePair.value``,
-        decisions.md 14), null only for an item that has no key."""
-        return [
-            {
-                "id": [{"key": self.key_json, "value": None if r.key is None else str(r.key)}],
-                "status": r.status,
-                "body": r.body,
-            }
-            for r in self.results
-        ]
+        """The 207 body: each item's ``id`` (its key's fields by JSON name, values as strings), status and body."""
+        item_id = self.item_id or (lambda key: [{"key": self.key_json, "value": id_value(key)}])
+        return [{"id": item_id(r.key), "status": r.status, "body": r.body} for r in self.results]
 
     def counts(self) -> dict[int, int]:
         out: dict[int, int] = {}
@@ -156,6 +157,26 @@ class BatchResource:
 
     def sent_key(self, item: Any) -> Any:
         return item.get(self.key_json) if isinstance(item, dict) else None
+
+    def item_id(self, key: Any) -> list[dict[str, str | None]]:
+        """A 207 item's ``id``: the key's fields by JSON name, values as strings (decisions.md 14). A resource whose
+        key is made of several fields lists each of them."""
+        return [{"key": self.key_json, "value": id_value(key)}]
+
+    def key_text(self, key: Any) -> str:
+        """How messages name record ``key`` after the label ("Auth A1 was not found")."""
+        return str(key)
+
+    def key_mismatch(self, item: dict[str, Any], key: Any) -> str | None:
+        """Why the body ``item`` of a replace at ``key``'s path names another record (decision 15), or None."""
+        sent = item.get(self.key_json)
+        if sent is not None and sent != key:
+            return f"{self.key_json}: the body says {sent!r} but the path says {key!r}; they must match"
+        return None
+
+    def with_key(self, item: dict[str, Any], key: Any) -> dict[str, Any]:
+        """``item`` naming record ``key`` (a replace's body: the path's key fields are filled in)."""
+        return {**item, self.key_json: key}
 
     def etag(self, instance: models.Model) -> str:
         rendered = json.dumps(self.spec.render(instance), sort_keys=True, default=str)
@@ -340,15 +361,15 @@ def batch_upsert(
                 seen.add(key)
         if refused and all_or_none:
             return _not_applied(resource, sent, results)
-    return BatchOutcome(resource.key_json, [r for r in results if r is not None])
+    return BatchOutcome(resource.key_json, [r for r in results if r is not None], resource.item_id)
 
 
 def _mode_refusal(resource: BatchResource, mode: Mode, key: Any, existed: bool) -> tuple[int, str] | None:
     """What a create of an existing key, or a replace of a missing one, answers."""
     if mode is Mode.CREATE and existed:
-        return 409, f"{resource.label} {key} already exists"
+        return 409, f"{resource.label} {resource.key_text(key)} already exists"
     if mode is Mode.REPLACE and not existed:
-        return 404, f"{resource.label} {key} was not found"
+        return 404, f"{resource.label} {resource.key_text(key)} was not found"
     return None
 
 
@@ -469,4 +490,4 @@ def _not_applied(resource: BatchResource, sent: Sequence[Any], results: list[Ite
             out.append(ItemResult(key, 424, NOT_APPLIED))
         else:
             out.append(result)
-    return BatchOutcome(resource.key_json, out)
+    return BatchOutcome(resource.key_json, out, resource.item_id)

@@ -36,7 +36,7 @@ def record_get(resource: BatchResource, key: Any, *, for_update: bool = False) -
         queryset = queryset.select_for_update()
     instance = queryset.filter(pk=key).first()
     if instance is None:
-        raise exceptions.NotFound(f"{resource.label} {key} was not found")
+        raise exceptions.NotFound(f"{resource.label} {resource.key_text(key)} was not found")
     return instance
 
 
@@ -51,7 +51,7 @@ def record_read(resource: BatchResource, key: Any, **filters: Any) -> dict[str, 
     names = tuple(filters)
     row = _reader(resource, names).read(current_vba_database(), key, *(filters[n] for n in names))
     if row is None:
-        raise exceptions.NotFound(f"{resource.label} {key} was not found")
+        raise exceptions.NotFound(f"{resource.label} {resource.key_text(key)} was not found")
     return resource.spec.render_row(row)
 
 
@@ -91,14 +91,12 @@ def record_replace(
     """Replace record ``key`` with ``item`` (omitted nullable fields become null); 404, 412, or 400 on mismatch."""
     if not isinstance(item, dict):
         raise exceptions.ValidationError(f"The body must be a JSON object ({resource.label}).")
-    sent = item.get(resource.key_json)
-    if sent is not None and sent != key:
-        raise exceptions.ValidationError(
-            f"{resource.key_json}: the body says {sent!r} but the path says {key!r}; they must match"
-        )
+    mismatch = resource.key_mismatch(item, key)
+    if mismatch:
+        raise exceptions.ValidationError(mismatch)
     with transaction.atomic(using=current_vba_database()):
         _check_if_match(resource, record_get(resource, key, for_update=True), if_match)
-        return _single(resource, {**item, resource.key_json: key}, user=user, mode=Mode.REPLACE, context=context or {})
+        return _single(resource, resource.with_key(item, key), user=user, mode=Mode.REPLACE, context=context or {})
 
 
 def record_delete(

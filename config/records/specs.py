@@ -145,7 +145,8 @@ def _output_annotation(f: models.Field) -> Any:
     return ann if not f.null else ann | None
 
 
-def _message(error: Any) -> str:
+def field_error(error: Any) -> str:
+    """One pydantic error as the API says it: ``field: why`` (the JSON name; "is required", "may not be null")."""
     name = ".".join(str(part) for part in error["loc"]) or "item"
     kind = error["type"]
     if kind == "missing":
@@ -166,6 +167,10 @@ class RecordSpec:
     server_fields: tuple[str, ...] = ("entry_date", "entry_user", "update_date", "update_user")
     #: Columns that are NOT NULL in the table but may be omitted or null on input (the server fills them).
     optional_inputs: tuple[str, ...] = ()
+    #: NOT NULL columns with a default that a client may omit (VBA's non-nullable, not-required fields, e.g.
+    #: ``disable_Diag_Code_Match``): documented as not nullable and not required; omitted or null, they take the
+    #: model field's default.
+    defaulted: tuple[str, ...] = ()
     #: Columns stored (and kept in the history) but not part of the record's JSON: neither accepted, rendered nor
     #: documented (AuthCode's audit columns: VBA's ``AuthCode`` has none). The writers still write every column.
     hidden: tuple[str, ...] = ()
@@ -204,7 +209,13 @@ class RecordSpec:
     def _fields(self, keep_audit: bool) -> list[tuple[models.Field, bool]]:
         """The fields an item may hold, each with whether it is required."""
         return [
-            (f, f.attname not in self.server_fields and not f.null and f.attname not in self.optional_inputs)
+            (
+                f,
+                f.attname not in self.server_fields
+                and not f.null
+                and f.attname not in self.optional_inputs
+                and f.attname not in self.defaulted,
+            )
             for f in (self.concrete_fields if keep_audit else self.input_fields)
         ]
 
@@ -232,7 +243,7 @@ class RecordSpec:
         """The record as a client sends it (for the OpenAPI schema; :attr:`input_model` validates)."""
         definitions: dict[str, Any] = {}
         for f in self.input_fields:
-            required = not f.null and f.attname not in self.optional_inputs
+            required = not f.null and f.attname not in self.optional_inputs and f.attname not in self.defaulted
             ann = _output_annotation(f)
             definitions[f.attname] = (
                 ann if required else ann | None,
@@ -250,12 +261,19 @@ class RecordSpec:
         if not isinstance(item, dict):
             return None, f"Each item must be a JSON object, not {_json_type(item)}"
         attrs = self._fast_validators[keep_audit](item, text_checked=text_checked)
-        if attrs is not None:
-            return attrs, None
-        try:  # the precise validator decides what the fast one refused, and names the fields
-            return (self.import_model if keep_audit else self.input_model).model_validate(item).__dict__, None
-        except ValidationError as exc:
-            return None, "; ".join(_message(e) for e in exc.errors(include_url=False))
+        if attrs is None:
+            try:  # the precise validator decides what the fast one refused, and names the fields
+                attrs = (self.import_model if keep_audit else self.input_model).model_validate(item).__dict__
+            except ValidationError as exc:
+                return None, "; ".join(field_error(e) for e in exc.errors(include_url=False))
+        for name, default in self._defaults:
+            if attrs[name] is None:
+                attrs[name] = default
+        return attrs, None
+
+    @cached_property
+    def _defaults(self) -> list[tuple[str, Any]]:
+        return [(f.attname, f.get_default()) for f in self.model._meta.concrete_fields if f.attname in self.defaulted]
 
     def validate_fast(self, item: dict[str, Any], *, keep_audit: bool = False) -> dict[str, Any] | None:
         """The attributes of ``item`` if the fast validator accepts it, else None (:meth:`validate` then asks the

@@ -64,7 +64,9 @@ def field_schema(spec: RecordSpec, f: models.Field) -> dict[str, Any]:
 def record_component(spec: RecordSpec) -> dict[str, Any]:
     properties = {spec.json_names[f.attname]: field_schema(spec, f) for f in spec.concrete_fields}
     required = [
-        spec.json_names[f.attname] for f in spec.input_fields if not f.null and f.attname not in spec.optional_inputs
+        spec.json_names[f.attname]
+        for f in spec.input_fields
+        if not f.null and f.attname not in spec.optional_inputs and f.attname not in spec.defaulted
     ]
     return {"type": "object", "properties": properties, "required": required}
 
@@ -135,6 +137,19 @@ STATIC_COMPONENTS: dict[str, dict[str, Any]] = {
         "required": ["auth_Action"],
     },
     "AuthActionListVBAResponse": _envelope(_list_of("AuthAction")),
+    "AuthAdjustment": {
+        "type": "object",
+        "properties": {
+            "auth_Number": {"type": "string", "maxLength": 20, "minLength": 1},
+            "approved_From": {"type": "string", "format": "date-time", "nullable": True},
+            "approved_Thru": {"type": "string", "format": "date-time", "nullable": True},
+            "recalcIBNR": {"type": "boolean"},
+            "copyProcCodes": {"type": "boolean"},
+            "copyDiagCodes": {"type": "boolean"},
+            "procedure_Code": _string(),
+        },
+        "required": ["auth_Number", "recalcIBNR", "copyProcCodes", "copyDiagCodes"],
+    },
     # ours: the body of every error response VBA's document does not list (data is null, error is set)
     "VBAErrorResponse": _envelope({"type": "object", "nullable": True}),
 }
@@ -172,6 +187,8 @@ AUTH_CODE = _path("authCode", {"type": "string"})
 NEW_AUTH_CODE = _path("newAuthCode", {"type": "string"})
 PROCEDURE_CODE_KEY = _path("procedureCodeKey", _int32())
 AUTH_REVIEW_KEY = _path("authReviewKey", _int32())
+DIAGNOSTIC_CODE = _path("diagnosticCode", {"type": "string"})
+DIAGNOSTIC_CODE_TYPE = _path("diagnosticCodeType", {"type": "string"})
 PAGING = (
     _query("page", {**_int32(), "default": 1}),
     _query("pageSize", {**_int32(), "default": 100}),
@@ -223,6 +240,27 @@ VBA_OPERATIONS: dict[tuple[str, str], Op] = {
     ),
     ("delete", "/auths/{authNumber}/procedure-codes-batch"): Op(
         "delete_auth_proc_code_batch", (DB, AUTH_NUMBER), "207", BATCH, {"type": "array", "items": _int32()}
+    ),
+    ("post", "/auths/{authNumber}/diagnostic-codes"): Op(
+        "create_auth_diag_code", (DB, AUTH_NUMBER), "200", "AuthDiagCodesVBAResponse", _ref("AuthDiagCodes")
+    ),
+    ("get", "/auths/{authNumber}/diagnostic-codes"): Op(
+        "get_auth_diag_code_list", (DB, AUTH_NUMBER), "200", "AuthDiagCodesListVBAResponse"
+    ),
+    ("get", "/auths/{authNumber}/diagnostic-codes/{diagnosticCode}"): Op(
+        "get_diag_code_list", (DB, AUTH_NUMBER, DIAGNOSTIC_CODE), "200", "AuthDiagCodesListVBAResponse"
+    ),
+    **_crud(
+        "/auths/{authNumber}/diagnostic-codes/{diagnosticCode}/diagnostic-code-types/{diagnosticCodeType}",
+        "AuthDiagCodes",
+        (AUTH_NUMBER, DIAGNOSTIC_CODE, DIAGNOSTIC_CODE_TYPE),
+        {"get": "get_diag_code", "update": "update_auth_diag_code", "delete": "delete_auth_diag_code"},
+    ),
+    ("put", "/auths/{authNumber}/diagnostic-codes-batch"): Op(
+        "update_auth_diag_code_batch", (DB, AUTH_NUMBER), "207", BATCH, _many("AuthDiagCodes")
+    ),
+    ("post", "/auths/{authNumber}/adjust"): Op(
+        "auth_adjustment", (DB, AUTH_NUMBER), "200", "AuthVBAResponse", _ref("AuthAdjustment")
     ),
     ("post", "/auths/{authNumber}/process-status/{newAuthCode}"): Op(
         "auth_process_status", (DB, AUTH_NUMBER, NEW_AUTH_CODE), "200", "AuthVBAResponse"

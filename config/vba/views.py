@@ -83,6 +83,10 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
     def parse_key(self, raw: str) -> Any:
         return raw
 
+    def path_key(self, kwargs: dict[str, Any]) -> Any:
+        """The key of the record the path names (a key made of several path parameters is built here)."""
+        return self.parse_key(kwargs[self.key_kwarg])
+
     def get_context(self) -> dict[str, Any]:
         return {}
 
@@ -99,9 +103,9 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
         return Response(rendered, status=status_code, headers={"ETag": rendered_etag(rendered)})
 
     def _key(self, kwargs: dict[str, Any]) -> Any:
-        key = self.parse_key(kwargs[self.key_kwarg])
+        key = self.path_key(kwargs)
         if not self.get_queryset().filter(pk=key).exists():
-            raise exceptions.NotFound(f"{self.resource.label} {key} was not found")
+            raise exceptions.NotFound(f"{self.resource.label} {self.resource.key_text(key)} was not found")
         return key
 
     # -- endpoints -------------------------------------------------------------------------------------------
@@ -132,7 +136,7 @@ class VBAResourceViewSet(ViewSetMixin, VBAView):
 
     def retrieve(self, request: Request, **kwargs: Any) -> Response:
         """One query: the record (with the path's other keys), rendered once for the body and the ETag."""
-        rendered = record_read(self.resource, self.parse_key(kwargs[self.key_kwarg]), **self.key_filters())
+        rendered = record_read(self.resource, self.path_key(kwargs), **self.key_filters())
         return Response(rendered, headers={"ETag": rendered_etag(rendered)})
 
     def update(self, request: Request, **kwargs: Any) -> Response:

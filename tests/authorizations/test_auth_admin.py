@@ -192,6 +192,24 @@ def test_the_list_shows_the_columns_a_person_scans_first_and_numbers_without_tra
     assert ">4 / 16<" in page and "16.0000" not in page
 
 
+def test_an_auth_with_diagnoses_cannot_be_deleted_from_the_admin(staff: Any, records: None) -> None:
+    """Issue 22, decision 15: a diagnosis protects its Auth as a procedure line does; the page names the count."""
+    from authorizations.vba.services import AUTH_DIAG_CODES
+    from config.records.batch import batch_upsert
+
+    with use_vba_database("demo"):
+        item = {"auth_Number": "A100", "diagnostic_Code": "E11.9", "diagnostic_Code_Type": "ICD10"}
+        assert batch_upsert(AUTH_DIAG_CODES, [{**item, "disable_Provider_Match": False}], user=None).counts() == {
+            201: 1
+        }
+    version = read_version(staff, f"{DEMO}A100/change/")
+    response = staff.post(f"{DEMO}A100/delete/", {"post": "yes", **version})
+    assert response.status_code == 200
+    assert "Auth A100 still has 0 procedure line(s), 1 diagnosis code(s) and 0 review(s)" in response.content.decode()
+    with use_vba_database("demo"):
+        assert Auth.objects.filter(pk="A100").exists()
+
+
 def test_an_auth_with_procedure_lines_cannot_be_deleted_from_the_admin(staff: Any, records: None) -> None:
     """Issue 22, decision 15: never a cascade; the page names the count, and an Auth without lines is deleted."""
     from authorizations.vba.services import AUTH_PROC_CODES
@@ -204,11 +222,11 @@ def test_an_auth_with_procedure_lines_cannot_be_deleted_from_the_admin(staff: An
     response = staff.post(f"{DEMO}A100/delete/", {"post": "yes", **version})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Auth A100 still has 2 procedure line(s) and 0 review(s)" in page
+    assert "Auth A100 still has 2 procedure line(s), 0 diagnosis code(s) and 0 review(s)" in page
     with use_vba_database("demo"):
         assert Auth.objects.filter(pk="A100").exists()
     bulk = staff.post(DEMO, {"action": "delete_selected", "_selected_action": ["A100", "A200"], "post": "yes"})
-    assert "These Auths still have 2 procedure line(s) and 0 review(s)" in bulk.content.decode()
+    assert "These Auths still have 2 procedure line(s), 0 diagnosis code(s) and 0 review(s)" in bulk.content.decode()
     with use_vba_database("demo"):
         assert Auth.objects.filter(pk__in=["A100", "A200"]).count() == 2
     delete = f"{DEMO}A200/delete/"
@@ -217,8 +235,8 @@ def test_an_auth_with_procedure_lines_cannot_be_deleted_from_the_admin(staff: An
         assert not Auth.objects.filter(pk="A200").exists()
 
 
-def test_the_change_page_shows_the_lines_and_the_reviews_newest_first(staff: Any, records: None) -> None:
-    from authorizations.vba.services import AUTH_PROC_CODES, AUTH_REVIEW
+def test_the_change_page_shows_the_lines_the_diagnoses_and_the_reviews_newest_first(staff: Any, records: None) -> None:
+    from authorizations.vba.services import AUTH_DIAG_CODES, AUTH_PROC_CODES, AUTH_REVIEW
     from config.records.batch import batch_upsert
 
     with use_vba_database("demo"):
@@ -240,9 +258,19 @@ def test_the_change_page_shows_the_lines_and_the_reviews_newest_first(staff: Any
             },
         ]
         assert batch_upsert(AUTH_REVIEW, reviews, user=None).counts() == {201: 2}
+        diagnosis = {"auth_Number": "A100", "diagnostic_Code_Type": "ICD10", "disable_Provider_Match": False}
+        diagnoses = [
+            {**diagnosis, "diagnostic_Code": "M54.5", "primary_Diag": "Y"},
+            {**diagnosis, "diagnostic_Code": "I10"},
+        ]
+        assert batch_upsert(AUTH_DIAG_CODES, diagnoses, user=None).counts() == {201: 2}
     page = staff.get(f"{DEMO}A100/change/").content.decode()
     assert 'name="authproccodes-0-procedure_code" value="99213"' in page  # editable with the Auth's permissions
     assert 'name="authproccodes-0-units_requested" value="4"' in page
     assert 'name="authproccodes-0-units_approved" value="2.5"' in page
+    # diagnoses: editable rows in code order, the key (code, ICD version) fixed once saved
+    assert 'name="authdiagcodes-0-diagnostic_code" value="I10"' in page
+    assert 'name="authdiagcodes-1-diagnostic_code" value="M54.5"' in page
+    assert 'name="authdiagcodes-1-primary_diag" value="Y"' in page
     assert page.index("newer") < page.index("older")
     assert "procedure lines" in staff.get(f"{DEMO}A200/change/").content.decode().lower()

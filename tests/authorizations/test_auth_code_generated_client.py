@@ -1,7 +1,8 @@
 """A python client generated (OpenAPI Generator, as tests/config/test_generated_clients.py builds them, cached the
 same way) from VBA's review document and one from our ``/api/schema/`` drive the decision-code operations against a
 live server: create a code, batch, get, update, process-status, auth-actions, delete; then the procedure lines
-(batch create, list, get → modify → put, batch delete) and the reviews (create, batch, list, get → put, delete).
+(batch create, list, get → modify → put, batch delete), the reviews (create, batch, list, get → put, delete), the
+diagnoses (all 7 operations, get → modify → put) and an adjustment.
 Every answer must deserialize into the generated type and carry no key that type lacks."""
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ def test_our_client_has_the_review_documents_decision_operations_and_models(clie
         assert mine[name][: len(theirs[name])] == theirs[name], name
     names = ("AuthCode", "AuthAction", "AuthCodeVBAResponse", "AuthActionListVBAResponse", "Auth", "AuthProcCodes")
     reviews = ("AuthReview", "AuthReviewVBAResponse", "AuthReviewListVBAResponse")
-    for name in (*names, "AuthProcCodesVBAResponse", "AuthProcCodesListVBAResponse", *reviews):
+    diagnoses = ("AuthDiagCodes", "AuthDiagCodesVBAResponse", "AuthDiagCodesListVBAResponse", "AuthAdjustment")
+    for name in (*names, "AuthProcCodesVBAResponse", "AuthProcCodesListVBAResponse", *reviews, *diagnoses):
         assert _fields(getattr(ours, name), "our_client") == _fields(getattr(review, name), "review_client"), name
 
 
@@ -206,3 +208,122 @@ def test_a_generated_client_drives_reviews(
     with pytest.raises(m.ApiException) as missing:
         api.get_auth_review(vbasoftware_database=db, auth_review_key=key)
     assert missing.value.status == 404
+
+
+@pytest.mark.parametrize("document", sorted(PACKAGES))
+def test_a_generated_client_drives_diagnoses(
+    document: str, clients: dict[str, ModuleType], live_server: Any, user: Any, api_key: str, settings: Any
+) -> None:
+    settings.VBA_RATE_LIMIT_PER_SECOND = 0
+    cache.clear()
+    m, api, token = _api(document, clients, live_server, user, api_key)
+    db = "demo"
+    assert VBAClient(api_key, token).call("PUT", "auths", [auth_item("X1"), auth_item("X2")]).status_code == 207
+
+    def item(code: str, code_type: str = "ICD10", auth: str = "X1", **fields: Any) -> Any:
+        return m.AuthDiagCodes.from_dict(
+            {
+                "auth_Number": auth,
+                "diagnostic_Code": code,
+                "diagnostic_Code_Type": code_type,
+                "disable_Provider_Match": False,
+                **fields,
+            }
+        )
+
+    created = api.create_auth_diag_code(vbasoftware_database=db, auth_number="X1", auth_diag_codes=item("E11.9"))
+    assert isinstance(created, m.AuthDiagCodesVBAResponse) and isinstance(created.data, m.AuthDiagCodes)
+    assert (created.data.diagnostic_code, created.data.entry_user, created.data.disable_diag_code_match) == (
+        "E11.9",
+        "alice",
+        False,
+    )
+
+    outcome = api.update_auth_diag_code_batch(
+        vbasoftware_database=db,
+        auth_number="X1",
+        auth_diag_codes=[item("E11.9", "ICD9"), item("I10", primary_Diag="Y"), item("J45", auth="X2")],
+    )
+    assert isinstance(outcome, m.MultiCodeResponseListVBAResponse)
+    assert [[(i.key, i.value) for i in r.id] + [r.status] for r in outcome.data] == [
+        [("auth_Number", "X1"), ("diagnostic_Code", "E11.9"), ("diagnostic_Code_Type", "ICD9"), 201],
+        [("auth_Number", "X1"), ("diagnostic_Code", "I10"), ("diagnostic_Code_Type", "ICD10"), 201],
+        [("auth_Number", "X2"), ("diagnostic_Code", "J45"), ("diagnostic_Code_Type", "ICD10"), 400],
+    ]
+
+    listed = api.get_auth_diag_code_list(vbasoftware_database=db, auth_number="X1")
+    assert isinstance(listed, m.AuthDiagCodesListVBAResponse)
+    assert sorted((d.diagnostic_code, d.diagnostic_code_type) for d in listed.data) == [
+        ("E11.9", "ICD10"),
+        ("E11.9", "ICD9"),
+        ("I10", "ICD10"),
+    ]
+    versions = api.get_diag_code_list(vbasoftware_database=db, auth_number="X1", diagnostic_code="E11.9")
+    assert isinstance(versions, m.AuthDiagCodesListVBAResponse)
+    assert [d.diagnostic_code_type for d in versions.data] == ["ICD10", "ICD9"]
+
+    key = {"auth_number": "X1", "diagnostic_code": "I10", "diagnostic_code_type": "ICD10"}
+    read = api.get_diag_code(vbasoftware_database=db, **key)
+    assert isinstance(read.data, m.AuthDiagCodes) and read.data.primary_diag == "Y"
+    read.data.primary_diag, read.data.disable_diag_code_match = "N", True
+    updated = api.update_auth_diag_code(vbasoftware_database=db, **key, auth_diag_codes=read.data)
+    assert (updated.data.primary_diag, updated.data.disable_diag_code_match) == ("N", True)
+    assert updated.data.entry_date == read.data.entry_date
+    assert api.get_diag_code(vbasoftware_database=db, **key).data == updated.data
+    with pytest.raises(m.ApiException) as mismatch:
+        api.update_auth_diag_code(vbasoftware_database=db, **key, auth_diag_codes=item("I11"))
+    assert mismatch.value.status == 400 and "diagnostic_Code" in mismatch.value.body
+
+    assert api.delete_auth_diag_code(vbasoftware_database=db, **key) is None
+    with pytest.raises(m.ApiException) as missing:
+        api.get_diag_code(vbasoftware_database=db, **key)
+    assert missing.value.status == 404
+    assert len(api.get_auth_diag_code_list(vbasoftware_database=db, auth_number="X1").data) == 2
+
+
+@pytest.mark.parametrize("document", sorted(PACKAGES))
+def test_a_generated_client_adjusts_an_auth(
+    document: str, clients: dict[str, ModuleType], live_server: Any, user: Any, api_key: str, settings: Any
+) -> None:
+    settings.VBA_RATE_LIMIT_PER_SECOND = 0
+    cache.clear()
+    m, api, token = _api(document, clients, live_server, user, api_key)
+    db = "demo"
+    plain = VBAClient(api_key, token)
+    assert plain.call("PUT", "auths", [auth_item("J1", status="APPROVED", auth_Code="APPR")]).status_code == 207
+    diagnosis = {"auth_Number": "J1", "diagnostic_Code": "M54.5", "diagnostic_Code_Type": "ICD10"}
+    response = plain.call("POST", "auths/J1/diagnostic-codes", {**diagnosis, "disable_Provider_Match": False})
+    assert response.status_code == 200
+
+    adjusted = api.auth_adjustment(
+        vbasoftware_database=db,
+        auth_number="J1",
+        auth_adjustment=m.AuthAdjustment.from_dict(
+            {
+                "auth_Number": "J1",
+                "approved_From": "2026-03-01T00:00:00Z",
+                "approved_Thru": "2026-06-30T00:00:00Z",
+                "recalcIBNR": False,
+                "copyProcCodes": False,
+                "copyDiagCodes": True,
+                "procedure_Code": "97110",
+            }
+        ),
+    )
+    assert isinstance(adjusted, m.AuthVBAResponse) and isinstance(adjusted.data, m.Auth)
+    new = adjusted.data
+    assert new.auth_number != "J1" and (new.prior_auth, new.status, new.auth_code) == ("J1", "APPROVED", "APPR")
+    assert (new.approved_from.month, new.approved_thru.month) == (3, 6)
+    diagnoses = api.get_auth_diag_code_list(vbasoftware_database=db, auth_number=new.auth_number).data
+    assert [d.diagnostic_code for d in diagnoses] == ["M54.5"]
+    lines = api.list_auth_proc_code_by_auth(vbasoftware_database=db, auth_number=new.auth_number).data
+    assert [line.procedure_code for line in lines] == ["97110"]
+    with pytest.raises(m.ApiException) as other:
+        api.auth_adjustment(
+            vbasoftware_database=db,
+            auth_number="J1",
+            auth_adjustment=m.AuthAdjustment.from_dict(
+                {"auth_Number": "J2", "recalcIBNR": False, "copyProcCodes": False, "copyDiagCodes": False}
+            ),
+        )
+    assert other.value.status == 400 and "auth_Number" in other.value.body

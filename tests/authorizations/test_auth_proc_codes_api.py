@@ -132,7 +132,11 @@ def test_batch_delete_answers_207_per_key(auths: Any) -> None:
 def test_an_auth_with_lines_is_not_deleted(auths: Any) -> None:
     key = auths.call("POST", "auths/A1/procedure-codes", line()).json()["data"]["authProcCodes_Key"]
     auths.call("POST", "auths/A1/procedure-codes", line())
-    assert_problem(auths.call("DELETE", "auths/A1"), 409, "Auth A1 still has 2 procedure line(s) and 0 review(s)")
+    assert_problem(
+        auths.call("DELETE", "auths/A1"),
+        409,
+        "Auth A1 still has 2 procedure line(s), 0 diagnosis code(s) and 0 review(s)",
+    )
     assert auths.call("GET", "auths/A1").status_code == 200
     auths.call("DELETE", "auths/A1/procedure-codes-batch", [key, key + 1])
     assert auths.call("DELETE", "auths/A1").status_code == 204

@@ -69,3 +69,47 @@ def test_review_operations(vba: VBAClient) -> None:
         answered(vba.call("DELETE", f"auth-reviews/{key}"), 204)
     with budget("DELETE /auths/{authNumber} (has reviews: 409)", demo=by_vendor(sqlite=6, postgresql=6)):
         answered(vba.call("DELETE", "auths/Q1"), 409)
+
+
+def diagnosis(code: str, code_type: str = "ICD10") -> dict[str, Any]:
+    return {
+        "auth_Number": "Q1",
+        "diagnostic_Code": code,
+        "diagnostic_Code_Type": code_type,
+        "disable_Provider_Match": False,
+    }
+
+
+def test_diagnosis_operations(vba: VBAClient) -> None:
+    path = "auths/Q1/diagnostic-codes/E11.9/diagnostic-code-types/ICD10"
+    with budget("PUT …/diagnostic-codes-batch (10 new)", demo=by_vendor(sqlite=10, postgresql=11)):
+        answered(vba.call("PUT", "auths/Q1/diagnostic-codes-batch", [diagnosis(f"C{n}") for n in range(10)]), 207)
+    with budget("PUT …/diagnostic-codes-batch (20: 10 changed, 10 new)", demo=by_vendor(sqlite=11, postgresql=11)):
+        items = [diagnosis(f"C{n}", "ICD9" if n >= 10 else "ICD10") for n in range(20)]
+        answered(vba.call("PUT", "auths/Q1/diagnostic-codes-batch", [{**i, "primary_Diag": "N"} for i in items]), 207)
+    with budget("POST …/diagnostic-codes", demo=by_vendor(sqlite=13, postgresql=14)):
+        answered(vba.call("POST", "auths/Q1/diagnostic-codes", diagnosis("E11.9")))
+    with budget("GET …/diagnostic-codes (list)", demo=by_vendor(sqlite=3, postgresql=3)):
+        answered(vba.call("GET", "auths/Q1/diagnostic-codes"))
+    with budget("GET …/diagnostic-codes/{code} (its ICD versions)", demo=by_vendor(sqlite=3, postgresql=3)):
+        answered(vba.call("GET", "auths/Q1/diagnostic-codes/C1"))
+    with budget("GET …/diagnostic-codes/{code}/diagnostic-code-types/{type}", demo=2):
+        answered(vba.call("GET", path))
+    with budget("GET …/diagnostic-codes/{code}/… (unknown Auth)", demo=1):
+        answered(vba.call("GET", path.replace("Q1", "NOPE")), 404)
+    with budget("PUT …/diagnostic-codes/{code}/diagnostic-code-types/{type}", demo=by_vendor(sqlite=17, postgresql=18)):
+        answered(vba.call("PUT", path, {**diagnosis("E11.9"), "primary_Diag": "Y"}))
+    with budget(
+        "DELETE …/diagnostic-codes/{code}/diagnostic-code-types/{type}", demo=by_vendor(sqlite=7, postgresql=7)
+    ):
+        answered(vba.call("DELETE", path), 204)
+    with budget("DELETE /auths/{authNumber} (has diagnoses: 409)", demo=by_vendor(sqlite=6, postgresql=6)):
+        answered(vba.call("DELETE", "auths/Q1"), 409)
+
+
+def test_adjust(vba: VBAClient) -> None:
+    answered(vba.call("PUT", "auths/Q1/diagnostic-codes-batch", [diagnosis(f"C{n}") for n in range(10)]), 207)
+    answered(vba.call("POST", "auths/Q1/procedure-codes-batch", [line() for _ in range(10)]), 207)
+    body = {"auth_Number": "Q1", "recalcIBNR": False, "copyProcCodes": True, "copyDiagCodes": True}
+    with budget("POST /auths/{authNumber}/adjust (10 lines, 10 diagnoses)", demo=by_vendor(sqlite=40, postgresql=42)):
+        answered(vba.call("POST", "auths/Q1/adjust", body))

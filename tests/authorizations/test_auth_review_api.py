@@ -110,8 +110,16 @@ def test_an_auth_with_reviews_or_lines_is_not_deleted(auths: Any) -> None:
     key = auths.call("POST", "auth-reviews", review()).json()["data"]["authReview_Key"]
     line = {"authProcCodes_Key": 0, "auth_Number": "R1", "exclude_Modifier_Match": False}
     line_key = auths.call("POST", "auths/R1/procedure-codes", line).json()["data"]["authProcCodes_Key"]
-    assert_problem(auths.call("DELETE", "auths/R1"), 409, "Auth R1 still has 1 procedure line(s) and 1 review(s)")
+    assert_problem(
+        auths.call("DELETE", "auths/R1"),
+        409,
+        "Auth R1 still has 1 procedure line(s), 0 diagnosis code(s) and 1 review(s)",
+    )
     auths.call("DELETE", "auths/R1/procedure-codes-batch", [line_key])
-    assert_problem(auths.call("DELETE", "auths/R1"), 409, "Auth R1 still has 0 procedure line(s) and 1 review(s)")
+    assert_problem(
+        auths.call("DELETE", "auths/R1"),
+        409,
+        "Auth R1 still has 0 procedure line(s), 0 diagnosis code(s) and 1 review(s)",
+    )
     auths.call("DELETE", f"auth-reviews/{key}")
     assert auths.call("DELETE", "auths/R1").status_code == 204

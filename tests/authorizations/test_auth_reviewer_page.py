@@ -13,8 +13,8 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
-from authorizations.vba.models import Auth, AuthCode, AuthProcCodes, AuthReview
-from authorizations.vba.services import AUTH_PROC_CODES, auth_batch_upsert, auth_code_batch_upsert
+from authorizations.vba.models import Auth, AuthCode, AuthDiagCodes, AuthProcCodes, AuthReview
+from authorizations.vba.services import AUTH_DIAG_CODES, AUTH_PROC_CODES, auth_batch_upsert, auth_code_batch_upsert
 from config.api.models import DatabaseGrant
 from config.records.batch import batch_upsert
 from config.serving.tenancy import use_vba_database
@@ -300,6 +300,86 @@ def test_a_line_of_another_auth_cannot_be_named_in_the_form(staff: Client, auth:
     formset = response.context["inline_admin_formsets"][0].formset
     assert "Select a valid choice" in str(formset.errors)
     assert in_demo(lambda: AuthProcCodes.objects.get(pk=foreign).procedure_code) == "X"
+
+
+# -- Diagnoses ------------------------------------------------------------------------------------------------------
+
+
+def diagnoses() -> list[tuple[str, str, str | None, str | None]]:
+    rows = in_demo(lambda: list(AuthDiagCodes.objects.filter(auth_number="A100")))
+    return [(d.diagnostic_code, d.diagnostic_code_type, d.primary_diag, d.update_user) for d in rows]
+
+
+def test_diagnoses_are_added_edited_and_deleted_with_audit_and_history(staff: Client, auth: None, vba: Any) -> None:
+    data = submitted(staff.get(PAGE).content.decode(), "auth_form")
+    data.update(
+        {
+            "authdiagcodes-0-diagnostic_code": "M54.5",
+            "authdiagcodes-0-diagnostic_code_type": "ICD10",
+            "authdiagcodes-0-primary_diag": "Y",
+        }
+    )
+    assert staff.post(PAGE, data).status_code == 302
+    assert diagnoses() == [("M54.5", "ICD10", "Y", "staffer")]
+    read = vba.call("GET", "auths/A100/diagnostic-codes/M54.5/diagnostic-code-types/ICD10")
+    assert (read.status_code, read.json()["data"]["primary_Diag"]) == (200, "Y")  # the API reads what the page wrote
+
+    data = submitted(staff.get(PAGE).content.decode(), "auth_form")
+    data["authdiagcodes-0-primary_diag"] = "N"
+    data["authdiagcodes-0-diagnostic_code"] = "I10"  # the key is fixed once saved: a posted other code is ignored
+    assert staff.post(PAGE, data).status_code == 302
+    assert diagnoses() == [("M54.5", "ICD10", "N", "staffer")]
+
+    data = submitted(staff.get(PAGE).content.decode(), "auth_form")
+    data["authdiagcodes-0-DELETE"] = "on"
+    assert staff.post(PAGE, data).status_code == 302
+    assert diagnoses() == []
+    history = in_demo(lambda: list(AuthDiagCodes.history.order_by("history_id")))
+    assert [h.history_type for h in history] == ["+", "~", "-"]
+    assert all(h.history_user_id is not None and h.auth_number == "A100" for h in history)
+
+
+def test_a_second_row_for_the_same_code_and_icd_version_is_a_form_error(staff: Client, auth: None) -> None:
+    item = {"auth_Number": "A100", "diagnostic_Code": "I10", "diagnostic_Code_Type": "ICD10"}
+    assert in_demo(
+        lambda: batch_upsert(AUTH_DIAG_CODES, [{**item, "disable_Provider_Match": False}], user=None)
+    ).counts() == {201: 1}
+    data = submitted(staff.get(PAGE).content.decode(), "auth_form")
+    data.update({"authdiagcodes-1-diagnostic_code": "I10", "authdiagcodes-1-diagnostic_code_type": "ICD10"})
+    response = staff.post(PAGE, data)
+    assert response.status_code == 200
+    assert "I10 (ICD10) is already a diagnosis of this Auth" in response.content.decode()
+    assert diagnoses() == [("I10", "ICD10", None, None)]
+
+
+def test_a_diagnosis_code_the_api_would_refuse_is_a_form_error(staff: Client, auth: None) -> None:
+    data = submitted(staff.get(PAGE).content.decode(), "auth_form")
+    data.update({"authdiagcodes-0-diagnostic_code": "A/B", "authdiagcodes-0-diagnostic_code_type": "ICD10"})
+    response = staff.post(PAGE, data)
+    assert response.status_code == 200 and "Please correct the error" in response.content.decode()
+    assert diagnoses() == []
+
+
+def test_a_diagnosis_changed_by_someone_else_since_the_page_was_read_is_not_overwritten(
+    staff: Client, auth: None
+) -> None:
+    item = {
+        "auth_Number": "A100",
+        "diagnostic_Code": "I10",
+        "diagnostic_Code_Type": "ICD10",
+        "disable_Provider_Match": False,
+    }
+    assert in_demo(lambda: batch_upsert(AUTH_DIAG_CODES, [item], user=None)).counts() == {201: 1}
+    data = submitted(staff.get(PAGE).content.decode(), "auth_form")
+    assert in_demo(lambda: batch_upsert(AUTH_DIAG_CODES, [{**item, "primary_Diag": "Y"}], user=None)).counts() == {
+        200: 1
+    }
+    data["authdiagcodes-0-disable_diag_code_match"] = "on"
+    response = staff.post(PAGE, data)
+    assert response.status_code == 409
+    assert "Not saved: this Auth A100 was changed by" in response.content.decode()
+    (row,) = in_demo(lambda: list(AuthDiagCodes.objects.filter(auth_number="A100")))
+    assert (row.primary_diag, row.disable_diag_code_match) == ("Y", False)
 
 
 def test_the_pages_name_their_database(staff: Client, auth: None) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 PROSE = frozenset({"description", "summary", "example", "examples", "title"})
 PREFIX = "/vbasoftware"
 METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
-#: The operations of VBA's review document (vba-review.md) this server implements: decision codes and decisions.
+#: The operations of VBA's review document (vba-review.md) this server implements: decision codes, decisions,
+#: procedure lines, reviews, diagnoses and adjustment.
 REVIEW_OPERATIONS = frozenset(
     {
         "create_auth_code",
@@ -32,6 +33,14 @@ REVIEW_OPERATIONS = frozenset(
         "update_auth_review",
         "delete_auth_review",
         "update_batch_auth_review",
+        "create_auth_diag_code",
+        "get_auth_diag_code_list",
+        "get_diag_code_list",
+        "get_diag_code",
+        "update_auth_diag_code",
+        "delete_auth_diag_code",
+        "update_auth_diag_code_batch",
+        "auth_adjustment",
     }
 )
 

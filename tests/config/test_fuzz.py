@@ -46,7 +46,7 @@ from tests.authorizations.spry_fixtures import ORG, make_token
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 RENDERED_DATETIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"  # decisions.md 10: how every VBA date-time is rendered
-VBA_RECORDS = ("Auth", "CarePlan", "CareCase")
+VBA_RECORDS = ("Auth", "CarePlan", "CareCase", "AuthReview", "AuthDiagCodes")
 
 
 def as_vba_answers(document: dict[str, Any]) -> dict[str, Any]:
@@ -132,10 +132,10 @@ UNSTATED_RULES = re.compile(
     r"|must have at most \d+ (decimal places|digits before the decimal point)"
     r"|.* is out of range \(years 1 to 9999.*|.*: the offset must be between -15:59 and \+15:59"
     r"|must be 0 \(to have the next key assigned\) or a positive key.*"
-    r"|may not (be empty|contain '/'|be '\.+')(: the Auth could not be addressed as .*)?"
+    r"|may not (be empty|contain '/'|be '\.+')(: the (Auth|diagnosis) could not be addressed .*)?"
     r"|must be a whole number of at least 1, not .*|may be at most \d+"  # page, pageSize
     r"|unknown field .*; use the JSON field names|direction of .* must be asc or desc"  # sortBy
-    r"|Auth .* does not exist|the item says .* but the path says .*; they must match"  # decision 15
+    r"|Auth .* does not exist|the (item|body) says .* but the path says .*; they must match"  # decision 15
     r")$"
 )
 #: Where one ``field: message`` of a VBA detail ends and the next begins.

@@ -27,7 +27,8 @@ MIGRATIONS = {
         "0008_auth_code",  # issue 22: the AuthCode table (new, after the move)
         "0009_auth_proc_codes",  # issue 22: the AuthProcCodes table (procedure lines)
         "0010_auth_review",  # issue 22: the AuthReview table
-        "0012_authproccodes_history_parent_index",  # issue 22: an Auth's page reads its lines' history by Auth
+        "0011_auth_diag_codes",  # issue 22: the AuthDiagCodes table (diagnoses)
+        "0012_history_parent_indexes",  # issue 22: an Auth's page reads its lines' and diagnoses' history by Auth
     ],
     "carecases": ["0001_initial", "0002_history_indexes_key_only", "0003_history_index_record_date"],
 }

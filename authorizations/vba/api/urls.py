@@ -2,7 +2,9 @@ from django.urls import path
 
 from authorizations.vba.api.views import (
     AuthActionsView,
+    AuthAdjustView,
     AuthCodeViewSet,
+    AuthDiagCodesViewSet,
     AuthProcCodesViewSet,
     AuthProcessStatusView,
     AuthReviewViewSet,
@@ -30,6 +32,31 @@ urlpatterns = [
         "auths/<str:authNumber>/procedure-codes/<str:procedureCodeKey>",
         AuthProcCodesViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
         name="auth-procedure-code-detail",
+    ),
+    path(
+        "auths/<str:authNumber>/diagnostic-codes",
+        AuthDiagCodesViewSet.as_view({"get": "list", "post": "create"}),
+        name="auth-diagnostic-codes",
+    ),
+    path(
+        "auths/<str:authNumber>/diagnostic-codes-batch",
+        AuthDiagCodesViewSet.as_view({"put": "batch"}),
+        name="auth-diagnostic-codes-batch",
+    ),
+    path(
+        "auths/<str:authNumber>/diagnostic-codes/<str:diagnosticCode>",
+        AuthDiagCodesViewSet.as_view({"get": "list"}),
+        name="auth-diagnostic-code-types",
+    ),
+    path(
+        "auths/<str:authNumber>/diagnostic-codes/<str:diagnosticCode>/diagnostic-code-types/<str:diagnosticCodeType>",
+        AuthDiagCodesViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
+        name="auth-diagnostic-code-detail",
+    ),
+    path(
+        "auths/<str:authNumber>/adjust",
+        AuthAdjustView.as_view(),
+        name="auth-adjust",
     ),
     path(
         "auths/<str:authNumber>/process-status/<str:newAuthCode>",

@@ -10,15 +10,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from authorizations.vba.filters import AuthFilter, AuthReviewFilter
-from authorizations.vba.models import Auth, AuthProcCodes
+from authorizations.vba.models import Auth, AuthDiagCodes, AuthProcCodes, diag_key
 from authorizations.vba.services import (
     AUTH,
     AUTH_CODE,
+    AUTH_DIAG_CODES,
     AUTH_PROC_CODES,
     AUTH_REVIEW,
     CALLER,
     PATH_AUTH,
+    AuthAdjustmentInput,
     auth_actions,
+    auth_adjust,
     auth_delete,
     auth_proc_codes_delete_batch,
     auth_process_status,
@@ -34,10 +37,14 @@ AUTH_CODE_KEY = OpenApiParameter("authCode", OpenApiTypes.STR, OpenApiParameter.
 NEW_AUTH_CODE = OpenApiParameter("newAuthCode", OpenApiTypes.STR, OpenApiParameter.PATH)
 PROCEDURE_CODE_KEY = OpenApiParameter("procedureCodeKey", OpenApiTypes.INT32, OpenApiParameter.PATH)
 AUTH_REVIEW_KEY = OpenApiParameter("authReviewKey", OpenApiTypes.INT32, OpenApiParameter.PATH)
+DIAGNOSTIC_CODE = OpenApiParameter("diagnosticCode", OpenApiTypes.STR, OpenApiParameter.PATH)
+DIAGNOSTIC_CODE_TYPE = OpenApiParameter("diagnosticCodeType", OpenApiTypes.STR, OpenApiParameter.PATH)
 
 
 @vba_schema(
-    AUTH, key_param=AUTH_NUMBER, delete_conflict="The Auth still has procedure lines or reviews (never a cascade)"
+    AUTH,
+    key_param=AUTH_NUMBER,
+    delete_conflict="The Auth still has procedure lines, diagnoses or reviews (never a cascade)",
 )
 class AuthViewSet(VBAResourceViewSet):
     """VBA Auths: ``PUT /auths`` (batch, 207), ``POST|GET /auths``, ``GET|PUT|DELETE /auths/{authNumber}``."""
@@ -47,7 +54,7 @@ class AuthViewSet(VBAResourceViewSet):
     filterset_class = AuthFilter
 
     def destroy(self, request: Request, **kwargs: Any) -> Response:
-        """An Auth that still has procedure lines or reviews is a 409 naming the counts (decision 15)."""
+        """An Auth that still has procedure lines, diagnoses or reviews is a 409 naming the counts (decision 15)."""
         key = self._key(kwargs)
         auth_delete(auth_number=key, user=request.user, if_match=request.headers.get("If-Match"))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -71,12 +78,55 @@ class AuthReviewViewSet(VBAResourceViewSet):
         return {CALLER: self.request.user}
 
 
+class AuthChildViewSet(VBAResourceViewSet):
+    """A view set under ``/auths/{authNumber}/…`` (decision 15): an unknown Auth is a 404 for the whole request; the
+    records are the path Auth's only, and an item must name it."""
+
+    auth_number: str
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # credentials, database and rate limit come first
+        self.auth_number = kwargs["authNumber"]
+        if not Auth.objects.filter(pk=self.auth_number).exists():
+            raise exceptions.NotFound(f"Auth {self.auth_number} was not found")
+
+    def get_context(self) -> dict[str, Any]:
+        return {PATH_AUTH: self.auth_number}
+
+    def get_queryset(self) -> QuerySet:
+        return self.resource.spec.model._default_manager.filter(auth_number=self.auth_number)
+
+    def key_filters(self) -> dict[str, Any]:
+        return {"auth_number": self.auth_number}  # a record of another Auth is not found under this Auth's path
+
+
+@vba_schema(AUTH_DIAG_CODES, key_param=DIAGNOSTIC_CODE_TYPE, extra_params=[AUTH_NUMBER])
+class AuthDiagCodesViewSet(AuthChildViewSet):
+    """The diagnoses of one Auth (decisions 15-16): ``POST|GET /auths/{authNumber}/diagnostic-codes``,
+    ``GET …/diagnostic-codes/{diagnosticCode}`` (every ICD version of one code), ``GET|PUT|DELETE
+    …/diagnostic-codes/{diagnosticCode}/diagnostic-code-types/{diagnosticCodeType}`` and ``PUT
+    …/diagnostic-codes-batch`` (207, create or update). A diagnosis is named by its Auth, code and ICD version; a
+    PUT whose body names another is a 400 naming the field."""
+
+    resource = AUTH_DIAG_CODES
+    key_kwarg = "diagnosticCodeType"
+
+    def path_key(self, kwargs: dict[str, Any]) -> str:
+        return diag_key(self.auth_number, kwargs["diagnosticCode"], kwargs["diagnosticCodeType"])
+
+    def get_queryset(self) -> QuerySet:
+        queryset = AuthDiagCodes.objects.filter(auth_number=self.auth_number)
+        if self.action == "list" and "diagnosticCode" in self.kwargs:  # every ICD version of one code
+            queryset = queryset.filter(diagnostic_code=self.kwargs["diagnosticCode"])
+        return queryset
+
+
 class AuthProcCodeKeys(RootModel[list[int]]):
     """The body of ``DELETE /auths/{authNumber}/procedure-codes-batch``: the keys of the lines to delete."""
 
 
 @vba_schema(AUTH_PROC_CODES, key_param=PROCEDURE_CODE_KEY, extra_params=[AUTH_NUMBER])
-class AuthProcCodesViewSet(VBAResourceViewSet):
+class AuthProcCodesViewSet(AuthChildViewSet):
     """The procedure lines of one Auth (decisions 15-16): ``POST|GET /auths/{authNumber}/procedure-codes``,
     ``GET|PUT|DELETE /auths/{authNumber}/procedure-codes/{procedureCodeKey}``, ``POST …/procedure-codes-batch``
     (create only, 207) and ``DELETE …/procedure-codes-batch`` (a JSON array of keys, 207). An unknown Auth is a 404
@@ -86,25 +136,12 @@ class AuthProcCodesViewSet(VBAResourceViewSet):
     key_kwarg = "procedureCodeKey"
     batch_mode = Mode.CREATE
     omitted_key = 0
-    auth_number: str
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # credentials, database and rate limit come first
-        self.auth_number = kwargs["authNumber"]
-        if not Auth.objects.filter(pk=self.auth_number).exists():
-            raise exceptions.NotFound(f"Auth {self.auth_number} was not found")
 
     def parse_key(self, raw: str) -> int:
         return parse_int32("procedureCodeKey", raw)
 
-    def get_context(self) -> dict[str, Any]:
-        return {PATH_AUTH: self.auth_number}
-
     def get_queryset(self) -> QuerySet:
         return AuthProcCodes.objects.filter(auth_number=self.auth_number)
-
-    def key_filters(self) -> dict[str, Any]:
-        return {"auth_number": self.auth_number}  # a line of another Auth is not found under this Auth's path
 
     @extend_schema(
         summary="Delete procedure lines of an Auth (batch)",
@@ -162,5 +199,22 @@ class AuthProcessStatusView(VBAView):
     )
     def post(self, request: Request, authNumber: str, newAuthCode: str, **kwargs: Any) -> Response:  # noqa: N803
         auth = auth_process_status(auth_number=authNumber, code=newAuthCode, user=request.user)
+        rendered = AUTH.spec.render(auth)
+        return Response(rendered, headers={"ETag": rendered_etag(rendered)})
+
+
+class AuthAdjustView(VBAView):
+    """``POST /auths/{authNumber}/adjust``: a new Auth that adjusts this one (decision 20); answers the new Auth."""
+
+    @extend_schema(
+        summary="Adjust an Auth: a new Auth with the new approval period and the lines asked for",
+        parameters=[DATABASE_HEADER, AUTH_NUMBER],
+        request=AuthAdjustmentInput,
+        responses={200: envelope_of("AuthAdjustedEnvelope", AUTH.spec.output_model), **ERRORS},
+    )
+    def post(self, request: Request, authNumber: str, **kwargs: Any) -> Response:  # noqa: N803
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError("The body must be a JSON object (AuthAdjustment).")
+        auth = auth_adjust(auth_number=authNumber, adjustment=request.data, user=request.user)
         rendered = AUTH.spec.render(auth)
         return Response(rendered, headers={"ETag": rendered_etag(rendered)})

@@ -4,14 +4,13 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# Issue 22 (admin): the parent's admin page reads its lines' newest history row, and what changed since, by Auth.
-# Depends on 0010 in this branch; at merge it follows 0011 (AuthDiagCodes) instead.
+# Issue 22 (admin): an Auth's page reads its lines' and diagnoses' newest history rows, and what changed since, by Auth.
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('authorizations', '0010_auth_review'),
+        ('authorizations', '0011_auth_diag_codes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -19,5 +18,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='historicalauthproccodes',
             index=models.Index(fields=['auth_number', 'history_id'], name='authproccodes_history_parent'),
+        ),
+        migrations.AddIndex(
+            model_name='historicalauthdiagcodes',
+            index=models.Index(fields=['auth_number', 'history_id'], name='authdiagcodes_history_parent'),
         ),
     ]
