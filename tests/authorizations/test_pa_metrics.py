@@ -8,9 +8,11 @@ import csv
 import datetime as dt
 import io
 import json
+import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -198,6 +200,91 @@ def test_the_windows_are_configurable(year_2025: None) -> None:
     rows = {r.group: r for r in pa_metrics(database="demo", year=2025)}
     assert rows["standard"].decided_within_due_pct == Decimal("37.5")  # S1 48 h, S2 24 h, S8 30 h of 8
     assert rows["expedited"].decided_within_due_pct == Decimal("33.3")  # E3 10 h, E6 20 h of 6
+
+
+def test_an_import_gives_the_same_figures_as_the_api(desk: Desk, tmp_path: Path) -> None:
+    """The same changes through ``upsert_auths`` (a file, into ``other``) and through ``PUT /auths`` (into ``demo``)."""
+    created = [
+        request("I1", RS, status="APPROVED", approved_Date=wire(RS + 10 * H)),
+        request("I2", RS, urgent=True, status="DENIED", approved_Date=wire(RS + 80 * H)),
+        request("I3", RS, urgent=True, status="NEW"),
+    ]
+    changed = [request("I3", RS, urgent=True, status="PARTIAL", approved_Date=wire(RS + 70 * H))]
+    desk.put(RS + 100 * H, *created)
+    desk.put(RS + 101 * H, *changed)
+    for name, items, moment in (("created", created, RS + 100 * H), ("changed", changed, RS + 101 * H)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(items))
+        with time_machine.travel(moment, tick=False):
+            call_command("upsert_auths", str(path), "--database", "other", "--user", "alice", stdout=io.StringIO())
+    expected = [
+        row("standard", 1, "100.0", "0.0", "0.0", "10.0", "10.0", "100.0"),
+        row("expedited", 2, "50.0", "50.0", "0.0", "75.0", "75.0", "50.0"),  # I2 80 h (late), I3 70 h
+        row("no_received_date", 0, None, None, None, None, None, None),
+    ]
+    assert pa_metrics(database="demo", year=2025) == expected
+    assert pa_metrics(database="other", year=2025) == expected
+
+
+def _tenth(value: Any) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def reference_metrics(database: str, year: int) -> list[PAMetricsRow]:
+    """Decision 19 computed in Python, one Auth at a time, with :mod:`authorizations.vba.clock`."""
+    rows = []
+    with use_vba_database(database):
+        auths = [a for a in Auth.objects.all() if (a.received_date or a.entry_date).year == year]
+        for group in GROUPS:
+            mine = [
+                a
+                for a in auths
+                if group == ("no_received_date" if a.received_date is None else "expedited" if a.urgent else "standard")
+            ]
+            n = len(mine)
+            approved = [a for a in mine if a.status in ("APPROVED", "PARTIAL")]
+            after = [a for a in approved if Auth.history.filter(auth_number=a.pk, status="DENIED").exists()]  # type: ignore[attr-defined]
+            times = [t for a in mine if (t := clock.decision_time(a)) is not None]
+            us = [t // dt.timedelta(microseconds=1) for t in times]
+            within = [a for a in mine if (t := clock.decision_time(a)) is not None and t <= clock.window(a.urgent)]
+            hours = Decimal(3_600_000_000)
+            clocked = group != "no_received_date"
+            rows.append(
+                PAMetricsRow(
+                    group,
+                    n,
+                    _tenth(Decimal(len(approved) * 100) / n) if n else None,
+                    _tenth(Decimal(sum(a.status == "DENIED" for a in mine) * 100) / n) if n else None,
+                    _tenth(Decimal(len(after) * 100) / n) if n else None,
+                    _tenth(Decimal(sum(us)) / len(us) / hours) if us and clocked else None,
+                    _tenth(Decimal(statistics.median(us)) / hours) if us and clocked else None,
+                    _tenth(Decimal(len(within) * 100) / n) if n and clocked else None,
+                )
+            )
+    return rows
+
+
+def test_generated_auths_give_the_figures_of_the_python_reference(desk: Desk) -> None:
+    """``generate_auths`` (its '+' history rows written by SQL), then some decisions and re-decisions, against the
+    same definitions computed one Auth at a time in Python."""
+    call_command("generate_auths", "--count", "1500", "--database", "demo", "--seed", "7", stdout=io.StringIO())
+    with use_vba_database("demo"):
+        keys = list(
+            Auth.objects.filter(received_date__year=2024, status__in=("PENDED", "REVIEW"))
+            .order_by("pk")
+            .values_list("pk", "received_date")[:40]
+        )
+    assert len(keys) == 40
+    for i, (key, received) in enumerate(keys):
+        assert received is not None
+        moment = received + dt.timedelta(hours=7 * i + 1)
+        desk.service_decides(moment, key, ("CD", "CA", "CR", "CV")[i % 4])
+        if i % 4 == 0:  # denied, then approved a day later
+            desk.service_decides(moment + 24 * H, key, "CA")
+    reference = reference_metrics("demo", 2024)
+    assert reference[0].received > 150 and reference[1].received > 10
+    assert reference[0].approved_after_denial_pct and reference[0].approved_after_denial_pct > 0
+    assert pa_metrics(database="demo", year=2024) == reference
 
 
 def test_a_year_without_auths_has_null_figures(db: Any) -> None:
