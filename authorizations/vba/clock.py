@@ -80,11 +80,24 @@ def is_overdue(auth: Auth, now: dt.datetime | None = None) -> bool:
     return due is not None and not clock_stopped(auth) and (now or timezone.now()) > due
 
 
-def decided_history(auth_number: Any = None) -> Any:
-    """History rows of Auth ``auth_number`` (default: the outer query's Auth) in a decided status, first first."""
-    history = Auth.history.model  # type: ignore[attr-defined]
+def current_history(auth_number: Any = None) -> Any:
+    """The history rows of Auth ``auth_number`` (default: the outer query's Auth) since it was last created: a
+    deletion row ('-'), and the rows before it, belong to an earlier Auth of the same number (deleted, then created
+    again)."""
+    history = Auth.history.model._default_manager  # type: ignore[attr-defined]
     key = OuterRef("pk") if auth_number is None else auth_number
-    return history._default_manager.filter(auth_number=key, status__in=DECIDED).order_by("history_date", "history_id")
+    deleted_after = history.filter(
+        Q(history_date__gt=OuterRef("history_date"))
+        | Q(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id")),
+        auth_number=OuterRef("auth_number"),
+        history_type="-",
+    )
+    return history.filter(auth_number=key).exclude(history_type="-").exclude(Exists(deleted_after))
+
+
+def decided_history(auth_number: Any = None) -> Any:
+    """:func:`current_history` rows in a decided status, first first."""
+    return current_history(auth_number).filter(status__in=DECIDED).order_by("history_date", "history_id")
 
 
 def decision_instant(auth: Auth) -> dt.datetime | None:

@@ -226,6 +226,22 @@ def test_an_import_gives_the_same_figures_as_the_api(desk: Desk, tmp_path: Path)
     assert pa_metrics(database="other", year=2025) == expected
 
 
+def test_an_auth_deleted_and_created_again_starts_a_new_history(desk: Desk) -> None:
+    """The history rows of an earlier Auth of the same number (before its deletion) are not this Auth's: neither its
+    denial nor its decision time count."""
+    desk.put(RS + H, request("D1", RS, status="NEW"))
+    desk.api_decides(RS + 2 * H, "D1", "CD")
+    with desk.at(RS + 3 * H) as vba:
+        assert vba.call("DELETE", "auths/D1").status_code == 204
+    desk.put(RS + 4 * H, request("D1", RS, status="NEW"))
+    desk.api_decides(RS + 50 * H, "D1", "CA")
+    assert pa_metrics(database="demo", year=2025)[0] == row(
+        "standard", 1, "100.0", "0.0", "0.0", "50.0", "50.0", "100.0"
+    )
+    with use_vba_database("demo"):
+        assert clock.decision_time(Auth.objects.get(pk="D1")) == 50 * H
+
+
 def _tenth(value: Any) -> Decimal:
     return Decimal(value).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
@@ -243,7 +259,7 @@ def reference_metrics(database: str, year: int) -> list[PAMetricsRow]:
             ]
             n = len(mine)
             approved = [a for a in mine if a.status in ("APPROVED", "PARTIAL")]
-            after = [a for a in approved if Auth.history.filter(auth_number=a.pk, status="DENIED").exists()]  # type: ignore[attr-defined]
+            after = [a for a in approved if clock.current_history(a.pk).filter(status="DENIED").exists()]
             times = [t for a in mine if (t := clock.decision_time(a)) is not None]
             us = [t // dt.timedelta(microseconds=1) for t in times]
             within = [a for a in mine if (t := clock.decision_time(a)) is not None and t <= clock.window(a.urgent)]
