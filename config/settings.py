@@ -205,6 +205,10 @@ VBA_CREDENTIAL_CACHE_SECONDS = env.float("VBA_CREDENTIAL_CACHE_SECONDS", default
 # Seconds a list's exact x-pagination TotalCount is reused for its next pages (config.records.counting); a write through
 # the API or the ORM (admin) to that database counts again at once. 0: counted on every page.
 VBA_COUNT_CACHE_SECONDS = env.float("VBA_COUNT_CACHE_SECONDS", default=10.0)
+# The decision clock (vba-review.md decision 18, authorizations.vba.clock): an Auth is due PA_EXPEDITED_HOURS after its
+# received_Date when urgent (expedited), PA_STANDARD_DAYS calendar days after it otherwise (standard).
+PA_EXPEDITED_HOURS = env.int("PA_EXPEDITED_HOURS", default=72)
+PA_STANDARD_DAYS = env.int("PA_STANDARD_DAYS", default=7)
 # Body limits, checked from Content-Length before anything reads the body (config.serving.limits; 413 in the envelope):
 # VBA_MAX_BODY_BYTES under /vbasoftware/, SPRY_MAX_BODY_BYTES under /apis/, AUTH_MAX_BODY_BYTES on the login and
 # token endpoints, OTHER_MAX_BODY_BYTES elsewhere (the admin). Django never reads past Content-Length (a body without
