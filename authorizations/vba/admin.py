@@ -458,8 +458,15 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
     change_form_template = "admin/authorizations/auth/change_form.html"  # type: ignore[misc]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if not change:  # a new Auth waits for a decision: in the queue of pended Auths, with no decision stamps
+        """No form writes a decision (decision 17: the Decide control is the one way): a new Auth waits for one, in
+        the queue of pended Auths with no decision stamps; a save or a revert from the history keeps the decision the
+        Auth has (a revert restores the other fields of the older version, never its status)."""
+        if not change:
             obj.status, obj.auth_code, obj.approved_by, obj.approved_date = NEW_AUTH_STATUS, None, None, None
+        else:
+            stored = type(obj).objects.filter(pk=obj.pk).values(*DECISION_FIELDS).first() or {}
+            for name, value in stored.items():
+                setattr(obj, name, value)
         super().save_model(request, obj, form, change)
 
     # -- the reviewer's page: decide, add a review ---------------------------------------------------------

@@ -119,6 +119,18 @@ def test_deciding_stamps_who_and_when_and_the_reason_and_adds_the_comment_as_a_r
     assert "No documentation of conservative treatment." in page
 
 
+def test_a_revert_from_the_history_restores_other_fields_but_never_the_decision(staff: Client, auth: None) -> None:
+    first = in_demo(lambda: Auth.history.filter(auth_number="A100").earliest("history_id"))  # PENDED
+    assert decide(staff, "DN01").status_code == 302
+    url = f"{DEMO}A100/history/{first.history_id}/"
+    form = submitted(staff.get(url).content.decode(), "historicalauth_form")
+    assert "status" not in form  # shown, not editable
+    form["notes"] = "reverted"
+    assert staff.post(url, form).status_code == 302
+    found = in_demo(lambda: Auth.objects.get(pk="A100"))
+    assert (found.notes, found.status, found.auth_code, found.approved_by) == ("reverted", "DENIED", "DN01", "staffer")
+
+
 def test_the_same_decision_again_changes_nothing(staff: Client, auth: None) -> None:
     assert decide(staff, "AP01").status_code == 302
     rows = in_demo(lambda: Auth.history.filter(auth_number="A100").count())
