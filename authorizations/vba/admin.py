@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -28,6 +29,7 @@ from authorizations.vba.services import (
     AUTH_PROC_CODES,
     AUTH_REVIEW,
     CALLER,
+    auth_adjust,
     auth_children_problem,
     auth_process_status,
 )
@@ -40,6 +42,7 @@ from config.admin.sites import (
     IndexedValuesListFilter,
     ParentKeyFormSet,
     ParentKeyInline,
+    StrictModelForm,
     VBAModelAdmin,
     column_docs,
     member_of,
@@ -111,20 +114,51 @@ def add_review(auth_number: str, user: Any, **fields: Any) -> AuthReview:
     return record_create(AUTH_REVIEW, item, user=user, context={CALLER: user})  # type: ignore[no-any-return]
 
 
-def decision_choices() -> list[Any]:
-    """The decision codes that can decide (those with an action), grouped by action in the order of VBA's list,
-    each with its description."""
+#: Actions that deny (all or part of) an Auth: a decision code with one of them must say why (its description is the
+#: denial's specific reason, CMS-0057-F), in the admin (issue 22).
+DENIAL_ACTIONS = ("D", "R")
+
+
+def needs_reason(code: AuthCode) -> bool:
+    """A denial code (action D or R) without a description: the admin does not decide with it."""
+    return code.auth_action in DENIAL_ACTIONS and not (code.description or "").strip()
+
+
+def decision_choices() -> tuple[list[Any], list[str]]:
+    """The decision codes that can decide (those with an action; a denial code only with its reason), grouped by
+    action in the order of VBA's list, each with its description; and the denial codes left out for want of one."""
     groups: dict[str, list[tuple[str, str]]] = {letter: [] for letter in AUTH_ACTIONS}
+    without_reason: list[str] = []
     for code in AuthCode.objects.filter(auth_action__in=list(AUTH_ACTIONS)).order_by("auth_code"):
+        if needs_reason(code):
+            without_reason.append(code.auth_code)
+            continue
         label = f"{code.auth_code} – {code.description}" if code.description else code.auth_code
         groups[str(code.auth_action)].append((code.auth_code, label))
-    return [("", "Choose a decision code…")] + [
+    choices = [("", "Choose a decision code…")] + [
         (action_name(letter), codes) for letter, codes in groups.items() if codes
     ]
+    return choices, without_reason
+
+
+class DecisionCodeField(forms.ChoiceField):
+    def validate(self, value: Any) -> None:
+        try:
+            super().validate(value)
+        except forms.ValidationError:
+            code = AuthCode.objects.filter(pk=value).first() if value else None
+            if code is not None and needs_reason(code):
+                raise forms.ValidationError(
+                    f"{value} is a denial code ({action_name(code.auth_action)}) without a description: a denial "
+                    "must give its specific reason. Give the code its description on the decision codes page, "
+                    "then decide.",
+                    code="no_reason",
+                ) from None
+            raise
 
 
 class DecideForm(forms.Form):
-    auth_code = forms.ChoiceField(
+    auth_code = DecisionCodeField(
         label="Decision code",
         choices=[],
         error_messages={
@@ -145,7 +179,10 @@ class DecideForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["auth_code"].choices = decision_choices()  # type: ignore[attr-defined]
+        field = self.fields["auth_code"]
+        field.choices, without_reason = decision_choices()  # type: ignore[attr-defined]
+        if without_reason:
+            field.help_text += f" Not offered, for want of a reason (a description): {', '.join(without_reason)}."
 
 
 def _review_field(name: str, label: str, **kwargs: Any) -> forms.CharField:
@@ -176,6 +213,52 @@ class ReviewForm(forms.Form):
     def review_fields(self) -> dict[str, Any]:
         """The review's fields by their JSON names (empty boxes are null)."""
         return {AUTH_REVIEW.spec.json_names[name]: value or None for name, value in self.cleaned_data.items()}
+
+
+class AdjustForm(forms.Form):
+    """An adjustment of the Auth (``auth_adjust``, decision 20): a new Auth under the next number copying this one,
+    with a new approval period, and its procedure lines and diagnoses copied (or one line with a procedure code)."""
+
+    approved_from = forms.DateField(
+        label="Approved from", required=False, widget=AdminDateWidget, help_text="Empty: the original's."
+    )
+    approved_thru = forms.DateField(
+        label="Approved thru", required=False, widget=AdminDateWidget, help_text="Empty: the original's."
+    )
+    copy_proc_codes = forms.BooleanField(label="Copy the procedure lines", required=False, initial=True)
+    copy_diag_codes = forms.BooleanField(label="Copy the diagnoses", required=False, initial=True)
+    procedure_code = forms.CharField(
+        label="Or one procedure code",
+        required=False,
+        max_length=AuthProcCodes._meta.get_field("procedure_code").max_length,
+        help_text="When the lines are not copied: the new Auth gets one line with this code.",
+    )
+
+    def clean(self) -> Any:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("approved_from"), cleaned.get("approved_thru")
+        if start and end and start > end:
+            self.add_error("approved_thru", "The approval period ends before it starts.")
+        if cleaned.get("copy_proc_codes") and cleaned.get("procedure_code"):
+            self.add_error("procedure_code", "Either copy the procedure lines or give one procedure code, not both.")
+        return cleaned
+
+    def adjustment(self, auth_number: str) -> dict[str, Any]:
+        """The body of the API's adjustment (VBA's ``AuthAdjustment``)."""
+        data = self.cleaned_data
+
+        def moment_of(value: Any) -> str | None:
+            return f"{value.isoformat()}T00:00:00" if value else None
+
+        return {
+            "auth_Number": auth_number,
+            "approved_From": moment_of(data.get("approved_from")),
+            "approved_Thru": moment_of(data.get("approved_thru")),
+            "recalcIBNR": False,
+            "copyProcCodes": bool(data.get("copy_proc_codes")),
+            "copyDiagCodes": bool(data.get("copy_diag_codes")),
+            "procedure_Code": data.get("procedure_code") or None,
+        }
 
 
 def decision_of(auth: Auth) -> dict[str, Any]:
@@ -309,12 +392,29 @@ class ActionFilter(admin.SimpleListFilter):
         return queryset.filter(auth_action=value) if value else queryset
 
 
+class AuthCodeForm(StrictModelForm):
+    """A decision code: one that denies (action D or R) must say why. Its description is the denial's specific
+    reason (CMS-0057-F), which the Decide control keeps in the history; the API keeps decision 17's rules."""
+
+    def clean(self) -> Any:
+        cleaned = super().clean()
+        action = (cleaned or {}).get("auth_action")
+        if action in DENIAL_ACTIONS and not ((cleaned or {}).get("description") or "").strip():
+            self.add_error(
+                "description",
+                f"Description: a code with the action {action} – {action_name(action)} needs its reason here "
+                "(the specific reason every denial must give).",
+            )
+        return cleaned
+
+
 @register_vba(AuthCode)
 class AuthCodeAdmin(VBAModelAdmin):
     """The payer's decision codes: the action is picked from VBA's five (shown with their words); the code's key and
     action follow the API's rules (``AUTH_CODE``: the model's validators and the table's check)."""
 
     resource = AUTH_CODE
+    form = AuthCodeForm
     field_docs = {
         "auth_code": FieldDoc("The decision code (up to 8 characters, no '/')."),
         "auth_action": FieldDoc(
@@ -322,7 +422,9 @@ class AuthCodeAdmin(VBAModelAdmin):
             label="Action",
             choices=ACTION_CHOICES,
         ),
-        "description": FieldDoc("The code's meaning, shown to people; for a denial, the specific reason."),
+        "description": FieldDoc(
+            "The code's meaning, shown to people; for a denial (action D or R), the specific reason: required."
+        ),
     }
     list_display = ("auth_code", "action", "description")
     list_filter = (ActionFilter,)
@@ -477,6 +579,7 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
         return [
             path("<path:object_id>/decide/", wrap(self.decide_view), name="{}_{}_decide".format(*info)),
             path("<path:object_id>/add-review/", wrap(self.add_review_view), name="{}_{}_add_review".format(*info)),
+            path("<path:object_id>/adjust/", wrap(self.adjust_view), name="{}_{}_adjust".format(*info)),
             *super().get_urls(),
         ]
 
@@ -495,8 +598,13 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
             writable = self.has_change_permission(request, obj)
             context.setdefault("decide_form", DecideForm(prefix="decide") if writable else None)
             context.setdefault("review_form", ReviewForm(prefix="review") if writable else None)
+            context.setdefault("adjust_form", AdjustForm(prefix="adjust") if writable else None)
             context["decide_url"] = self._url("decide", obj.pk)
             context["review_url"] = self._url("add_review", obj.pk)
+            context["adjust_url"] = self._url("adjust", obj.pk)
+            context["adjusts"] = self.adjusts(obj)
+            context["adjusted_by"] = self.adjusted_by(obj)
+            context["original_period"] = f"{day(obj.approved_from)} – {day(obj.approved_thru)}"
             context["decision"] = decision_of(obj)
             context["reviews_table"] = self.reviews(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -578,6 +686,54 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
             return self._page_again(request, object_id, 400, review_form=form)
         self.message_user(request, f"Review {review.pk} was added to Auth {obj.pk}.", messages.SUCCESS)
         return HttpResponseRedirect(self._url("change", obj.pk))
+
+    def adjust_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Adjust the Auth (``auth_adjust``, decision 20): a new Auth under the next number copying this one, with
+        the new approval period and the lines and diagnoses asked for; then the new Auth's page. The page's version
+        must be the Auth's (as for a decision): otherwise nothing is written and the page is shown again (409) with
+        what changed meanwhile and the adjustment kept. A refusal of the service is shown on the page (400)."""
+        obj = self._writable(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(self._url("change", obj.pk))
+        form = AdjustForm(request.POST, prefix="adjust")
+        if not form.is_valid():
+            return self._page_again(request, object_id, 400, adjust_form=form)
+        try:
+            with transaction.atomic(using=self.record_database()):
+                check = self.check_version(request, object_id, "adjusted")
+                if check is None:
+                    return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+                if check.conflict is not None:
+                    check.conflict.advice = (
+                        "Your adjustment is still in the Adjust form. Check the changes, then adjust again, or "
+                        "reload the page to discard it."
+                    )
+                    form.add_error(None, f"{check.conflict.headline} Nothing was adjusted: see the changes below.")
+                    return self._page_again(request, object_id, 409, adjust_form=form)
+                new = auth_adjust(auth_number=obj.pk, adjustment=form.adjustment(obj.pk), user=request.user)
+        except exceptions.APIException as error:
+            form.add_error(None, problem_text(error))
+            return self._page_again(request, object_id, 400, adjust_form=form)
+        self.message_user(request, f"Auth {new.pk} adjusts Auth {obj.pk}.", messages.SUCCESS)
+        return HttpResponseRedirect(self._url("change", new.pk))
+
+    def adjusts(self, obj: Auth) -> Any:
+        """The Auth this one adjusts (its ``prior_auth``): a link to its page, or its number if it is not here."""
+        if not obj.prior_auth:
+            return None
+        if Auth.objects.filter(pk=obj.prior_auth).exists():
+            return format_html('<a href="{}">{}</a>', self._url("change", obj.prior_auth), obj.prior_auth)
+        return format_html("{} (not in this database)", obj.prior_auth)
+
+    def adjusted_by(self, obj: Auth) -> list[Any]:
+        """Links to the Auths adjusting this one (their ``prior_auth`` is its number; read by the index of
+        ``prior_auth``, unordered in SQL so no other index is tempting), at most ``CHILDREN_SHOWN``."""
+        numbers = sorted(
+            Auth.objects.filter(prior_auth=obj.pk).order_by().values_list("auth_number", flat=True)[:CHILDREN_SHOWN]
+        )
+        return [format_html('<a href="{}">{}</a>', self._url("change", number), number) for number in numbers]
 
     def reviews(self, obj: Auth) -> Any:
         """The Auth's reviews, newest first (at most ``CHILDREN_SHOWN``)."""

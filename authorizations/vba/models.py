@@ -89,7 +89,7 @@ class Auth(models.Model):
     plan_id = models.CharField(max_length=20, null=True, blank=True, db_column="Plan_ID")
     previous_auth = models.CharField(max_length=20, null=True, blank=True, db_column="Previous_Auth")
     previous_treatment = models.BooleanField(default=False, db_default=False, db_column="Previous_Treatment")
-    prior_auth = models.CharField(max_length=20, null=True, blank=True, db_column="Prior_Auth")
+    prior_auth = models.CharField(max_length=20, null=True, blank=True, db_column="Prior_Auth", db_index=True)
     provider_id = models.CharField(max_length=20, null=True, blank=True, db_column="Provider_ID", db_index=True)
     radiating_pain = models.IntegerField(null=True, blank=True, db_column="Radiating_Pain")
     range_of_motion = models.IntegerField(null=True, blank=True, db_column="Range_Of_Motion")
