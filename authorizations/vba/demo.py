@@ -1,12 +1,13 @@
 """Demo records for the README's run command (loaded by ``manage.py seed_demo``): a reviewer's queue. In every VBA
 database: the payer's decision codes (a specific reason for each denial, as CMS-0057-F requires), 40 Auths each
 decided with one of them (its status the word of the code's action), 1–4 procedure lines per Auth (CPT/HCPCS codes
-with modifiers; units requested, approved and used as its decision allows) and 0–3 reviews per Auth.
+with modifiers; units requested, approved and used as its decision allows), 1–3 diagnoses per Auth (ICD-10-CM codes
+that justify its procedures, the first one primary) and 0–3 reviews per Auth.
 
 Everything goes through the batch engine, so every record has its history row. Run again (``make run`` does, on every
 start) it writes nothing new: the codes and Auths are upserted (unchanged ones are not written again), and an Auth's
-lines or reviews are added only when it has none (the lines and reviews someone has added, changed or decided since
-are kept)."""
+lines, diagnoses or reviews are added only when it has none (the ones someone has added, changed or decided since are
+kept)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from authorizations.vba.models import AUTH_ACTIONS, Auth, AuthCode, AuthProcCodes, AuthReview
-from authorizations.vba.services import AUTH_CODE, AUTH_PROC_CODES, AUTH_REVIEW, auth_batch_upsert
+from authorizations.vba.models import AUTH_ACTIONS, Auth, AuthCode, AuthDiagCodes, AuthProcCodes, AuthReview
+from authorizations.vba.services import AUTH_CODE, AUTH_DIAG_CODES, AUTH_PROC_CODES, AUTH_REVIEW, auth_batch_upsert
 from config.records.batch import BatchOutcome, batch_upsert
 from config.serving.tenancy import use_vba_database, vba_database_names
 
@@ -70,6 +71,31 @@ LINES: dict[str, list[tuple[str, tuple[str, ...], int, int]]] = {
 }
 TYPES = list(LINES)
 
+#: The ICD-10-CM diagnoses that justify each procedure (most likely first): an Auth's primary diagnosis is one of its
+#: first line's, the others come from its other lines or are a common comorbidity.
+DIAGNOSES: dict[str, tuple[str, ...]] = {
+    "97110": ("M54.50", "M62.81", "M25.561"),  # low back pain; muscle weakness; pain in right knee
+    "97140": ("M54.50", "M54.2", "M54.16"),  # low back pain; cervicalgia; radiculopathy, lumbar
+    "97530": ("M62.81", "R26.89", "I69.351"),  # muscle weakness; gait abnormality; hemiplegia after stroke
+    "97112": ("R26.81", "I69.351", "G20.A1"),  # unsteadiness on feet; hemiplegia after stroke; Parkinson's disease
+    "97161": ("M54.50", "M25.561", "S33.5XXA"),  # low back pain; knee pain; lumbar sprain, initial encounter
+    "73721": ("M25.561", "S83.241A", "M23.221"),  # knee pain; medial meniscus tear; old meniscus tear
+    "29881": ("S83.241A", "M23.221"),  # medial meniscus tear, right knee; derangement from an old tear
+    "70553": ("R51.9", "G43.909", "R42"),  # headache; migraine; dizziness
+    "93306": ("I50.9", "R01.1", "R06.02"),  # heart failure; cardiac murmur; shortness of breath
+    "45378": ("K92.1", "K63.5", "R19.5"),  # melena; polyp of colon; other fecal abnormalities
+    "27447": ("M17.12", "M25.562"),  # primary osteoarthritis, left knee; pain in left knee
+    "99223": ("M17.12", "J18.9"),  # osteoarthritis, left knee (admitted for the arthroplasty); pneumonia
+    "99232": ("M17.12", "J18.9"),
+    "97116": ("R26.89", "Z96.652"),  # gait abnormality; presence of left artificial knee joint
+    "E0601": ("G47.33",),  # obstructive sleep apnea
+    "A7030": ("G47.33",),
+    "E0114": ("S82.101A", "S93.401A"),  # fracture of the upper end of the right tibia; sprain of right ankle
+    "K0001": ("G35", "R26.2", "M62.81"),  # multiple sclerosis; difficulty in walking; muscle weakness
+}
+#: Common comorbidities, added when an Auth's procedures justify fewer diagnoses than it gets.
+COMORBIDITIES = ("I10", "E11.9", "E66.9")  # essential hypertension; type 2 diabetes; obesity
+
 REVIEWERS = {"1": ["rn.garcia", "rn.chen", "rn.patel"], "2": ["md.okafor", "md.lindqvist"], "3": ["md.appeals"]}
 LEVEL_NAMES = {"1": "L1 NURSE REVIEW", "2": "L2 PHYSICIAN REVIEW", "3": "L3 APPEAL REVIEW"}
 #: What each review level says for an Auth decided with an action (the last review is the deciding one).
@@ -98,6 +124,7 @@ class DemoAuth:
 
     auth: dict[str, Any]
     lines: list[dict[str, Any]] = field(default_factory=list)
+    diagnoses: list[dict[str, Any]] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -110,8 +137,9 @@ def _stamp(day: dt.datetime) -> str:
 
 
 def demo_records(count: int = 40, seed: int = 7) -> list[DemoAuth]:
-    """The demo Auths with their lines and reviews (keys 0: assigned when written); the same every run."""
-    rng = random.Random(seed)
+    """The demo Auths with their lines, diagnoses and reviews (keys 0: assigned when written); the same every run.
+    The diagnoses have a random source of their own (the Auths, lines and reviews are those they were before)."""
+    rng, diagnosis_rng = random.Random(seed), random.Random(seed + 1)
     codes = {code: (action, description) for code, action, description in DECISION_CODES}
     pool = _code_pool()
     records = []
@@ -153,9 +181,8 @@ def demo_records(count: int = 40, seed: int = 7) -> list[DemoAuth]:
             "tPlan_Printed": "N",
             "notes": f"Demo record: {description}",
         }
-        records.append(
-            DemoAuth(auth, lines, _reviews(rng, auth["auth_Number"], action, description, (received, decided), urgent))
-        )
+        reviews = _reviews(rng, auth["auth_Number"], action, description, (received, decided), urgent)
+        records.append(DemoAuth(auth, lines, _diagnoses(diagnosis_rng, auth["auth_Number"], lines), reviews))
     return records
 
 
@@ -187,6 +214,25 @@ def _lines(rng: random.Random, n: int, auth_type: str, action: str) -> list[dict
             }
         )
     return lines
+
+
+def _diagnoses(rng: random.Random, number: str, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """1–3 distinct ICD-10-CM diagnoses that justify the Auth's procedure ``lines``: the first one (primary, "Y") is
+    the first line's most likely diagnosis, the others those of its lines, then common comorbidities."""
+    candidates = list(dict.fromkeys(code for line in lines for code in DIAGNOSES[line["procedure_Code"]]))
+    wanted = rng.randint(1, 3)
+    chosen = candidates[:1] + rng.sample(candidates[1:], min(wanted - 1, len(candidates) - 1))
+    chosen += rng.sample(COMORBIDITIES, wanted - len(chosen))
+    return [
+        {
+            "auth_Number": number,
+            "diagnostic_Code": code,
+            "diagnostic_Code_Type": "ICD10",
+            "disable_Provider_Match": False,
+            "primary_Diag": "Y" if i == 0 else "N",
+        }
+        for i, code in enumerate(chosen)
+    ]
 
 
 def _reviews(
@@ -240,7 +286,8 @@ def _counts(outcome: BatchOutcome) -> dict[int, int]:
 
 
 def load(*, user: Any) -> str:
-    """The decision codes, the Auths, and their lines and reviews (where an Auth has none) in every VBA database."""
+    """The decision codes, the Auths, and their lines, diagnoses and reviews (each where an Auth has none) in every VBA
+    database."""
     loaded = []
     records = demo_records()
     code_items = [{"auth_Code": c, "auth_Action": a, "description": d} for c, a, d in DECISION_CODES]
@@ -251,6 +298,7 @@ def load(*, user: Any) -> str:
             numbers = [r.auth["auth_Number"] for r in records]
             for resource, model, children in (
                 (AUTH_PROC_CODES, AuthProcCodes, lambda r: r.lines),
+                (AUTH_DIAG_CODES, AuthDiagCodes, lambda r: r.diagnoses),
                 (AUTH_REVIEW, AuthReview, lambda r: r.reviews),
             ):
                 bare = _without_children(model, numbers)
@@ -259,6 +307,7 @@ def load(*, user: Any) -> str:
                     _counts(batch_upsert(resource, items, user=user))
             loaded.append(
                 f"{name}: {AuthCode.objects.count()} decision codes, {Auth.objects.count()} Auths, "
-                f"{AuthProcCodes.objects.count()} procedure lines, {AuthReview.objects.count()} reviews"
+                f"{AuthProcCodes.objects.count()} procedure lines, {AuthDiagCodes.objects.count()} diagnoses, "
+                f"{AuthReview.objects.count()} reviews"
             )
     return "; ".join(loaded)

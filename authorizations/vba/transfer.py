@@ -1,8 +1,9 @@
 """The files of ``export_auth_codes``/``upsert_auth_codes``, ``export_auth_procedure_codes``/
-``upsert_auth_procedure_codes`` and ``export_auth_reviews``/``upsert_auth_reviews``: each record as the API renders
-it plus its four audit columns (``entry_Date``, ``entry_User``, ``update_Date``, ``update_User``), which VBA's JSON of
-these records leaves out but a copy of a database must keep (``--keep-audit``). A file without them (an API list's
-output) is read too: the audit columns are then stamped, as the API does.
+``upsert_auth_procedure_codes``, ``export_auth_diagnostic_codes``/``upsert_auth_diagnostic_codes`` and
+``export_auth_reviews``/``upsert_auth_reviews``: each record as the API renders it plus its four audit columns
+(``entry_Date``, ``entry_User``, ``update_Date``, ``update_User``), which VBA's JSON of these records leaves out but a
+copy of a database must keep (``--keep-audit``); VBA's ``AuthDiagCodes`` JSON has them already. A file without them
+(an API list's output) is read too: the audit columns are then stamped, as the API does.
 
 The resources are the API's (the same rules per item: a code's action, a line's or a review's Auth must exist) with
 the audit columns in the file; the writes go through the one batch engine, with history rows."""
@@ -13,8 +14,9 @@ from typing import Any
 
 import django_filters
 
-from authorizations.vba.models import AuthCode, AuthProcCodes, AuthReview
+from authorizations.vba.models import AuthCode, AuthDiagCodes, AuthProcCodes, AuthReview
 from authorizations.vba.services import (
+    AUTH_DIAG_CODES,
     AuthChildResource,
     AuthCodeResource,
     AuthProcCodesResource,
@@ -50,6 +52,8 @@ class AuthReviewFileResource(AuthReviewResource):
 AUTH_CODE_FILE = AuthCodeFileResource()
 AUTH_PROC_CODES_FILE = AuthProcCodesFileResource()
 AUTH_REVIEW_FILE = AuthReviewFileResource()
+#: A diagnosis's file is its API JSON (audit columns included; its one-column key, ours, is not part of it).
+AUTH_DIAG_CODES_FILE = AUTH_DIAG_CODES
 
 
 class AuthCodeFileFilter(APIFilterSet):
@@ -69,4 +73,14 @@ class AuthProcCodesFileFilter(APIFilterSet):
 
     class Meta:
         model = AuthProcCodes
+        fields: list[str] = []
+
+
+class AuthDiagCodesFileFilter(APIFilterSet):
+    """The diagnoses of one Auth, as ``GET /auths/{authNumber}/diagnostic-codes`` lists them."""
+
+    authNumber = django_filters.CharFilter(field_name="auth_number")  # noqa: N815 - VBA's spelling
+
+    class Meta:
+        model = AuthDiagCodes
         fields: list[str] = []

@@ -1,10 +1,12 @@
 """``seed_demo``'s VBA records (issue 22, point 5): a new user sees a realistic review queue — decision codes with a
 specific reason for each denial, Auths decided with them, procedure lines and reviews consistent with each decision,
-every record with its history row — and ``make run`` running it again on every start adds nothing."""
+ICD-10 diagnoses that justify each Auth's procedures, every record with its history row — and ``make run`` running
+it again on every start adds nothing."""
 
 from __future__ import annotations
 
 import io
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -12,12 +14,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from authorizations.vba.models import AUTH_ACTIONS, Auth, AuthCode, AuthProcCodes, AuthReview
+from authorizations.vba.demo import COMORBIDITIES, DIAGNOSES
+from authorizations.vba.models import AUTH_ACTIONS, Auth, AuthCode, AuthDiagCodes, AuthProcCodes, AuthReview
 from config.serving.tenancy import use_vba_database
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
-MODELS = (AuthCode, Auth, AuthProcCodes, AuthReview)
+MODELS = (AuthCode, Auth, AuthProcCodes, AuthDiagCodes, AuthReview)
+#: An ICD-10-CM code: a letter, two characters, then up to four more after the dot.
+ICD10 = re.compile(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?")
 
 
 def seed() -> str:
@@ -40,12 +45,16 @@ def test_the_demo_is_a_review_queue_whose_every_record_agrees_with_its_auths_dec
         auths: list[Any] = list(Auth.objects.all())
         lines: dict[str, list[Any]] = defaultdict(list)
         reviews: dict[str, list[Any]] = defaultdict(list)
+        diagnoses: dict[str, list[Any]] = defaultdict(list)
         for line in AuthProcCodes.objects.all():
             lines[line.auth_number].append(line)
+        for diagnosis in AuthDiagCodes.objects.all():
+            diagnoses[diagnosis.auth_number].append(diagnosis)
         for review in AuthReview.objects.order_by("review_date", "pk"):
             reviews[review.auth_number].append(review)
     assert (
-        f"{database}: {len(codes)} decision codes, 40 Auths, {sum(map(len, lines.values()))} procedure lines, " in text
+        f"{database}: {len(codes)} decision codes, 40 Auths, {sum(map(len, lines.values()))} procedure lines, "
+        f"{sum(map(len, diagnoses.values()))} diagnoses, {sum(map(len, reviews.values()))} reviews" in text
     )
 
     # decision codes: every action, and a specific reason for each denial (CMS-0057-F)
@@ -89,6 +98,19 @@ def test_the_demo_is_a_review_queue_whose_every_record_agrees_with_its_auths_dec
         for line in its:
             assert line.units_actual is None or 0 <= line.units_actual <= (line.units_approved or 0)
 
+    # diagnoses: 1-3 distinct ICD-10 codes per Auth, one primary, each justifying one of its procedures (the primary
+    # one its first line's) or a common comorbidity
+    assert set(diagnoses) == set(by_number)
+    assert {len(its) for its in diagnoses.values()} == {1, 2, 3}
+    assert len({d.diagnostic_code for its in diagnoses.values() for d in its}) >= 15
+    for number, its in diagnoses.items():
+        assert all(ICD10.fullmatch(d.diagnostic_code) and d.diagnostic_code_type == "ICD10" for d in its), number
+        assert sorted(d.primary_diag for d in its) == ["N"] * (len(its) - 1) + ["Y"], number
+        justified = {code for line in lines[number] for code in DIAGNOSES[line.procedure_code]}
+        primary = next(d.diagnostic_code for d in its if d.primary_diag == "Y")
+        assert primary in justified, (number, primary)
+        assert all(d.diagnostic_code in justified | set(COMORBIDITIES) for d in its), number
+
     # reviews: 0-3 per Auth; a denial or a partial approval is decided by a physician; the last review says why
     assert all(len(reviews.get(a.auth_number, [])) <= 3 for a in auths)
     assert any(not reviews.get(a.auth_number, []) for a in auths) and any(
@@ -113,24 +135,36 @@ def test_every_demo_record_has_its_history_row_and_running_it_again_adds_nothing
     with use_vba_database("demo"):
         assert {h for m in MODELS for h in m.history.values_list("history_type", flat=True)} == {"+"}  # type: ignore[attr-defined]
         demo = get_user_model().objects.get(username="demo").pk  # (the users live in default)
-        assert set(AuthReview.history.values_list("history_user_id", flat=True)) == {demo}  # type: ignore[attr-defined]
+        for model in (AuthReview, AuthDiagCodes):
+            assert set(model.history.values_list("history_user_id", flat=True)) == {demo}  # type: ignore[attr-defined]
     seed()
     assert counts("demo") == first
     assert counts("other") == first
 
 
-def test_running_it_again_keeps_what_a_user_changed_on_lines_and_reviews() -> None:
+def test_running_it_again_keeps_what_a_user_changed_on_lines_diagnoses_and_reviews() -> None:
     seed()
     with use_vba_database("demo"):
         line = AuthProcCodes.objects.order_by("pk").first()
         assert line is not None
         AuthProcCodes.objects.filter(pk=line.pk).update(units_approved=1)  # (as a reviewer's edit)
+        kept = AuthDiagCodes.objects.filter(primary_diag="N").order_by("pk").first()
+        assert kept is not None
+        AuthDiagCodes.objects.filter(pk=kept.pk).update(primary_diag="Y")
+        undiagnosed = kept.auth_number
+        bare = AuthDiagCodes.objects.exclude(auth_number=undiagnosed).values_list("auth_number", flat=True).first()
+        AuthDiagCodes.objects.filter(auth_number=bare).delete()
+        diagnoses = AuthDiagCodes.objects.count()
         reviewed = AuthReview.objects.values_list("auth_number", flat=True).first()
         AuthReview.objects.filter(auth_number=reviewed).delete()
         reviews = AuthReview.objects.count()
     seed()
     with use_vba_database("demo"):
         assert AuthProcCodes.objects.get(pk=line.pk).units_approved == 1
+        # the changed diagnosis is kept and its Auth gets none added; the Auth left without any gets its own back
+        assert AuthDiagCodes.objects.get(pk=kept.pk).primary_diag == "Y"
+        assert AuthDiagCodes.objects.count() > diagnoses
+        assert AuthDiagCodes.objects.filter(auth_number=bare).exists()
         # an Auth left without reviews gets its demo reviews back; the others are not added twice
         assert AuthReview.objects.count() > reviews
         assert AuthReview.objects.filter(auth_number=reviewed).exists()

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from authorizations.models import Auth
 from authorizations.vba.demo import DECISION_CODES
-from authorizations.vba.models import AUTH_ACTIONS, AuthCode, AuthProcCodes, AuthReview
+from authorizations.vba.models import AUTH_ACTIONS, AuthCode, AuthDiagCodes, AuthProcCodes, AuthReview, diag_key
 from authorizations.vba.services import AUTH, AUTH_CODE, AUTH_PROC_CODES, AUTH_REVIEW, auth_batch_upsert
 from config.records.batch import batch_upsert
 from config.serving.tenancy import use_vba_database
@@ -20,7 +20,7 @@ from tests.authorizations.factories import auth_item
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
-MODELS = (AuthCode, Auth, AuthProcCodes, AuthReview)
+MODELS = (AuthCode, Auth, AuthProcCodes, AuthDiagCodes, AuthReview)
 
 
 @pytest.fixture
@@ -36,7 +36,9 @@ def generate(*args: str) -> str:
 
 def test_every_generated_row_is_a_valid_varied_auth() -> None:
     out = generate("--count", "400", "--database", "demo", "--chunk-size", "150")
-    assert re.search(r"400 Auths \(GEN000000001 … GEN000000400\), \d+ procedure lines and \d+ reviews into demo", out)
+    assert re.search(
+        r"400 Auths \(GEN000000001 … GEN000000400\), \d+ procedure lines, \d+ diagnoses and \d+ reviews into demo", out
+    )
     with use_vba_database("demo"):
         rows = list(Auth.objects.all())
         assert len(rows) == 400
@@ -92,7 +94,8 @@ def test_history_rows_one_per_auth_by_default_none_with_no_history() -> None:
 
 
 def test_zero_rows_is_fine() -> None:
-    assert "0 Auths (none), 0 procedure lines and 0 reviews" in generate("--count", "0", "--database", "other")
+    out = generate("--count", "0", "--database", "other")
+    assert "0 Auths (none), 0 procedure lines, 0 diagnoses and 0 reviews" in out
 
 
 @pytest.mark.parametrize(
@@ -101,7 +104,8 @@ def test_zero_rows_is_fine() -> None:
         (["--count", "5", "--database", "nowhere"], "Unknown VBA database 'nowhere'"),
         (["--count", "-1", "--database", "demo"], "--count must be at least 0"),
         (["--count", "5", "--database", "demo", "--prefix", "WAYTOOLONGPREFIX"], "--prefix must be"),
-        (["--count", "5", "--database", "demo", "--lines-per-auth", "-1"], "--lines-per-auth and --reviews-per-auth"),
+        (["--count", "5", "--database", "demo", "--lines-per-auth", "-1"], "--lines-per-auth, --diagnoses-per-auth"),
+        (["--count", "5", "--database", "demo", "--diagnoses-per-auth", "-1"], "--diagnoses-per-auth and"),
     ],
 )
 def test_bad_arguments_are_refused(args: list[str], message: str) -> None:
@@ -124,8 +128,12 @@ def test_each_auth_is_decided_with_an_existing_code_and_has_consistent_lines_and
         auths: dict[str, Any] = {a.pk: a for a in Auth.objects.all()}
         lines: list[Any] = list(AuthProcCodes.objects.all())
         reviews = list(AuthReview.objects.order_by("review_date", "pk"))
+        diagnoses = AuthDiagCodes.objects.count()
         history = {m.__name__: Counter(m.history.values_list("history_type", flat=True)) for m in MODELS}  # type: ignore[attr-defined]
-    assert f"400 Auths (GEN000000001 … GEN000000400), {len(lines)} procedure lines and {len(reviews)} reviews" in out
+    assert (
+        f"400 Auths (GEN000000001 … GEN000000400), {len(lines)} procedure lines, {diagnoses} diagnoses and "
+        f"{len(reviews)} reviews" in out
+    )
     assert codes == {code: action for code, action, _text in DECISION_CODES}
     for auth in auths.values():  # the status is the word of its code's action
         assert auth.status == AUTH_ACTIONS[codes[auth.auth_code]][0], (auth.pk, auth.auth_code, auth.status)
@@ -160,6 +168,7 @@ def test_each_auth_is_decided_with_an_existing_code_and_has_consistent_lines_and
         "AuthCode": Counter({"+": len(codes)}),
         "Auth": Counter({"+": 400}),
         "AuthProcCodes": Counter({"+": len(lines)}),
+        "AuthDiagCodes": Counter({"+": diagnoses}),
         "AuthReview": Counter({"+": len(reviews)}),
     }
 
@@ -186,10 +195,14 @@ def test_lines_and_reviews_can_be_left_out_and_an_existing_code_is_kept(nurse: A
     with use_vba_database("other"):  # the payer already has APPR, with its own description
         item = {"auth_Code": "APPR", "auth_Action": "A", "description": "Approved (payer's own wording)"}
         assert batch_upsert(AUTH_CODE, [item], user=nurse).counts() == {201: 1}
-    out = generate("--count", "20", "--database", "other", "--lines-per-auth", "0", "--reviews-per-auth", "0")
-    assert "20 Auths (GEN000000001 … GEN000000020), 0 procedure lines and 0 reviews" in out
+    out = generate(
+        *("--count", "20", "--database", "other", "--lines-per-auth", "0", "--reviews-per-auth", "0"),
+        *("--diagnoses-per-auth", "0"),
+    )
+    assert "20 Auths (GEN000000001 … GEN000000020), 0 procedure lines, 0 diagnoses and 0 reviews" in out
     with use_vba_database("other"):
         assert not AuthProcCodes.objects.exists() and not AuthReview.objects.exists()
+        assert not AuthDiagCodes.objects.exists()
         assert AuthCode.objects.get(pk="APPR").description == "Approved (payer's own wording)"
         assert AuthCode.objects.count() == len(DECISION_CODES)
         for auth in Auth.objects.all():  # without lines, the Auth's own units still agree with its decision
@@ -202,6 +215,77 @@ def test_lines_and_reviews_can_be_left_out_and_an_existing_code_is_kept(nurse: A
 def test_no_history_leaves_no_history_row_for_lines_and_reviews_either() -> None:
     generate("--count", "20", "--database", "demo", "--no-history")
     with use_vba_database("demo"):
-        assert AuthProcCodes.objects.exists() and AuthReview.objects.exists()
+        assert AuthProcCodes.objects.exists() and AuthReview.objects.exists() and AuthDiagCodes.objects.exists()
         assert not Auth.history.exists()  # type: ignore[attr-defined]
         assert not AuthProcCodes.history.exists() and not AuthReview.history.exists()  # type: ignore[attr-defined]
+        assert not AuthDiagCodes.history.exists()  # type: ignore[attr-defined]
+
+
+ICD10 = re.compile(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?")
+
+
+@pytest.mark.parametrize("per_auth", [None, 3, 12])
+def test_each_auth_gets_1_to_n_distinct_diagnoses_one_primary_with_their_history_rows(per_auth: int | None) -> None:
+    """Default 2; 12 asks for more than a service has codes (each Auth then gets every code of its pool, no
+    duplicate). Written in chunks; every diagnosis names an Auth, its key is :func:`diag_key` of its fields, and it
+    has its one '+' history row."""
+    args = ["--count", "300", "--database", "demo", "--chunk-size", "70"]
+    out = generate(*args, *(["--diagnoses-per-auth", str(per_auth)] if per_auth else []))
+    with use_vba_database("demo"):
+        auths = set(Auth.objects.values_list("pk", flat=True))
+        rows = list(AuthDiagCodes.objects.all())
+        history = list(AuthDiagCodes.history.values_list("auth_diag_codes_key", "history_type", "primary_diag"))  # type: ignore[attr-defined]
+    assert f", {len(rows)} diagnoses and " in out
+    of = Counter(d.auth_number for d in rows)
+    assert set(of) == auths  # every Auth has some, every diagnosis names an Auth
+    wanted = per_auth or 2
+    if wanted <= 3:
+        assert set(of.values()) == set(range(1, wanted + 1))
+    else:  # 12: capped by the pool (a service's codes from a random one on, then 4 comorbidities)
+        assert min(of.values()) == 1 and max(of.values()) == 10 and len(set(of.values())) == 10
+    for d in rows:
+        assert d.pk == diag_key(d.auth_number, d.diagnostic_code, d.diagnostic_code_type)
+        assert ICD10.fullmatch(d.diagnostic_code) and d.diagnostic_code_type == "ICD10", d.pk
+        assert d.entry_date and d.entry_user == "generate_auths" and d.update_date
+        assert d.disable_provider_match is False and d.disable_diag_code_match is False
+    codes = Counter((d.auth_number, d.diagnostic_code) for d in rows)
+    assert set(codes.values()) == {1}  # distinct codes per Auth
+    assert Counter(d.auth_number for d in rows if d.primary_diag == "Y") == Counter(dict.fromkeys(auths, 1))
+    assert len({d.diagnostic_code for d in rows}) >= 15
+    assert sorted(history) == sorted((d.pk, "+", d.primary_diag) for d in rows)
+
+
+def test_the_same_seed_gives_the_same_auths_whatever_the_diagnoses() -> None:
+    generate("--count", "30", "--database", "demo", "--seed", "3")
+    generate("--count", "30", "--database", "other", "--seed", "3", "--diagnoses-per-auth", "0")
+    values = []
+    for database in ("demo", "other"):
+        with use_vba_database(database):
+            values.append(
+                (
+                    list(Auth.objects.values_list("auth_number", "status", "subscriber_id", "units_requested")),
+                    list(AuthProcCodes.objects.values_list("pk", "auth_number", "procedure_code")),
+                    list(AuthReview.objects.values_list("pk", "auth_number", "review_comment")),
+                )
+            )
+    assert values[0] == values[1]
+
+
+def test_the_api_reads_a_generated_diagnosis_by_its_path(vba: Any) -> None:
+    generate("--count", "10", "--database", "demo")
+    with use_vba_database("demo"):
+        diagnosis = AuthDiagCodes.objects.order_by("pk").last()
+        assert diagnosis is not None
+        count = AuthDiagCodes.objects.filter(auth_number=diagnosis.auth_number).count()
+    base = f"auths/{diagnosis.auth_number}/diagnostic-codes"
+    response = vba.call("GET", f"{base}/{diagnosis.diagnostic_code}/diagnostic-code-types/ICD10")
+    assert response.status_code == 200, response.json()
+    data = response.json()["data"]
+    assert (data["auth_Number"], data["diagnostic_Code"], data["diagnostic_Code_Type"]) == (
+        diagnosis.auth_number,
+        diagnosis.diagnostic_code,
+        "ICD10",
+    )
+    assert data["primary_Diag"] == diagnosis.primary_diag and data["entry_User"] == "generate_auths"
+    listed = vba.call("GET", base)
+    assert listed.status_code == 200 and len(listed.json()["data"]) == count

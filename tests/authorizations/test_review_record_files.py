@@ -1,5 +1,6 @@
-"""``export_auth_codes``/``upsert_auth_codes``, ``export_auth_procedure_codes``/``upsert_auth_procedure_codes`` and
-``export_auth_reviews``/``upsert_auth_reviews`` as an operator runs them (issue 22, point 5): records out of one VBA
+"""``export_auth_codes``/``upsert_auth_codes``, ``export_auth_procedure_codes``/``upsert_auth_procedure_codes``,
+``export_auth_diagnostic_codes``/``upsert_auth_diagnostic_codes`` and ``export_auth_reviews``/``upsert_auth_reviews``
+as an operator runs them (issue 22, point 5): records out of one VBA
 database and into another, in each file format, byte for byte, audit columns included, with history rows."""
 
 from __future__ import annotations
@@ -15,9 +16,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from authorizations.vba.models import AuthCode, AuthProcCodes, AuthReview
+from authorizations.vba.models import AuthCode, AuthDiagCodes, AuthProcCodes, AuthReview
 from authorizations.vba.services import AUTH
-from authorizations.vba.transfer import AS_IN_FILE, AUTH_CODE_FILE, AUTH_PROC_CODES_FILE, AUTH_REVIEW_FILE
+from authorizations.vba.transfer import (
+    AS_IN_FILE,
+    AUTH_CODE_FILE,
+    AUTH_DIAG_CODES_FILE,
+    AUTH_PROC_CODES_FILE,
+    AUTH_REVIEW_FILE,
+)
 from config.records.batch import batch_upsert
 from config.serving.tenancy import use_vba_database
 from tests.authorizations.factories import NOT_NULL
@@ -27,11 +34,14 @@ from tests.conftest import ALL
 pytestmark = pytest.mark.django_db(databases=ALL)
 
 FORMATS = ["json", "ndjson", "csv"]
-FULL_KEYS = ("DNMN", "2147483647")  # the records with every field set
+#: a diagnosis code that CSV must quote and JSON escape (a comma, a quote, a newline, non-ASCII)
+ODD_CODE = 'Q,"é\n9'
+FULL_KEYS = ("DNMN", "2147483647", ODD_CODE)  # the records with every field set
 AUDIT_JSON = ["entry_Date", "entry_User", "update_Date", "update_User"]
 COMMANDS = [
     ("export_auth_codes", "upsert_auth_codes", AuthCode),
     ("export_auth_procedure_codes", "upsert_auth_procedure_codes", AuthProcCodes),
+    ("export_auth_diagnostic_codes", "upsert_auth_diagnostic_codes", AuthDiagCodes),
     ("export_auth_reviews", "upsert_auth_reviews", AuthReview),
 ]
 
@@ -80,6 +90,19 @@ def review_records(nurse: Any) -> None:
                 ],
             ),
             (
+                AUTH_DIAG_CODES_FILE,  # (its type, from every_field: a quote, a newline, a tab, a backslash)
+                [
+                    every_field(AUTH_DIAG_CODES_FILE, ODD_CODE, auth_Number="A-1"),
+                    {
+                        "auth_Number": "A-2",
+                        "diagnostic_Code": "R51.9",
+                        "diagnostic_Code_Type": "ICD10",
+                        "disable_Provider_Match": False,
+                        "primary_Diag": "",
+                    },
+                ],
+            ),
+            (
                 AUTH_REVIEW_FILE,
                 [
                     every_field(AUTH_REVIEW_FILE, 2147483647, auth_Number="A-1"),
@@ -98,7 +121,12 @@ def test_export_then_upsert_keeping_audit_then_export_again_is_byte_identical(
     tmp_path: Path, review_records: None, fmt: str, export: str, upsert: str, model: Any, zone: str, settings: Any
 ) -> None:
     settings.TIME_ZONE = zone
-    key_json = {AuthCode: "auth_Code", AuthProcCodes: "authProcCodes_Key", AuthReview: "authReview_Key"}[model]
+    key_json = {
+        AuthCode: "auth_Code",
+        AuthProcCodes: "authProcCodes_Key",
+        AuthDiagCodes: "diagnostic_Code",
+        AuthReview: "authReview_Key",
+    }[model]
     first, second = tmp_path / f"demo.{fmt}", tmp_path / f"other.{fmt}"
     _, err = run(export, "--database", "demo", str(first))
     assert err == f"2 {model.__name__} record(s) exported\n"
@@ -168,6 +196,40 @@ def test_a_line_or_review_of_a_missing_auth_fails_alone_and_a_zero_key_is_assign
         call_command("upsert_auth_reviews", "--database", "other", str(reviews), stdout=io.StringIO())
 
 
+def test_a_diagnosis_of_a_missing_auth_fails_alone_naming_its_three_key_fields(tmp_path: Path, nurse: Any) -> None:
+    with use_vba_database("other"):
+        assert batch_upsert(AUTH, [{"auth_Number": "A-1"} | NOT_NULL], user=nurse).counts() == {201: 1}
+    path = tmp_path / "diagnoses.csv"
+    path.write_text(
+        "auth_Number,diagnostic_Code,diagnostic_Code_Type,disable_Provider_Match,primary_Diag\n"
+        "A-1,M54.50,ICD10,false,Y\nNOPE,R51.9,ICD10,false,N\nA-1,A/B,ICD10,false,N\n"
+    )
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=r"^2 of 3 item\(s\) failed$"):
+        call_command("upsert_auth_diagnostic_codes", "--database", "other", str(path), stdout=out)
+    assert out.getvalue().splitlines() == [
+        "201: 1, 400: 2",
+        "FAILED (auth_Number, diagnostic_Code, diagnostic_Code_Type)=('NOPE', 'R51.9', 'ICD10') [400] auth_Number: "
+        "Auth NOPE does not exist",
+        "FAILED (auth_Number, diagnostic_Code, diagnostic_Code_Type)=('A-1', 'A/B', 'ICD10') [400] diagnostic_Code: "
+        "may not contain '/': the diagnosis could not be addressed in a path",
+    ]
+    with use_vba_database("other"):
+        stored = AuthDiagCodes.objects.get()
+        assert (stored.pk, stored.primary_diag) == ('["A-1","M54.50","ICD10"]', "Y")
+        assert AuthDiagCodes.history.get().history_type == "+"  # type: ignore[attr-defined]
+    # the same file again replaces the diagnosis (its three fields are its key): 200, a '~' history row
+    path.write_text(
+        "auth_Number,diagnostic_Code,diagnostic_Code_Type,disable_Provider_Match,primary_Diag\nA-1,M54.50,ICD10,false,N\n"
+    )
+    out = io.StringIO()
+    call_command("upsert_auth_diagnostic_codes", "--database", "other", str(path), stdout=out)
+    assert out.getvalue() == "200: 1\n"
+    with use_vba_database("other"):
+        assert AuthDiagCodes.objects.get().primary_diag == "N"
+        assert list(AuthDiagCodes.history.values_list("history_type", flat=True).order_by("history_id")) == ["+", "~"]  # type: ignore[attr-defined]
+
+
 def test_a_code_with_an_unknown_action_is_refused_and_named(tmp_path: Path, nurse: Any) -> None:
     path = tmp_path / "codes.ndjson"
     path.write_text('{"auth_Code": "APPR", "auth_Action": "A"}\n{"auth_Code": "ODD", "auth_Action": "X"}\n')
@@ -186,6 +248,10 @@ def test_filters_keep_one_auths_records_or_one_action_and_a_bad_one_is_named(rev
     assert [json.loads(line)["authProcCodes_Key"] for line in out.splitlines()] == [5]
     out, _ = run("export_auth_reviews", "--database", "demo", "--format", "ndjson", "--filter", "authNumber=A-1")
     assert [json.loads(line)["authReview_Key"] for line in out.splitlines()] == [2147483647]
+    out, _ = run(
+        "export_auth_diagnostic_codes", "--database", "demo", "--format", "ndjson", "--filter", "authNumber=A-2"
+    )
+    assert [json.loads(line)["diagnostic_Code"] for line in out.splitlines()] == ["R51.9"]
     out, _ = run("export_auth_codes", "--database", "demo", "--format", "ndjson", "--filter", "auth_Action=D")
     assert [json.loads(line)["auth_Code"] for line in out.splitlines()] == ["DNMN"]
     with pytest.raises(CommandError, match=r"--filter 'status': no such filter \(filters: authNumber\)"):
@@ -206,3 +272,9 @@ def test_the_json_export_is_what_the_api_renders_plus_the_audit_columns(review_r
         exported = json.loads(run(command, "--database", "demo")[0])
         assert [{k: v for k, v in r.items() if k not in AUDIT_JSON} for r in exported] == api, command
         assert {r["entry_User"] for r in exported} == {"nurse.with.a.long.na"}
+    # a diagnosis's API JSON has its audit columns already: the export is exactly what the API lists, in VBA's key
+    # order (Auth number, code, ICD version)
+    exported = json.loads(run("export_auth_diagnostic_codes", "--database", "demo")[0])
+    assert exported == data("auths/A-1/diagnostic-codes") + data("auths/A-2/diagnostic-codes")
+    assert [r["auth_Number"] for r in exported] == ["A-1", "A-2"]
+    assert {r["entry_User"] for r in exported} == {"nurse.with.a.long.na"}

@@ -19,7 +19,7 @@ from django.urls import reverse
 from playwright.sync_api import BrowserContext, Page, expect
 
 from authorizations.models import Auth, Authorization, AuthorizationIcdCode
-from authorizations.vba.models import AuthProcCodes, AuthReview
+from authorizations.vba.models import AuthDiagCodes, AuthProcCodes, AuthReview
 from authorizations.vba.services import auth_batch_upsert
 from carecases.models import CareCase, CarePlan
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
@@ -275,9 +275,10 @@ def database_named_legibly(page: Page, database: str) -> None:
 
 def test_every_kind_of_vba_page_names_its_database_legibly(staff: BrowserContext, page: Page) -> None:
     with use_vba_database("other"):
-        # setup: an Auth with procedure lines or reviews cannot be deleted (decision 15): no delete confirmation
+        # setup: an Auth with lines, diagnoses or reviews cannot be deleted (decision 15): no delete confirmation
         AuthProcCodes.objects.filter(auth_number="DEMO0007").delete()
         AuthReview.objects.filter(auth_number="DEMO0007").delete()
+        AuthDiagCodes.objects.filter(auth_number="DEMO0007").delete()
         plan = CarePlan.objects.order_by("pk").first()
         case = CareCase.objects.order_by("pk").first()
     assert plan is not None and case is not None
@@ -429,9 +430,10 @@ def test_an_untouched_spry_authorization_with_its_lists_saves_nothing(staff: Bro
 
 
 def test_add_and_delete_pages_keep_their_database_when_another_tab_switches(staff: BrowserContext) -> None:
-    with use_vba_database("demo"):  # setup: an Auth with procedure lines or reviews cannot be deleted (decision 15)
+    with use_vba_database("demo"):  # setup: an Auth with children cannot be deleted (decision 15)
         AuthProcCodes.objects.filter(auth_number="DEMO0007").delete()
         AuthReview.objects.filter(auth_number="DEMO0007").delete()
+        AuthDiagCodes.objects.filter(auth_number="DEMO0007").delete()
     tab_a = staff.new_page()
     tab_a.goto(AUTHS.format("demo") + "add/")
     tab_delete = staff.new_page()

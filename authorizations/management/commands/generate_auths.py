@@ -11,9 +11,12 @@ rows instead of colliding. By default each chunk also gets its history rows ('+'
 Each Auth is decided with one of the payer's decision codes (:data:`authorizations.vba.demo.DECISION_CODES`, created
 first through the batch engine where missing) and has the status of that code's action; it gets 1 to
 ``--lines-per-auth`` procedure lines (CPT codes of its service, the Auth's units split over them, approved as its
-decision allows) and 0 to ``--reviews-per-auth`` reviews, copied with the Auths in the same chunk, with their history
-rows. Their int32 keys are reserved from the key sequence the API assigns from (after the largest key in use), so
-the API never hands out one of them.
+decision allows), 1 to ``--diagnoses-per-auth`` diagnoses (distinct ICD-10-CM codes of its service, then common
+comorbidities; the first one primary) and 0 to ``--reviews-per-auth`` reviews, copied with the Auths in the same
+chunk, with their history rows. The lines' and reviews' int32 keys are reserved from the key sequence the API assigns
+from (after the largest key in use), so the API never hands out one of them; a diagnosis's key is its three key
+fields (:func:`~authorizations.vba.models.diag_key`). The diagnoses have a random source of their own: the same seed
+gives the same Auths, lines and reviews whatever ``--diagnoses-per-auth`` is.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from django.db import connections, models, transaction
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from authorizations.vba.demo import DECISION_CODES
-from authorizations.vba.models import AUTH_ACTIONS, Auth, AuthCode, AuthProcCodes, AuthReview
+from authorizations.vba.models import AUTH_ACTIONS, Auth, AuthCode, AuthDiagCodes, AuthProcCodes, AuthReview, diag_key
 from authorizations.vba.services import AUTH_CODE, AUTH_PROC_CODES, AUTH_REVIEW
 from config.records.batch import Mode, allocate_keys, batch_upsert
 from config.records.commands import vba_database_option
@@ -61,10 +64,27 @@ PROCEDURES: dict[str, tuple[tuple[str, str | None, str | None], ...]] = {
     "MRI": (("73721", "RT", None), ("73721", "LT", None), ("70553", None, None), ("72148", "26", None)),
     "SURG": (("29881", "RT", None), ("27447", "LT", None), ("29827", "RT", None), ("63030", None, None)),
 }
+#: ICD-10-CM diagnoses by the Auth's service code (those that justify its procedures), then common comorbidities.
+DIAGNOSES: dict[str, tuple[str, ...]] = {
+    # low back pain; muscle weakness; pain in right knee; lumbar radiculopathy; gait abnormality; lumbar sprain
+    "PT": ("M54.50", "M62.81", "M25.561", "M54.16", "R26.89", "S33.5XXA"),
+    # muscle weakness; hemiplegia after stroke; carpal tunnel (right); rotator cuff tear (right); hand osteoarthritis
+    "OT": ("M62.81", "I69.351", "G56.01", "M75.101", "M19.041"),
+    # knee pain; medial meniscus tear; headache; lumbar radiculopathy; migraine; old meniscus tear
+    "MRI": ("M25.561", "S83.241A", "R51.9", "M54.16", "G43.909", "M23.221"),
+    # medial meniscus tear; knee osteoarthritis; rotator cuff tear; lumbar spinal stenosis; old meniscus tear
+    "SURG": ("S83.241A", "M17.11", "M75.121", "M48.061", "M23.221"),
+}
+COMORBIDITIES = ("I10", "E11.9", "E66.9", "E78.5")  # hypertension; type 2 diabetes; obesity; hyperlipidemia
+DIAGNOSIS_TYPE = "ICD10"
 LINE_COLUMNS = [
     *("auth_proc_codes_key", "auth_number", "exclude_modifier_match", "modifier1", "modifier2", "modifier3"),
     *("modifier4", "procedure_cluster", "procedure_code", "units_actual", "units_approved", "units_requested"),
     *("entry_date", "entry_user", "update_date", "update_user"),
+]
+DIAGNOSIS_COLUMNS = [
+    *("auth_diag_codes_key", "auth_number", "diagnostic_code", "diagnostic_code_type", "disable_provider_match"),
+    *("entry_date", "entry_user", "primary_diag", "update_date", "update_user", "disable_diag_code_match"),
 ]
 REVIEW_COLUMNS = [
     *("auth_review_key", "auth_number", "review_comment", "review_date", "review_level", "review_severity"),
@@ -86,7 +106,7 @@ def _weighted(pairs: tuple[tuple[str, int], ...]) -> list[str]:
 
 
 STATUS_POOL, TYPE_POOL = _weighted(STATUSES), _weighted(AUTH_TYPES)
-MODELS = (Auth, AuthProcCodes, AuthReview)
+MODELS = (Auth, AuthProcCodes, AuthDiagCodes, AuthReview)
 
 #: Columns every generated row gets the same value for (keeps generation cheap; the varied ones are below).
 CONSTANTS: dict[str, Any] = {
@@ -148,6 +168,7 @@ class AuthGenerator:
         lines_per_auth: int = 0,
         reviews_per_auth: int = 0,
         copy_text: bool = False,
+        diagnoses_per_auth: int = 0,
     ) -> None:
         self.prefix, self.rng = prefix, random.Random(seed)
         self.subscribers = max(1, count // 4)
@@ -159,14 +180,17 @@ class AuthGenerator:
         #: the decision codes of each status (the first one most often)
         self.codes = codes or {word: [f"C{letter}"] for letter, (word, _text) in AUTH_ACTIONS.items()}
         self.lines_per_auth, self.reviews_per_auth = lines_per_auth, reviews_per_auth
-        # the lines and reviews are built as tuples in their tables' column order, written here by hand (fast)
+        self.diagnoses_per_auth, self.diagnosis_rng = diagnoses_per_auth, random.Random(seed + 1)
+        # the lines, diagnoses and reviews are built as tuples in their tables' column order, written here by hand
         assert table_sql(AuthProcCodes, "postgresql").attnames == LINE_COLUMNS
+        assert table_sql(AuthDiagCodes, "postgresql").attnames == DIAGNOSIS_COLUMNS
         assert table_sql(AuthReview, "postgresql").attnames == REVIEW_COLUMNS
         self.copy_text = copy_text
         self.true: Any = "t" if copy_text else True
         self.false: Any = "f" if copy_text else False
-        #: the lines and reviews of the Auths :meth:`rows` made since :meth:`take_children`
+        #: the lines, diagnoses and reviews of the Auths :meth:`rows` made since :meth:`take_children`
         self.lines: list[Any] = []
+        self.diagnoses: list[Any] = []
         self.reviews: list[Any] = []
 
     def key(self, n: int) -> str:
@@ -197,6 +221,8 @@ class AuthGenerator:
         lines = self._lines(n, service_code, status, units, closed, received, minute) if self.lines_per_auth else None
         if self.reviews_per_auth:
             self._reviews(n, status, received, decided, minute)
+        if self.diagnoses_per_auth:
+            self._diagnoses(n, service_code, received, minute)
         # the units approved: the lines' sum, or (without lines) what the decision grants
         approved_units = lines if lines is not None else {"PARTIAL": units // 2, "DENIED": 0}.get(status, units)
         return {
@@ -348,17 +374,33 @@ class AuthGenerator:
                 )
             )
 
+    def _diagnoses(self, n: int, service: str, received: int, minute: int) -> None:
+        """1 to ``diagnoses_per_auth`` distinct diagnoses of Auth ``n`` (at most as many as there are codes): codes of
+        its service from a random one on, then comorbidities; the first one is primary. Each row holds its key."""
+        r = self.diagnosis_rng.random
+        codes = DIAGNOSES[service]
+        pool = codes[int(r() * len(codes)) :] + COMORBIDITIES
+        count = min(len(pool), 1 + int(r() * self.diagnoses_per_auth))
+        number, stamp = self.key(n), _stamp(received, minute + 5)
+        for i, code in enumerate(pool[:count]):
+            values = (
+                *(diag_key(number, code, DIAGNOSIS_TYPE), number, code, DIAGNOSIS_TYPE, self.false),
+                *(stamp, GENERATOR_USER, "Y" if i == 0 else "N", stamp, GENERATOR_USER, self.false),
+            )
+            self.diagnoses.append(self._child(values))
+
     def _child(self, values: tuple[Any, ...]) -> Any:
         """A line's or review's values but its key (first), in column order: ``COPY`` text for PostgreSQL."""
         if not self.copy_text:
             return values
         return "\t".join(["\\N" if v is None else v for v in values])
 
-    def take_children(self) -> tuple[list[Any], list[Any]]:
-        """The lines and reviews made since the last call, without their keys (:meth:`_child`)."""
-        lines, reviews = self.lines, self.reviews
-        self.lines, self.reviews = [], []
-        return lines, reviews
+    def take_children(self) -> tuple[list[Any], list[Any], list[Any]]:
+        """The lines, diagnoses and reviews made since the last call; lines and reviews without their keys, diagnoses
+        with theirs (:meth:`_child`)."""
+        lines, diagnoses, reviews = self.lines, self.diagnoses, self.reviews
+        self.lines, self.diagnoses, self.reviews = [], [], []
+        return lines, diagnoses, reviews
 
     def rows(self, start: int, count: int) -> Iterator[tuple[Any, ...]]:
         """Rows ``start`` … ``start + count - 1`` as tuples in the table's column order."""
@@ -433,9 +475,9 @@ def _history_of_range(model: type[models.Model], using: str, keys: range, when: 
         cursor.execute(f"{insert} BETWEEN %s AND %s", [*params, keys[0], keys[-1]])
 
 
-def write_chunk(using: str, generator: AuthGenerator, start: int, count: int, *, history: bool) -> tuple[int, int]:
-    """Auths ``start`` … ``start + count - 1`` with their lines and reviews, in one transaction; returns how many
-    lines and reviews."""
+def write_chunk(using: str, generator: AuthGenerator, start: int, count: int, *, history: bool) -> tuple[int, int, int]:
+    """Auths ``start`` … ``start + count - 1`` with their lines, diagnoses and reviews, in one transaction; returns
+    how many lines, diagnoses and reviews."""
     connection = connections[using]
     postgres = connection.vendor == "postgresql"
     rows = generator.rows(start, count)
@@ -445,10 +487,15 @@ def write_chunk(using: str, generator: AuthGenerator, start: int, count: int, *,
             _copy(cursor, table_sql(Auth, connection.vendor), ("\t".join(map(_copy_text, row)) for row in rows))
         else:
             _insert(cursor, table_sql(Auth, connection.vendor), rows)
-        lines, reviews = generator.take_children()
+        lines, diagnoses, reviews = generator.take_children()
         written: list[tuple[type[models.Model], Sequence[Any]]] = [
             (Auth, [generator.key(n) for n in range(start, start + count)])
         ]
+        if diagnoses:  # (their keys are in the rows)
+            sql = table_sql(AuthDiagCodes, connection.vendor)
+            (_copy if postgres else _insert)(cursor, sql, diagnoses)
+            key_of = (lambda row: row.split("\t", 1)[0]) if postgres else (lambda row: row[0])
+            written.append((AuthDiagCodes, [key_of(row) for row in diagnoses]))
         for resource, records in ((AUTH_PROC_CODES, lines), (AUTH_REVIEW, reviews)):
             sql = table_sql(resource.spec.model, connection.vendor)
             keys = _reserve(resource, using, len(records))
@@ -466,7 +513,7 @@ def write_chunk(using: str, generator: AuthGenerator, start: int, count: int, *,
                     _history_of_range(model, using, keys_written, now)
                 else:
                     insert_history(model, using, [("+", keys_written)], user_id=None, when=now, activity_id=None)
-    return len(lines), len(reviews)
+    return len(lines), len(diagnoses), len(reviews)
 
 
 def decision_codes(using: str) -> dict[str, list[str]]:
@@ -495,9 +542,9 @@ class Command(BaseCommand):
     help = (
         "Fill a VBA database with realistic synthetic Auths (COPY on PostgreSQL, executemany on SQLite), keys "
         "<prefix><9 digits> after the highest existing one, each decided with one of the demo's decision codes "
-        "(created where missing), with 1 to --lines-per-auth procedure lines and 0 to --reviews-per-auth reviews, "
-        "and a '+' history row per record unless --no-history; VACUUM (ANALYZE) at the end on PostgreSQL (ANALYZE "
-        "inside a transaction)."
+        "(created where missing), with 1 to --lines-per-auth procedure lines, 1 to --diagnoses-per-auth diagnoses "
+        "and 0 to --reviews-per-auth reviews, and a '+' history row per record unless --no-history; VACUUM (ANALYZE) "
+        "at the end on PostgreSQL (ANALYZE inside a transaction)."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -520,6 +567,12 @@ class Command(BaseCommand):
             help="each Auth gets 1 to N procedure lines (default 4; 0: none)",
         )
         parser.add_argument(
+            "--diagnoses-per-auth",
+            type=int,
+            default=2,
+            help="each Auth gets 1 to N distinct ICD-10 diagnoses, the first one primary (default 2; 0: none)",
+        )
+        parser.add_argument(
             "--reviews-per-auth", type=int, default=3, help="each Auth gets 0 to N reviews (default 3; 0: none)"
         )
 
@@ -534,8 +587,9 @@ class Command(BaseCommand):
         chunk_size = options["chunk_size"] or (50_000 if vendor == "postgresql" else 5_000)
         history = options["history"]
         lines_per_auth, reviews_per_auth = options["lines_per_auth"], options["reviews_per_auth"]
-        if lines_per_auth < 0 or reviews_per_auth < 0:
-            raise CommandError("--lines-per-auth and --reviews-per-auth must be at least 0")
+        diagnoses_per_auth = options["diagnoses_per_auth"]
+        if min(lines_per_auth, diagnoses_per_auth, reviews_per_auth) < 0:
+            raise CommandError("--lines-per-auth, --diagnoses-per-auth and --reviews-per-auth must be at least 0")
         started = time.perf_counter()
         maintenance = ""
         with use_vba_database(database):
@@ -544,14 +598,21 @@ class Command(BaseCommand):
                 raise CommandError(f"--prefix {prefix!r} has no room for {count} more keys; pick another prefix")
             codes = decision_codes(database)
             generator = AuthGenerator(
-                prefix, count, seed, codes, lines_per_auth, reviews_per_auth, copy_text=vendor == "postgresql"
+                prefix,
+                count,
+                seed,
+                codes,
+                lines_per_auth,
+                reviews_per_auth,
+                copy_text=vendor == "postgresql",
+                diagnoses_per_auth=diagnoses_per_auth,
             )
-            lines = reviews = 0
+            lines = diagnoses = reviews = 0
             with self._progress(count) as advance:
                 for start in range(first, first + count, chunk_size):
                     size = min(chunk_size, first + count - start)
-                    more_lines, more_reviews = write_chunk(database, generator, start, size, history=history)
-                    lines, reviews = lines + more_lines, reviews + more_reviews
+                    more = write_chunk(database, generator, start, size, history=history)
+                    lines, diagnoses, reviews = lines + more[0], diagnoses + more[1], reviews + more[2]
                     advance(size)
             written = time.perf_counter() - started
             for model in MODELS:  # the lists' counts reused from before are stale now
@@ -567,7 +628,8 @@ class Command(BaseCommand):
         total = time.perf_counter() - started
         keys = f"{generator.key(first)} … {generator.key(first + count - 1)}" if count else "none"
         self.stdout.write(
-            f"generate_auths: {count} Auths ({keys}), {lines} procedure lines and {reviews} reviews into "
+            f"generate_auths: {count} Auths ({keys}), {lines} procedure lines, {diagnoses} diagnoses and {reviews} "
+            f"reviews into "
             f"{database} ({vendor}), {'with' if history else 'without'} history, in {written:.1f} s"
             + (f"; {maintenance} {total - written:.1f} s" if vendor == "postgresql" else "")
         )

@@ -27,7 +27,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from authorizations.vba.models import Auth, AuthProcCodes, AuthReview
+from authorizations.vba.models import Auth, AuthDiagCodes, AuthProcCodes, AuthReview
 from config.admin.sites import site_name
 from config.bench.common import bench_headers, no_rate_limit
 from config.records.commands import vba_database_option
@@ -36,7 +36,7 @@ from config.serving.tenancy import use_vba_database
 BENCH_USER = "bench_reads"
 TABLE = f'"{Auth._meta.db_table}"'
 #: The Auth and the records shown on its page; none may be read by a full scan (nor their history tables).
-MODELS = (Auth, AuthProcCodes, AuthReview)
+MODELS = (Auth, AuthProcCodes, AuthDiagCodes, AuthReview)
 TABLES = tuple(t for m in MODELS for t in (m._meta.db_table, m.history.model._meta.db_table))  # type: ignore[attr-defined]
 SEQ_SCAN = re.compile(r'Seq Scan on "?(?:' + "|".join(map(re.escape, TABLES)) + r')"?(\s|$)')
 PLAN_NODE = re.compile(r"^\s*(?:->\s*)?([A-Z][A-Za-z ]*?)(?: using (\S+))?(?: on (\S+)(?: \w+)?)?\s+\(cost=")
@@ -82,6 +82,7 @@ def sample_cases(database: str) -> list[Case]:
     prefix = (sample.subscriber_id or "")[:5]
     reviewed = _reviewed_auth(database) or sample.pk
     lines = AuthProcCodes.objects.using(database).filter(auth_number=reviewed).count()
+    diagnoses = AuthDiagCodes.objects.using(database).filter(auth_number=reviewed).count()
     reviews = AuthReview.objects.using(database).filter(auth_number=reviewed).count()
     return [
         Case("api", "GET /auths unfiltered (first page)", api.rstrip("?")),
@@ -127,7 +128,7 @@ def sample_cases(database: str) -> list[Case]:
         Case("admin", "admin filter: closed=no, auth_type=INPT", admin + "?closed__exact=0&auth_type__exact=INPT"),
         Case(
             "admin",
-            f"admin change form (one Auth: {lines} procedure lines, {reviews} reviews)",
+            f"admin change form (one Auth: {lines} procedure lines, {diagnoses} diagnoses, {reviews} reviews)",
             reverse("admin:authorizations_auth_change", args=[quote(reviewed)], current_app=site_name(database)),
         ),
         Case(
@@ -139,12 +140,14 @@ def sample_cases(database: str) -> list[Case]:
 
 
 def _reviewed_auth(database: str) -> str | None:
-    """An Auth that has both procedure lines and reviews (the reviewer's page at its fullest), if any: the first
-    reviewed Auth (by review key) that has a line."""
-    for number in AuthReview.objects.using(database).order_by("pk").values_list("auth_number", flat=True)[:50]:
-        if AuthProcCodes.objects.using(database).filter(auth_number=number).exists():
+    """An Auth that has procedure lines, diagnoses and reviews (the reviewer's page at its fullest), if any: the
+    first reviewed Auth (by review key) that has a line and a diagnosis; else the first that has a line."""
+    numbers = list(AuthReview.objects.using(database).order_by("pk").values_list("auth_number", flat=True)[:50])
+    with_lines = [n for n in numbers if AuthProcCodes.objects.using(database).filter(auth_number=n).exists()]
+    for number in with_lines:
+        if AuthDiagCodes.objects.using(database).filter(auth_number=number).exists():
             return number
-    return None
+    return with_lines[0] if with_lines else None
 
 
 def _latest_update(database: str) -> dt.datetime:
