@@ -328,7 +328,7 @@ DIAG_CODE_DOCS = {
 }
 
 
-class DiagnosisForm(forms.ModelForm):
+class DiagnosisForm(StrictModelForm):
     """A diagnosis row: its code and ICD version are its key (VBA's), fixed once saved."""
 
     KEY = ("diagnostic_code", "diagnostic_code_type")

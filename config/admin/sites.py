@@ -301,7 +301,7 @@ class TextField(forms.CharField):
         def text(value: Any) -> str:
             return "" if value is None else str(value).replace("\r\n", "\n")
 
-        return text(initial) != text(data)
+        return not self.disabled and text(initial) != text(data)  # a disabled box is not posted: never a change
 
 
 class StrictModelForm(forms.ModelForm):

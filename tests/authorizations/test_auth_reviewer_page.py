@@ -351,6 +351,17 @@ def test_diagnoses_are_added_edited_and_deleted_with_audit_and_history(staff: Cl
     assert all(h.history_user_id is not None and h.auth_number == "A100" for h in history)
 
 
+def test_an_untouched_save_rewrites_no_diagnosis(staff: Client, auth: None) -> None:
+    """A saved diagnosis's code and ICD version are shown disabled (a browser does not post them): not a change."""
+    item = {"auth_Number": "A100", "diagnostic_Code": "I10", "diagnostic_Code_Type": "ICD10", "primary_Diag": "Y"}
+    assert in_demo(lambda: batch_upsert(AUTH_DIAG_CODES, [item], user=None)).counts() == {201: 1}
+    data = submitted(staff.get(PAGE).content.decode(), "auth_form")
+    assert "authdiagcodes-0-diagnostic_code" not in data and data["authdiagcodes-0-primary_diag"] == "Y"
+    response = staff.post(PAGE, data, follow=True)
+    assert "Nothing was changed, so nothing was saved." in response.content.decode()
+    assert in_demo(lambda: AuthDiagCodes.history.count()) == 1
+
+
 def test_a_second_row_for_the_same_code_and_icd_version_is_a_form_error(staff: Client, auth: None) -> None:
     item = {"auth_Number": "A100", "diagnostic_Code": "I10", "diagnostic_Code_Type": "ICD10"}
     assert in_demo(
