@@ -29,6 +29,7 @@ MIGRATIONS = {
         "0010_auth_review",  # issue 22: the AuthReview table
         "0011_auth_diag_codes",  # issue 22: the AuthDiagCodes table (diagnoses)
         "0012_history_parent_indexes",  # issue 22: an Auth's page reads its lines' and diagnoses' history by Auth
+        "0014_auth_queue_indexes",  # issue 23: the queue (0013 is the adjust control; re-pointed at merge)
     ],
     "carecases": ["0001_initial", "0002_history_indexes_key_only", "0003_history_index_record_date"],
 }
