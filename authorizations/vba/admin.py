@@ -5,6 +5,7 @@ added one at a time), and a Decide control that calls the one decision service (
 17). Status, code and decision stamps are read-only: only a decision writes them."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -20,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from rest_framework import exceptions
 
+from authorizations.vba import clock, queue
 from authorizations.vba.admin_help import AUTH_COLUMNS
 from authorizations.vba.models import AUTH_ACTIONS, Auth, AuthCode, AuthDiagCodes, AuthProcCodes, AuthReview
 from authorizations.vba.services import (
@@ -36,6 +38,7 @@ from authorizations.vba.services import (
 from config.admin.export import EXPORT_ACTIONS, ExportAdminMixin
 from config.admin.sites import (
     AUDIT_FIELDS,
+    HOME_COUNTS,
     YES_NO,
     FieldDoc,
     IndexedSearchMixin,
@@ -58,6 +61,9 @@ FLAGS = ("audit_flag", "auto_accident", "ivr_flag", "other_coverage_primary", "w
 DECISION_FIELDS = ("status", "auth_code", "approved_by", "approved_date")
 #: The status of an Auth created in the admin: undecided, waiting in the pended queue (decision stamps empty).
 NEW_AUTH_STATUS = "PENDED"
+
+#: The home page of each database counts its Auths by status, overdue and due today (issue 23).
+HOME_COUNTS.append(("Auths", "authorizations.view_auth", queue.home_counts))
 
 CHILDREN_SHOWN = 100  # reviews shown on an Auth's page
 
@@ -449,14 +455,40 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
     actions = EXPORT_ACTIONS
     field_docs = column_docs(Auth, AUTH_COLUMNS, {name: YES_NO for name in FLAGS})
     # What a person scans first; everything else is in the form.
-    list_display = ("auth_number", "member", "status", "auth_type", "approved_period", "visits", "urgent")
+    list_display = (
+        "auth_number",
+        "member",
+        "status",
+        "auth_type",
+        "received",
+        "due",
+        "time_left",
+        "assigned_user",
+        "approved_period",
+        "visits",
+        "urgent",
+    )
     # At a million rows every query of the changelist must be answered by an index: the value filters list their
     # values by a loose index scan, the search matches exactly or by prefix (IndexedSearchMixin), the unfiltered
     # count is the planner's estimate (EstimatedCountPaginator), and facet counts (which count every row) are off.
-    list_filter = (("status", IndexedValuesListFilter), ("auth_type", IndexedValuesListFilter), "urgent", "closed")
+    # The queue (issue 23, authorizations.vba.queue): the decision clock, several statuses, urgency, assignee and
+    # received date; each answered by an index (migration 0014's partial indexes of the running Auths).
+    list_filter = (
+        queue.ClockFilter,
+        queue.StatusesFilter,
+        ("status", IndexedValuesListFilter),
+        queue.UrgencyFilter,
+        queue.AssignedToMeFilter,
+        ("assigned_user", queue.AssigneeFilter),
+        ("received_date", admin.DateFieldListFilter),
+        ("auth_type", IndexedValuesListFilter),
+        "urgent",
+        "closed",
+    )
     search_fields = ("=auth_number", "^subscriber_id", "^provider_id", "=case_number")
     search_help_text = (
-        "Auth number or case number (exact), subscriber or provider ID (starts with); as typed or in capitals."
+        "Auth number or case number (exact), subscriber or provider ID (starts with), or a member as the list shows "
+        "it (109111276-01 or 109111276 01); as typed or in capitals."
     )
     list_per_page = 50
     show_full_result_count = False
@@ -770,6 +802,75 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
 
     def export_text(self, queryset: QuerySet, fmt: str) -> RecordText:
         return vba_text(AUTH.spec, queryset, fmt, self.export_chunk_size)
+
+    # -- the queue (issue 23) ----------------------------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(due_time=clock.due_time_expression())
+
+    def get_paginator(self, request: HttpRequest, queryset: QuerySet, per_page: int, *args: Any, **kwargs: Any) -> Any:
+        direction = queue.due_direction(queryset)
+        if direction is not None:  # sorted by due time: a merge of index-ordered lists (queue.DueOrderedRows)
+            return queue.DueOrderPaginator(queue.DueOrderedRows(queryset, direction), per_page, *args, **kwargs)
+        return super().get_paginator(request, queryset, per_page, *args, **kwargs)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        member = queue.member_search(search_term)
+        if member is not None:  # "109111276-01" / "109111276 01": that member too, exactly (the member index)
+            found = queryset.filter(member) | found
+        return found, duplicates
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        title = queue.filtered_to(request.GET)
+        if title:
+            extra_context = {**(extra_context or {}), "title": title}
+        return super().changelist_view(request, extra_context)
+
+    #: Shown on an Auth's page, in a section of its own (added by get_fieldsets, not in ``fieldsets``).
+    MEMBER_LINKS = "member_records"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, self.MEMBER_LINKS) if obj is not None else fields
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            fieldsets.append(("This member's records", {"fields": (self.MEMBER_LINKS,)}))
+        return fieldsets
+
+    @admin.display(description="member's records")
+    def member_records(self, obj: Auth) -> str:
+        """Links to the same member's other Auths and care cases, in this database."""
+        if not obj.subscriber_id:
+            return "–"
+        query = urlencode(queue.member_query(obj.subscriber_id, obj.member_seq))
+        auths = reverse("admin:authorizations_auth_changelist", current_app=self.admin_site.name)
+        cases = reverse("admin:carecases_carecase_changelist", current_app=self.admin_site.name)
+        return format_html(
+            '<a id="member-auths" href="{}?{}">Auths of member {}</a> · '
+            '<a id="member-care-cases" href="{}?{}">Care cases of member {}</a>',
+            auths,
+            query,
+            member_of(obj),
+            cases,
+            query,
+            member_of(obj),
+        )
+
+    @admin.display(description="received", ordering="received_date")
+    def received(self, obj: Auth) -> str:
+        return moment(obj.received_date) if obj.received_date else "–"
+
+    @admin.display(description="due", ordering="due_time")
+    def due(self, obj: Auth) -> str:
+        due = clock.due_time(obj)
+        return moment(due) if due else "–"
+
+    @admin.display(description="time left")
+    def time_left(self, obj: Auth) -> str:
+        return queue.time_left(obj)
 
     @admin.display(description="member (subscriber-seq)", ordering="subscriber_id")
     def member(self, obj: Auth) -> str:

@@ -33,6 +33,11 @@ def validate_auth_number(value: str) -> None:
         raise ValidationError(f"Auth number {problem}")
 
 
+#: The statuses that stop the decision clock (decision 18): decided, or voided. ``clock.CLOCK_STOPPED`` is the same
+#: tuple; the partial index of the running Auths is written with it, so the queue's filters match its predicate.
+CLOCK_STOPPED_STATUSES = ("APPROVED", "DENIED", "PARTIAL", "VOIDED")
+
+
 class Auth(models.Model):
     auth_number = models.CharField(
         primary_key=True, max_length=20, db_column="Auth_Number", validators=[validate_auth_number]
@@ -142,6 +147,17 @@ class Auth(models.Model):
             # status) reads this index only; with status or auth_type alone their own indexes answer.
             models.Index(fields=["urgent"], name="auth_urgent"),
             models.Index(fields=["closed", "auth_type", "status"], name="auth_closed_type_status"),
+            # The reviewer's queue (issue 23, authorizations.vba.queue). The running Auths (the decision clock's
+            # running_q: received, neither decided nor voided) by window and receipt: "overdue" and "due today" are
+            # written on received_Date per window, so each is two range scans of this small partial index.
+            models.Index(
+                fields=["urgent", "received_date"],
+                name="auth_running_urgent_received",
+                condition=models.Q(received_date__isnull=False) & ~models.Q(status__in=CLOCK_STOPPED_STATUSES),
+            ),
+            # Several statuses at once, sorted by receipt; an assignee's Auths (and the loose scan of assignees).
+            models.Index(fields=["status", "received_date"], name="auth_status_received"),
+            models.Index(fields=["assigned_user", "received_date"], name="auth_assigned_received"),
         ]
         constraints = [
             models.CheckConstraint(

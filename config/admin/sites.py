@@ -90,6 +90,15 @@ class VBAAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and self.database in granted(request)
 
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
+        """The database's home page, with the counts of :data:`HOME_COUNTS` the user may see."""
+        panels = [
+            {"title": title, "counts": counts(self.database)}
+            for title, permission, counts in HOME_COUNTS
+            if request.user.has_perm(permission)  # type: ignore[union-attr]
+        ]
+        return super().index(request, {**(extra_context or {}), "home_counts": panels})
+
     def admin_view(self, view: Any, cacheable: bool = False) -> Any:
         """Every view of the site, once ``has_permission`` has passed, works in the site's database (for the rest of
         the request, so that the template rendered after the view returns reads the same database)."""
@@ -100,6 +109,10 @@ class VBAAdminSite(admin.AdminSite):
 
         return super().admin_view(update_wrapper(in_database, view), cacheable)
 
+
+#: Counts shown on the home page of each VBA database's site: (title, the permission needed to see them, a function of
+#: the database returning items with ``label``, ``url`` and ``shown``), registered by the apps (e.g. the Auth queue).
+HOME_COUNTS: list[tuple[str, str, Callable[[str], list[Any]]]] = []
 
 #: The admin site of each configured VBA database, by database name.
 vba_sites: dict[str, VBAAdminSite] = {name: VBAAdminSite(name) for name in vba_database_names()}

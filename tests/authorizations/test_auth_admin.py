@@ -188,7 +188,19 @@ def test_the_list_shows_the_columns_a_person_scans_first_and_numbers_without_tra
         Auth.objects.filter(pk="A100").update(visits_approved=16, visits_actual=4)  # setup only
     page = staff.get(DEMO).content.decode()
     columns = re.findall(r'<th scope="col" class="[^"]*\bcolumn-(\w+)', page)
-    assert columns == ["auth_number", "member", "status", "auth_type", "approved_period", "visits", "urgent"]
+    assert columns == [
+        "auth_number",
+        "member",
+        "status",
+        "auth_type",
+        "received",
+        "due",
+        "time_left",
+        "assigned_user",
+        "approved_period",
+        "visits",
+        "urgent",
+    ]
     assert ">4 / 16<" in page and "16.0000" not in page
 
 

@@ -30,6 +30,7 @@ MIGRATIONS = {
         "0011_auth_diag_codes",  # issue 22: the AuthDiagCodes table (diagnoses)
         "0012_history_parent_indexes",  # issue 22: an Auth's page reads its lines' and diagnoses' history by Auth
         "0013_auth_prior_auth_index",  # issue 22: an Auth's page lists the Auths adjusting it (prior_auth) by index
+        "0014_auth_queue_indexes",  # issue 23: the queue's indexes (status, assignee, the running clock)
     ],
     "carecases": ["0001_initial", "0002_history_indexes_key_only", "0003_history_index_record_date"],
 }

@@ -28,7 +28,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from authorizations.vba.models import Auth, AuthDiagCodes, AuthProcCodes, AuthReview
-from config.admin.sites import site_name
+from config.admin.sites import member_of, site_name
 from config.bench.common import bench_headers, no_rate_limit
 from config.records.commands import vba_database_option
 from config.serving.tenancy import use_vba_database
@@ -80,6 +80,7 @@ def sample_cases(database: str) -> list[Case]:
     api = "/vbasoftware/auths?"
     admin = reverse("admin:authorizations_auth_changelist", current_app=site_name(database))
     prefix = (sample.subscriber_id or "")[:5]
+    home = reverse("admin:index", current_app=site_name(database))
     reviewed = _reviewed_auth(database) or sample.pk
     lines = AuthProcCodes.objects.using(database).filter(auth_number=reviewed).count()
     diagnoses = AuthDiagCodes.objects.using(database).filter(auth_number=reviewed).count()
@@ -136,6 +137,29 @@ def sample_cases(database: str) -> list[Case]:
             "admin history (one Auth)",
             reverse("admin:authorizations_auth_history", args=[quote(sample.pk)], current_app=site_name(database)),
         ),
+        # The reviewer's queue (issue 23): the decision clock's lists, several statuses, an assignee, a member, and
+        # the home page's counts.
+        Case("admin", "admin queue: overdue", admin + "?clock=overdue"),
+        Case("admin", "admin queue: due today", admin + "?clock=today"),
+        Case("admin", "admin queue: overdue, sorted by due time", admin + "?clock=overdue&o=6"),
+        Case("admin", "admin queue: assigned to me", admin + "?assigned=me"),
+        Case(
+            "admin",
+            f"admin queue: assignee {sample.assigned_user!r}, sorted by received date",
+            admin + "?" + urlencode({"assigned_user__exact": sample.assigned_user or "", "o": "-5"}),
+        ),
+        Case("admin", "admin queue: statuses PENDED,REVIEW", admin + "?status__in=PENDED,REVIEW"),
+        Case(
+            "admin",
+            "admin queue: statuses PENDED,DENIED, sorted by received date (newest first)",
+            admin + "?status__in=PENDED,DENIED&o=-5",
+        ),
+        Case(
+            "admin",
+            f"admin search: member {member_of(sample)!r}",
+            admin + "?" + urlencode({"q": member_of(sample)}),
+        ),
+        Case("admin", "admin home page (counts by status, overdue, due today)", home),
     ]
 
 
