@@ -353,8 +353,8 @@ def test_diagnoses_are_added_edited_and_deleted_with_audit_and_history(staff: Cl
 
 def test_an_untouched_save_rewrites_no_diagnosis(staff: Client, auth: None) -> None:
     """A saved diagnosis's code and ICD version are shown disabled (a browser does not post them): not a change."""
-    item = {"auth_Number": "A100", "diagnostic_Code": "I10", "diagnostic_Code_Type": "ICD10", "primary_Diag": "Y"}
-    item["disable_Provider_Match"] = False
+    item: dict[str, Any] = {"auth_Number": "A100", "diagnostic_Code": "I10", "diagnostic_Code_Type": "ICD10"}
+    item.update({"primary_Diag": "Y", "disable_Provider_Match": False})
     assert in_demo(lambda: batch_upsert(AUTH_DIAG_CODES, [item], user=None)).counts() == {201: 1}
     data = submitted(staff.get(PAGE).content.decode(), "auth_form")
     assert "authdiagcodes-0-diagnostic_code" not in data and data["authdiagcodes-0-primary_diag"] == "Y"
