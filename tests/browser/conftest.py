@@ -34,7 +34,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 VIEWPORT = {"width": 1440, "height": 900}
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+    from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 except ImportError:  # pragma: no cover - playwright is a dev dependency
     sync_playwright = None  # type: ignore[assignment]
 
@@ -76,6 +76,9 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    # A page that waits on the live server (one thread, on a shared CI machine) may take longer than expect()'s
+    # 5 s default: assertions wait as long as actions do (the context's 15 s).
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
