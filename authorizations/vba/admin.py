@@ -15,13 +15,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from rest_framework import exceptions
 
-from authorizations.vba import clock, queue
+from authorizations.vba import clock, metrics, queue
 from authorizations.vba.admin_help import AUTH_COLUMNS
 from authorizations.vba.models import AUTH_ACTIONS, Auth, AuthCode, AuthDiagCodes, AuthProcCodes, AuthReview
 from authorizations.vba.services import (
@@ -51,6 +52,7 @@ from config.admin.sites import (
     member_of,
     plain_number,
     register_vba,
+    site_name,
 )
 from config.records.files import RecordText, vba_text
 from config.records.services import record_create
@@ -64,6 +66,15 @@ NEW_AUTH_STATUS = "PENDED"
 
 #: The home page of each database counts its Auths by status, overdue and due today (issue 23).
 HOME_COUNTS.append(("Auths", "authorizations.view_auth", queue.home_counts))
+
+
+def metrics_link(database: str) -> list[dict[str, str]]:
+    """The home page's link to the database's prior-authorization metrics (decision 19)."""
+    url = reverse("admin:authorizations_auth_metrics", current_app=site_name(database))
+    return [{"label": "Prior-authorization metrics (by year)", "url": url, "shown": ""}]
+
+
+HOME_COUNTS.append(("Reports", "authorizations.view_auth", metrics_link))
 
 CHILDREN_SHOWN = 100  # reviews shown on an Auth's page
 
@@ -609,11 +620,46 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
         info = self.opts.app_label, self.opts.model_name
         wrap = self.admin_site.admin_view
         return [
+            path("metrics/", wrap(self.metrics_view), name="{}_{}_metrics".format(*info)),
             path("<path:object_id>/decide/", wrap(self.decide_view), name="{}_{}_decide".format(*info)),
             path("<path:object_id>/add-review/", wrap(self.add_review_view), name="{}_{}_add_review".format(*info)),
             path("<path:object_id>/adjust/", wrap(self.adjust_view), name="{}_{}_adjust".format(*info)),
             *super().get_urls(),
         ]
+
+    def metrics_view(self, request: HttpRequest) -> HttpResponse:
+        """The prior-authorization metrics of one year (decision 19) in this database: the rows and figures of
+        :func:`~authorizations.vba.metrics.pa_metrics`, as ``report_pa_metrics`` prints them; the year is chosen
+        from a select (the current year by default). A year that is not a number in range is said so (400)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        database = self.admin_site.database  # type: ignore[attr-defined]
+        this_year = timezone.localdate().year
+        asked = request.GET.get("year", "").strip() or str(this_year)
+        year, error = None, None
+        if asked.isascii() and asked.isdigit() and metrics.FIRST_YEAR <= int(asked) <= metrics.LAST_YEAR:
+            year = int(asked)
+        else:
+            error = f"The year must be a whole number from {metrics.FIRST_YEAR} to {metrics.LAST_YEAR}, not {asked!r}."
+        years = sorted({*range(this_year, this_year - 10, -1), *([year] if year else [])}, reverse=True)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Prior-authorization metrics",
+            "subtitle": None,
+            "years": years,
+            "year": year,
+            "error": error,
+        }
+        if year is not None:
+            rows = metrics.pa_metrics(database=database, year=year)
+            context["table_title"] = metrics.table_title(database, year)
+            context["headings"] = [metrics.HEADINGS[f] for f in metrics.FIELDS]
+            context["rows"] = [[metrics.cell(v) for v in row.as_dict().values()] for row in rows]
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/authorizations/auth/pa_metrics.html", context, status=200 if error is None else 400
+        )
 
     def _url(self, name: str, key: Any) -> str:
         return reverse(

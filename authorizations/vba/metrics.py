@@ -51,6 +51,38 @@ FIELDS = (
     "decided_within_due_pct",
 )
 
+#: The years a page may ask for (a year outside is refused with a message).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+#: The column headings of a table of the figures (the command's table, the admin's page), one per field of FIELDS.
+HEADINGS = {
+    "group": "group",
+    "received": "received",
+    "approved_pct": "approved %",
+    "denied_pct": "denied %",
+    "approved_after_denial_pct": "approved after denial %",
+    "avg_decision_hours": "avg decision h",
+    "median_decision_hours": "median decision h",
+    "decided_within_due_pct": "decided within due %",
+}
+
+
+def cell(value: Any) -> str:
+    """A figure as a table shows it: "-" for None (no denominator, or no clock)."""
+    return "-" if value is None else str(value)
+
+
+def window_hours(window: dt.timedelta) -> int:
+    return int(window.total_seconds() // 3600)
+
+
+def table_title(database: str, year: int) -> str:
+    """The title of a table of the figures of ``year``: what the year means and the due windows."""
+    return (
+        f"Prior-authorization metrics, database {database}, year {year} (received_Date in {settings.TIME_ZONE}); "
+        f"due within {window_hours(expedited_window())} h expedited, {window_hours(standard_window())} h standard"
+    )
+
+
 _TENTH = Decimal("0.1")
 _US_PER_HOUR = 3_600_000_000
 

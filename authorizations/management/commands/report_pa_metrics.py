@@ -13,25 +13,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from authorizations.vba.clock import expedited_window, standard_window
-from authorizations.vba.metrics import FIELDS, PAMetricsRow, pa_metrics
+from authorizations.vba.metrics import FIELDS, HEADINGS, PAMetricsRow, cell, pa_metrics, table_title, window_hours
 from config.records.commands import vba_database_option
 
 FORMATS = ("table", "json", "csv")
-#: The table's column headings, one per field of :data:`FIELDS`.
-HEADINGS = {
-    "group": "group",
-    "received": "received",
-    "approved_pct": "approved %",
-    "denied_pct": "denied %",
-    "approved_after_denial_pct": "approved after denial %",
-    "avg_decision_hours": "avg decision h",
-    "median_decision_hours": "median decision h",
-    "decided_within_due_pct": "decided within due %",
-}
-
-
-def _hours(window: Any) -> int:
-    return int(window.total_seconds() // 3600)
 
 
 class Command(BaseCommand):
@@ -57,13 +42,8 @@ class Command(BaseCommand):
         self.stdout.write(render(database, year, rows), ending="")
 
     def table(self, database: str, year: int, rows: list[PAMetricsRow]) -> str:
-        title = (
-            f"Prior-authorization metrics, database {database}, year {year} (received_Date in {settings.TIME_ZONE}); "
-            f"due within {_hours(expedited_window())} h expedited, {_hours(standard_window())} h standard\n"
-        )
-        cells = [[HEADINGS[f] for f in FIELDS]] + [
-            ["-" if v is None else str(v) for v in row.as_dict().values()] for row in rows
-        ]
+        title = table_title(database, year) + "\n"
+        cells = [[HEADINGS[f] for f in FIELDS]] + [[cell(v) for v in row.as_dict().values()] for row in rows]
         widths = [max(len(line[i]) for line in cells) for i in range(len(FIELDS))]
         lines = [
             "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True)))
@@ -76,8 +56,8 @@ class Command(BaseCommand):
             "database": database,
             "year": year,
             "time_zone": settings.TIME_ZONE,
-            "expedited_hours": _hours(expedited_window()),
-            "standard_hours": _hours(standard_window()),
+            "expedited_hours": window_hours(expedited_window()),
+            "standard_hours": window_hours(standard_window()),
             "rows": [{k: _number(v) for k, v in row.as_dict().items()} for row in rows],
         }
         return json.dumps(document, indent=2) + "\n"
