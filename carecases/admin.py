@@ -18,6 +18,7 @@ from carecases.admin_help import CARE_CASE_COLUMNS, CARE_PLAN_COLUMNS
 from carecases.models import CareCase, CarePlan
 from carecases.services import CARE_CASE, CARE_PLAN
 from config.admin.export import EXPORT_ACTIONS, ExportAdminMixin
+from config.admin.members import MemberRecordsMixin
 from config.admin.sites import AUDIT_FIELDS, VBAModelAdmin, column_docs, member_of, register_vba
 from config.records.batch import allocate_keys
 from config.records.files import RecordText, vba_text
@@ -131,7 +132,7 @@ class CarePlanAdmin(KeyedVBAAdmin):
 
 
 @register_vba(CareCase)
-class CareCaseAdmin(ExportAdminMixin, KeyedVBAAdmin):
+class CareCaseAdmin(MemberRecordsMixin, ExportAdminMixin, KeyedVBAAdmin):
     resource = CARE_CASE
     export_name = "care-cases"
     export_columns = list(CARE_CASE.spec.json_names.values())
@@ -142,7 +143,11 @@ class CareCaseAdmin(ExportAdminMixin, KeyedVBAAdmin):
     list_select_related = ("care_plan",)
     list_filter = ("case_status", "case_priority", "case_reason", "do_not_contact")
     search_fields = ("=case_key", "=case_id", "^subscriber_id", "^provider_id")
-    search_help_text = "Case key or case ID (exact), subscriber or provider ID (starts with)."
+    search_help_text = (
+        "Case key or case ID (exact), subscriber or provider ID (starts with), or a member as the list shows it "
+        "(109111276-01 or 109111276 01); as typed or in capitals."
+    )
+    member_records_name = "Care cases"
     list_per_page = 50
     show_full_result_count = False
     date_hierarchy = "case_start_date"

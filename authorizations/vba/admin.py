@@ -5,7 +5,6 @@ added one at a time), and a Decide control that calls the one decision service (
 17). Status, code and decision stamps are read-only: only a decision writes them."""
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -37,6 +36,7 @@ from authorizations.vba.services import (
     auth_process_status,
 )
 from config.admin.export import EXPORT_ACTIONS, ExportAdminMixin
+from config.admin.members import MemberRecordsMixin
 from config.admin.sites import (
     AUDIT_FIELDS,
     HOME_COUNTS,
@@ -459,7 +459,7 @@ class AuthCodeAdmin(VBAModelAdmin):
 
 
 @register_vba(Auth)
-class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
+class AuthAdmin(MemberRecordsMixin, ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
     resource = AUTH
     export_name = "auths"
     export_columns = list(AUTH.spec.json_names.values())
@@ -501,6 +501,7 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
         "Auth number or case number (exact), subscriber or provider ID (starts with), or a member as the list shows "
         "it (109111276-01 or 109111276 01); as typed or in capitals."
     )
+    member_records_name = "Auths"
     list_per_page = 50
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
@@ -859,51 +860,6 @@ class AuthAdmin(ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
         if direction is not None:  # sorted by due time: a merge of index-ordered lists (queue.DueOrderedRows)
             return queue.DueOrderPaginator(queue.DueOrderedRows(queryset, direction), per_page, *args, **kwargs)
         return super().get_paginator(request, queryset, per_page, *args, **kwargs)
-
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
-        found, duplicates = super().get_search_results(request, queryset, search_term)
-        member = queue.member_search(search_term)
-        if member is not None:  # "109111276-01" / "109111276 01": that member too, exactly (the member index)
-            found = queryset.filter(member) | found
-        return found, duplicates
-
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        title = queue.filtered_to(request.GET)
-        if title:
-            extra_context = {**(extra_context or {}), "title": title}
-        return super().changelist_view(request, extra_context)
-
-    #: Shown on an Auth's page, in a section of its own (added by get_fieldsets, not in ``fieldsets``).
-    MEMBER_LINKS = "member_records"
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fields = tuple(super().get_readonly_fields(request, obj))
-        return (*fields, self.MEMBER_LINKS) if obj is not None else fields
-
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        fieldsets = list(super().get_fieldsets(request, obj))
-        if obj is not None:
-            fieldsets.append(("This member's records", {"fields": (self.MEMBER_LINKS,)}))
-        return fieldsets
-
-    @admin.display(description="member's records")
-    def member_records(self, obj: Auth) -> str:
-        """Links to the same member's other Auths and care cases, in this database."""
-        if not obj.subscriber_id:
-            return "–"
-        query = urlencode(queue.member_query(obj.subscriber_id, obj.member_seq))
-        auths = reverse("admin:authorizations_auth_changelist", current_app=self.admin_site.name)
-        cases = reverse("admin:carecases_carecase_changelist", current_app=self.admin_site.name)
-        return format_html(
-            '<a id="member-auths" href="{}?{}">Auths of member {}</a> · '
-            '<a id="member-care-cases" href="{}?{}">Care cases of member {}</a>',
-            auths,
-            query,
-            member_of(obj),
-            cases,
-            query,
-            member_of(obj),
-        )
 
     @admin.display(description="received", ordering="received_date")
     def received(self, obj: Auth) -> str:

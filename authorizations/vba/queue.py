@@ -1,5 +1,5 @@
-"""The reviewer's queue (issue 23): the Auth list's clock columns and filters, member search, and the counts of the
-admin's home page of a VBA database.
+"""The reviewer's queue (issue 23): the Auth list's clock columns and filters and the counts of the
+admin's home page of a VBA database (member search and links: config.admin.members).
 
 Every rule of the clock comes from :mod:`authorizations.vba.clock` (decision 18). At a million Auths each query here
 is answered by an index: the running Auths (received, neither decided nor voided) have partial indexes on
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -32,28 +31,6 @@ from config.records.counting import count_rows, count_rows_reused
 
 # The running Auths' partial index (Auth.Meta, migration 0014) is written with the clock's stopping statuses.
 assert tuple(clock.CLOCK_STOPPED) == CLOCK_STOPPED_STATUSES
-
-#: "109111276-01" or "109111276 01": a subscriber and a member sequence as the list shows them.
-MEMBER = re.compile(r"^\s*([A-Za-z0-9]{1,9})(?:-|\s+)([A-Za-z0-9]{1,2})\s*$")
-
-
-def member_search(term: str) -> Q | None:
-    """The member written ``subscriber-seq`` (or with a space): its subscriber and sequence exactly (both as typed
-    and in capitals), answered by the (subscriber_id, member_seq) index; None when the term is not so written."""
-    match = MEMBER.match(term)
-    if match is None:
-        return None
-    subscriber, seq = match.groups()
-    return Q(subscriber_id__in={subscriber, subscriber.upper()}, member_seq__in={seq, seq.upper()})
-
-
-def member_query(subscriber_id: str, member_seq: str | None) -> dict[str, str]:
-    """The list's filter of one member (its URL parameters)."""
-    params = {"subscriber_id__exact": subscriber_id}
-    if member_seq:
-        params["member_seq__exact"] = member_seq
-    return params
-
 
 # -- moments ------------------------------------------------------------------------------------------------------
 
@@ -306,15 +283,6 @@ class AssigneeFilter(admin.AllValuesFieldListFilter):
         queryset = model.objects.using(model_admin.admin_site.database)
         self.lookup_choices = distinct_values(queryset, field, self.max_values)
         self.title = "any assignee"
-
-
-def filtered_to(params: Any) -> str | None:
-    """What a member's list is filtered to, for its title: "Auths of member 109111276-01"."""
-    subscriber = params.get("subscriber_id__exact")
-    if not subscriber:
-        return None
-    seq = params.get("member_seq__exact")
-    return f"Auths of member {subscriber}-{seq}" if seq else f"Auths of subscriber {subscriber}"
 
 
 # -- the home page's counts ---------------------------------------------------------------------------------------

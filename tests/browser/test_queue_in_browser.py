@@ -13,8 +13,11 @@ import time_machine
 from django.contrib.auth import get_user_model
 from playwright.sync_api import BrowserContext, Page, expect
 
+from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
+from config.serving.tenancy import use_vba_database
 from tests.authorizations.test_auth_queue import NOW, make_queue
 from tests.browser.conftest import log_in_as
+from tests.carecases.conftest import case_item, plan_item
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
@@ -90,6 +93,10 @@ def test_home_counts_link_to_their_lists(reviewer: BrowserContext) -> None:
 
 
 def test_member_search_and_the_members_records(reviewer: BrowserContext) -> None:
+    with use_vba_database("demo"):  # member 111222333-01 has cases 71 and 72; 111222333-02 has 73
+        care_plan_batch_upsert(items=[plan_item(1)], user=None)
+        cases = [case_item(k, subscriber_ID="111222333", member_Seq=m) for k, m in ((71, "01"), (72, "01"), (73, "02"))]
+        care_case_batch_upsert(items=cases, user=None, care_plan_key=1)
     page = reviewer.new_page()
     page.goto(LIST)
     for written in ("111222333-01", "111222333 01"):
@@ -105,4 +112,20 @@ def test_member_search_and_the_members_records(reviewer: BrowserContext) -> None
         page.go_back()
     follow(page, page.locator("#member-care-cases"))
     assert "/admin/db/demo/carecases/carecase/?subscriber_id__exact=111222333&member_seq__exact=01" in page.url
-    expect(page.locator("#changelist")).to_be_visible()
+    expect(page.locator("h1")).to_have_text("Care cases of member 111222333-01")
+    case_keys = page.locator("#result_list th.field-case_key a")
+    expect(case_keys).to_have_count(2)
+    assert sorted(case_keys.all_inner_texts()) == ["71", "72"]
+    follow(page, page.get_by_role("link", name="72", exact=True))  # a care case's page …
+    follow(page, page.locator("#member-auths"))  # … links back to the member's Auths
+    expect(page.locator("h1")).to_have_text("Auths of member 111222333-01")
+    assert sorted(numbers(page)) == ["DONE1", "LATE1"]
+    with page.expect_navigation():
+        page.go_back()
+    follow(page, page.locator("#member-care-cases"))  # and to the member's care cases
+    expect(page.locator("h1")).to_have_text("Care cases of member 111222333-01")
+    page.goto("/admin/db/demo/carecases/carecase/")  # the whole care case list finds a member exactly too
+    page.fill("#searchbar", "111222333 02")
+    with page.expect_navigation():
+        page.press("#searchbar", "Enter")
+    expect(case_keys).to_have_text(["73"])

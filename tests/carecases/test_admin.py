@@ -237,3 +237,58 @@ def test_every_field_has_help_text_and_a_human_label(staff: Client, seeded: None
     assert all("_" not in str(field.label) for field in form.fields.values())
     for name, field in form.fields.items():
         assert "VBA column: " in field.help_text or name == "care_plan", name  # VBA's column name, as staff know it
+
+
+# --- A member's care cases (issue 23): search, title, links (the rule shared with the Auth list) ----------------
+
+
+@pytest.fixture
+def members(admin_user: Any) -> None:
+    """Member 109111276-01: cases 1 and 2; 109111276-02: case 3; 109111277-01: case 4 (demo); 109111276-01: case 9
+    in other."""
+    for database, cases in (
+        ("demo", [(1, "109111276", "01"), (2, "109111276", "01"), (3, "109111276", "02"), (4, "109111277", "01")]),
+        ("other", [(9, "109111276", "01")]),
+    ):
+        with use_vba_database(database):
+            care_plan_batch_upsert(items=[plan_item(1)], user=admin_user)
+            items = [case_item(k, subscriber_ID=s, member_Seq=m) for k, s, m in cases]
+            care_case_batch_upsert(items=items, user=admin_user, care_plan_key=1)
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("109111276-01", [1, 2]),
+        ("109111276 01", [1, 2]),
+        ("  109111276   02 ", [3]),
+        ("109111277-01", [4]),
+        ("109111276-03", []),
+        ("109111276", [1, 2, 3]),  # a subscriber alone: starts with, as before
+    ],
+)
+def test_the_case_list_finds_a_member_exactly(staff: Client, members: None, term: str, expected: list[int]) -> None:
+    response = staff.get(f"{DEMO}/carecase/", {"q": term})
+    assert response.status_code == 200
+    assert sorted(result_keys(response)) == expected
+
+
+def test_a_member_case_list_says_whose_it_is(staff: Client, members: None) -> None:
+    response = staff.get(f"{DEMO}/carecase/?subscriber_id__exact=109111276&member_seq__exact=01")
+    page = response.content.decode()
+    assert "<h1>Care cases of member 109111276-01</h1>" in page
+    assert sorted(result_keys(response)) == [1, 2]
+    page = staff.get(f"{DEMO}/carecase/?subscriber_id__exact=109111276").content.decode()
+    assert "<h1>Care cases of subscriber 109111276</h1>" in page
+    assert "Care cases of" not in staff.get(f"{DEMO}/carecase/").content.decode()
+
+
+def test_a_case_links_to_the_members_auths_and_care_cases_in_its_database(staff: Client, members: None) -> None:
+    query = "?subscriber_id__exact=109111276&amp;member_seq__exact=01"
+    page = staff.get(f"{DEMO}/carecase/1/change/").content.decode()
+    assert f'id="member-auths" href="/admin/db/demo/authorizations/auth/{query}"' in page
+    assert f'id="member-care-cases" href="/admin/db/demo/carecases/carecase/{query}"' in page
+    page = staff.get(f"{OTHER}/carecase/9/change/").content.decode()
+    assert f'href="/admin/db/other/carecases/carecase/{query}"' in page
+    other_cases = staff.get(f"{OTHER}/carecase/?subscriber_id__exact=109111276&member_seq__exact=01")
+    assert result_keys(other_cases) == [9]
