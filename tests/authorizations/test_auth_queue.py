@@ -15,7 +15,7 @@ from django.test import Client
 
 from authorizations.models import Auth
 from authorizations.vba.admin import AuthAdmin
-from authorizations.vba.services import auth_batch_upsert
+from authorizations.vba.services import auth_batch_upsert, auth_code_batch_upsert, auth_process_status
 from config.api.models import DatabaseGrant
 from config.serving.tenancy import use_vba_database
 from tests.authorizations.factories import auth_item
@@ -106,6 +106,22 @@ def test_the_list_shows_received_due_and_time_left(staff: Client, queue: None) -
     assert "APPROVED in 1 d" in done and "queue-overdue" not in done  # decided: its decision time, never late
     assert "queue-overdue" not in row(page, "VOID1")
     assert "queue-overdue" not in row(page, "NOREC")
+
+
+def test_a_decided_auth_shows_the_time_to_its_first_decision_as_the_report_counts_it(
+    staff: Client, queue: None, frozen: Any
+) -> None:
+    """Decision 18: denied a day after receipt, approved on appeal four days later: decided in 1 d, not 5 d."""
+    with use_vba_database("demo"):
+        codes = [{"auth_Code": "DN", "auth_Action": "D"}, {"auth_Code": "AP", "auth_Action": "A"}]
+        assert auth_code_batch_upsert(items=codes, user=None).counts() == {201: 2}
+        received = Auth.objects.get(pk="LATE1").received_date
+        assert received is not None
+        frozen.move_to(received + dt.timedelta(days=1))
+        auth_process_status(auth_number="LATE1", code="DN", user=None)
+        frozen.move_to(received + dt.timedelta(days=5))
+        auth_process_status(auth_number="LATE1", code="AP", user=None)
+    assert "APPROVED in 1 d<" in row(staff.get(DEMO).content.decode(), "LATE1")
 
 
 @pytest.mark.parametrize(
