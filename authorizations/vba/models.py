@@ -15,16 +15,21 @@ from django.db.models.functions import Length
 from config.records.fields import MoneyField, VBAHistoricalRecords
 
 
-def auth_number_problem(value: str) -> str | None:
-    """Why ``value`` cannot be an Auth's number, or None. A number must be addressable as ``/auths/{authNumber}``
-    once stored: never empty, no ``/`` (a path separator even when sent as ``%2F``), not a dot segment."""
+def segment_problem(value: str, unaddressable: str) -> str | None:
+    """Why ``value`` cannot be one segment of a path once stored, or None: never empty, no ``/`` (a path separator
+    even when sent as ``%2F``), not a dot segment. ``unaddressable`` says what could then not be addressed."""
     if not value.strip():
         return "may not be empty"
     if "/" in value:
-        return "may not contain '/': the Auth could not be addressed as /auths/{authNumber}"
+        return f"may not contain '/': {unaddressable}"
     if value in (".", ".."):
-        return f"may not be {value!r}: the Auth could not be addressed as /auths/{{authNumber}}"
+        return f"may not be {value!r}: {unaddressable}"
     return None
+
+
+def auth_number_problem(value: str) -> str | None:
+    """Why ``value`` cannot be an Auth's number (addressed as ``/auths/{authNumber}``), or None."""
+    return segment_problem(value, "the Auth could not be addressed as /auths/{authNumber}")
 
 
 def validate_auth_number(value: str) -> None:
@@ -183,13 +188,7 @@ AUTH_ACTIONS: dict[str, tuple[str, str]] = {
 def auth_code_problem(value: str) -> str | None:
     """Why ``value`` cannot be an AuthCode's key, or None: it must be addressable as ``/auth-codes/{authCode}`` and
     ``/auths/{authNumber}/process-status/{newAuthCode}``."""
-    if not value.strip():
-        return "may not be empty"
-    if "/" in value:
-        return "may not contain '/': the code could not be addressed in a path"
-    if value in (".", ".."):
-        return f"may not be {value!r}: the code could not be addressed in a path"
-    return None
+    return segment_problem(value, "the code could not be addressed in a path")
 
 
 def auth_action_problem(value: str | None) -> str | None:
@@ -301,13 +300,7 @@ def diag_key_parts(key: str) -> tuple[str, str, str]:
 def path_segment_problem(value: str) -> str | None:
     """Why ``value`` cannot be one segment of a path (a diagnosis code or ICD version in
     ``…/diagnostic-codes/{diagnosticCode}/diagnostic-code-types/{diagnosticCodeType}``), or None."""
-    if not value.strip():
-        return "may not be empty"
-    if "/" in value:
-        return "may not contain '/': the diagnosis could not be addressed in a path"
-    if value in (".", ".."):
-        return f"may not be {value!r}: the diagnosis could not be addressed in a path"
-    return None
+    return segment_problem(value, "the diagnosis could not be addressed in a path")
 
 
 def validate_path_segment(value: str) -> None:
