@@ -707,9 +707,11 @@ class VersionGuard:
             obj for chunk in _chunks(keys) for obj in manager.select_for_update().filter(pk__in=chunk).order_by("pk")
         ]
 
-    def _key(self, object_id: str) -> Any:
+    def _key(self, object_id: str, *, quoted: bool = True) -> Any:
+        """The typed key of ``object_id``: quoted as in an admin URL, or (``quoted=False``) as a list's rows post it
+        (the action checkbox and the row version carry the key itself: "auth_40…" must not read as "auth@…")."""
         try:
-            return self.model._meta.pk.to_python(unquote(object_id))
+            return self.model._meta.pk.to_python(unquote(object_id) if quoted else object_id)
         except ValidationError:
             return None
 
@@ -986,7 +988,7 @@ class VersionGuard:
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
         with transaction.atomic(using=self.record_database()):
             keys = [key for key in dict.fromkeys(selected) if key in posted]
-            typed = [k for k in (self._key(key) for key in keys) if k is not None]
+            typed = [k for k in (self._key(key, quoted=False) for key in keys) if k is not None]
             locked = {str(obj.pk): obj for obj in self._locked(typed)}
             tokens = self.record_tokens(list(locked.values()))
             stale = [key for key in keys if key not in locked or not same_version(posted[key], tokens[locked[key].pk])]
@@ -1010,7 +1012,7 @@ class VersionGuard:
         (no values: a list shows fewer fields than a form)."""
         parts = []
         for key in stale:
-            conflict = self.describe_changes(request, self._key(key), posted[key], values=False)
+            conflict = self.describe_changes(request, self._key(key, quoted=False), posted[key], values=False)
             what = "deleted" if key not in locked else "changed"
             fields = conflict.fields()
             parts.append(f"{key} was {what} by {conflict.by}" + (f" ({', '.join(fields)})" if fields else ""))
