@@ -81,3 +81,67 @@ class CareCase(models.Model):
 
     def __str__(self) -> str:
         return f"Care case {self.case_key}" + (f" ({self.case_id})" if self.case_id else "")
+
+
+class CareCaseWorkLog(models.Model):
+    """VBA's ``CareCaseWorkLog`` table: one piece of work done on a care case (a call, a visit, an assessment), with
+    the time it took. ``CareCaseWorkLog_Key`` is an int32 the server assigns when 0 or omitted; ``Case_Key`` names
+    the case (a case that still has work logs cannot be deleted: decision 15). ``WorkLog_User``/``WorkLog_Date``
+    are data, not audit (decision 17): kept as sent, the caller and now when null."""
+
+    care_case_work_log_key = models.IntegerField(primary_key=True, db_column="CareCaseWorkLog_Key")
+    care_case = models.ForeignKey(
+        CareCase,
+        on_delete=models.PROTECT,
+        related_name="work_logs",
+        db_column="Case_Key",
+        db_index=False,  # covered by the (Case_Key, WorkLog_Date) index
+        verbose_name="care case",
+    )
+    member_impact_score = MoneyField(null=True, blank=True, db_column="Member_Impact_Score")
+    plan_impact_score = MoneyField(null=True, blank=True, db_column="Plan_Impact_Score")
+    work_log_billable = models.BooleanField(
+        default=False, db_default=False, db_column="WorkLog_Billable", verbose_name="billable"
+    )
+    work_log_comment = models.TextField(null=True, blank=True, db_column="WorkLog_Comment", verbose_name="comment")
+    work_log_date = models.DateTimeField(null=True, blank=True, db_column="WorkLog_Date", verbose_name="date")
+    work_log_hour = models.IntegerField(null=True, blank=True, db_column="WorkLog_Hour", verbose_name="hours")
+    work_log_minute = models.IntegerField(null=True, blank=True, db_column="WorkLog_Minute", verbose_name="minutes")
+    work_log_secondary_type = models.CharField(
+        max_length=32, null=True, blank=True, db_column="WorkLog_SecondaryType", verbose_name="secondary type"
+    )
+    work_log_secondary_type2 = models.CharField(
+        max_length=32, null=True, blank=True, db_column="WorkLog_SecondaryType2", verbose_name="secondary type 2"
+    )
+    work_log_secondary_type3 = models.CharField(
+        max_length=32, null=True, blank=True, db_column="WorkLog_SecondaryType3", verbose_name="secondary type 3"
+    )
+    work_log_secondary_type4 = models.CharField(
+        max_length=32, null=True, blank=True, db_column="WorkLog_SecondaryType4", verbose_name="secondary type 4"
+    )
+    work_log_secondary_type5 = models.CharField(
+        max_length=32, null=True, blank=True, db_column="WorkLog_SecondaryType5", verbose_name="secondary type 5"
+    )
+    work_log_type = models.CharField(
+        max_length=32, null=True, blank=True, db_column="WorkLog_Type", verbose_name="type", db_index=True
+    )
+    work_log_units = models.IntegerField(null=True, blank=True, db_column="WorkLog_Units", verbose_name="units")
+    work_log_user = models.CharField(
+        max_length=20, null=True, blank=True, db_column="WorkLog_User", verbose_name="user"
+    )
+    entry_date = models.DateTimeField(db_column="Entry_Date")
+    entry_user = models.CharField(max_length=20, null=True, blank=True, db_column="Entry_User")
+    update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
+    update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
+
+    history = VBAHistoricalRecords(parent_key="care_case")
+
+    class Meta:
+        db_table = "CareCaseWorkLog"
+        ordering = ["care_case_work_log_key"]
+        verbose_name = "work log entry"
+        verbose_name_plural = "work log entries"
+        indexes = [models.Index(fields=["care_case", "work_log_date"], name="careworklog_case_date")]
+
+    def __str__(self) -> str:
+        return f"Work log entry {self.care_case_work_log_key} of care case {self.care_case_id}"

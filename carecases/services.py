@@ -14,39 +14,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Model
+from django.utils import timezone
 from rest_framework import exceptions, status
 
-from carecases.models import CareCase, CarePlan
-from config.records.batch import BatchOutcome, IntKeyResource, batch_upsert
-from config.records.services import record_delete, record_get
+from carecases.models import CareCase, CareCaseWorkLog, CarePlan
+from config.records.batch import CALLER, BatchOutcome, IntKeyResource, batch_upsert, user_name_for
+from config.records.services import existing_keys, record_delete, record_get
 from config.records.specs import RecordSpec
 from config.serving.tenancy import current_vba_database
 
 PLAN_KEY = "care_plan_key"  # context key: the care plan of the path
+PATH_CASE = "case_key"  # context key: the care case of the path (``/cases/{caseKey}/...``)
 
 
 class CarePlanResource(IntKeyResource):
     spec = RecordSpec(CarePlan)
     key = "care_plan_key"
     label = "CarePlan"
-
-
-def _existing_plans(plan_keys: set[int], using: str) -> set[int]:
-    """Which of ``plan_keys`` exist; on PostgreSQL they are also locked ``FOR KEY SHARE`` until the transaction ends,
-    exactly as the foreign key check would, so a plan cannot be deleted between this check and the write."""
-    if not plan_keys:
-        return set()
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return set(CarePlan.objects.using(using).filter(pk__in=plan_keys).values_list("pk", flat=True))
-    quote = connection.ops.quote_name
-    column = quote(str(CarePlan._meta.pk.column))
-    sql = f"SELECT {column} FROM {quote(CarePlan._meta.db_table)} WHERE {column} = ANY(%s) FOR KEY SHARE"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [sorted(plan_keys)])
-        return {row[0] for row in cursor.fetchall()}
 
 
 class CareCaseResource(IntKeyResource):
@@ -57,7 +43,7 @@ class CareCaseResource(IntKeyResource):
     label = "CareCase"
 
     def check_references(self, items: Sequence[dict[str, Any]], using: str) -> dict[int, str]:
-        found = _existing_plans({attrs["care_plan_id"] for attrs in items}, using)
+        found = existing_keys(CarePlan, {attrs["care_plan_id"] for attrs in items}, using)
         return {
             position: f"carePlan_Key: care plan {attrs['care_plan_id']} does not exist"
             for position, attrs in enumerate(items)
@@ -89,9 +75,48 @@ class PlanCareCaseResource(CareCaseResource):
         return errors
 
 
+class CareCaseWorkLogResource(IntKeyResource):
+    """The work logs of the path's case (``/cases/{caseKey}/work-logs...``, decisions 15-17): an item's ``case_Key``
+    must be the path's (400 for that item) and an entry of another case is never moved to this one (400);
+    ``workLog_User``/``workLog_Date`` are kept as sent, the caller's user name and now when null. The audit fields
+    are part of VBA's ``CareCaseWorkLog`` JSON (server-owned: rendered, ignored on input)."""
+
+    spec = RecordSpec(CareCaseWorkLog)
+    key = "care_case_work_log_key"
+    label = "CareCaseWorkLog"
+
+    def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
+        if attrs["work_log_user"] is None:
+            attrs["work_log_user"] = user_name_for(CareCaseWorkLog, "work_log_user", context.get(CALLER))
+        if attrs["work_log_date"] is None:
+            attrs["work_log_date"] = timezone.now()
+        error = super().prepare(attrs, context)
+        path_case = context.get(PATH_CASE)
+        if error is None and path_case is not None and attrs["care_case_id"] != path_case:
+            return f"case_Key: the item says {attrs['care_case_id']} but the path says {path_case}; they must match"
+        return error
+
+    def check_references(self, items: Sequence[dict[str, Any]], using: str) -> dict[int, str]:
+        found = existing_keys(CareCase, {attrs["care_case_id"] for attrs in items}, using)
+        keys = [attrs[self.key] for attrs in items]
+        owners = dict(CareCaseWorkLog.objects.using(using).filter(pk__in=keys).values_list("pk", "care_case_id"))
+        errors = {}
+        for position, attrs in enumerate(items):
+            case, owner = attrs["care_case_id"], owners.get(attrs[self.key])
+            if case not in found:
+                errors[position] = f"case_Key: care case {case} does not exist"
+            elif owner is not None and owner != case:
+                errors[position] = (
+                    f"CareCaseWorkLog {attrs[self.key]} belongs to care case {owner}, not {case}; a work log entry is "
+                    "never moved to another case"
+                )
+        return errors
+
+
 CARE_PLAN = CarePlanResource()
 CARE_CASE = CareCaseResource()
 PLAN_CARE_CASE = PlanCareCaseResource()
+CARE_CASE_WORK_LOG = CareCaseWorkLogResource()
 
 
 class PlanHasCases(exceptions.APIException):
@@ -133,3 +158,24 @@ def care_plan_delete(*, key: int, user: Any, if_match: str | None = None) -> Non
                 f"CarePlan {key} still has {count} care case(s); delete them or move them to another plan first"
             )
         record_delete(CARE_PLAN, key, user=user, if_match=if_match)
+
+
+class CaseHasWorkLogs(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "care_case_has_work_logs"
+
+
+def _refuse_case_with_work_logs(case: Any) -> None:
+    count = CareCaseWorkLog.objects.filter(care_case_id=case.pk).count()
+    if count:
+        raise CaseHasWorkLogs(
+            f"CareCase {case.pk} still has {count} work log entr{'y' if count == 1 else 'ies'}; delete them first "
+            "(a case is never deleted with its work log)"
+        )
+
+
+def care_case_delete(*, key: int, user: Any, if_match: str | None = None) -> None:
+    """Delete a care case that has no work log entries; one that has any is a 409 naming the count (decision 15:
+    never a cascade). The case is locked first (``FOR UPDATE``): a concurrent write of an entry, which locks it
+    ``FOR KEY SHARE``, waits for this transaction and then finds it gone."""
+    record_delete(PLAN_CARE_CASE, key, user=user, if_match=if_match, refuse=_refuse_case_with_work_logs)

@@ -97,6 +97,7 @@ VBA_TENANT_MODELS = {
     "authorizations.authreview",
     "carecases.careplan",
     "carecases.carecase",
+    "carecases.carecaseworklog",
     "api.keysequence",
 }
 

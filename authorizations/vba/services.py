@@ -27,6 +27,7 @@ from authorizations.vba.models import (
 )
 from config.records.activity import current_activity_id
 from config.records.batch import (
+    CALLER,
     BatchOutcome,
     BatchResource,
     IntKeyResource,
@@ -36,11 +37,12 @@ from config.records.batch import (
     batch_upsert,
     id_value,
     stamp_audit,
+    user_name_for,
 )
 from config.records.databases import current_vba_database
 from config.records.dates import parse_datetime
 from config.records.parsers import StorableText
-from config.records.services import record_delete
+from config.records.services import existing_keys, record_delete
 from config.records.specs import INT32_MAX, INT32_MIN, RecordSpec, field_error
 
 AUDIT = ("entry_date", "entry_user", "update_date", "update_user")
@@ -81,28 +83,11 @@ class AuthCodeResource(BatchResource):
 PATH_AUTH = "auth_number"
 
 
-def existing_auths(auth_numbers: set[str], using: str) -> set[str]:
-    """Which of ``auth_numbers`` exist; on PostgreSQL they are also locked ``FOR KEY SHARE`` until the transaction
-    ends (as a foreign key check would), so an Auth cannot be deleted between this check and the write of its
-    children (:func:`auth_delete` locks it ``FOR UPDATE``)."""
-    if not auth_numbers:
-        return set()
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return set(Auth.objects.using(using).filter(pk__in=auth_numbers).values_list("pk", flat=True))
-    quote = connection.ops.quote_name
-    column = quote(str(Auth._meta.pk.column))
-    sql = f"SELECT {column} FROM {quote(Auth._meta.db_table)} WHERE {column} = ANY(%s) FOR KEY SHARE"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [sorted(auth_numbers)])
-        return {row[0] for row in cursor.fetchall()}
-
-
 class AuthReferences(BatchResource):
     """A record that names its Auth in ``auth_Number`` (decision 15): an item whose Auth does not exist is a 400."""
 
     def check_references(self, items: Sequence[dict[str, Any]], using: str) -> dict[int, str]:
-        found = existing_auths({attrs["auth_number"] for attrs in items}, using)
+        found = existing_keys(Auth, {attrs["auth_number"] for attrs in items}, using)
         return {
             position: f"auth_Number: Auth {attrs['auth_number']} does not exist"
             for position, attrs in enumerate(items)
@@ -120,12 +105,6 @@ def path_auth_problem(attrs: dict[str, Any], context: dict[str, Any]) -> str | N
 
 class AuthChildResource(AuthReferences, IntKeyResource):
     """An Auth's child record with an int32 key the server assigns (procedure lines, reviews)."""
-
-
-def user_name_for(model: Any, field: str, user: Any) -> str | None:
-    """``user``'s name as ``model.field`` holds it (cut to the column's length), None for no user."""
-    name = (user.get_username() if user is not None else "") or ""
-    return name[: model._meta.get_field(field).max_length] or None
 
 
 class AuthProcCodesResource(AuthChildResource):
@@ -202,10 +181,6 @@ class AuthDiagCodesResource(AuthReferences):
             **item,
             **{json_name: value for (_, json_name), value in zip(DIAG_KEY_FIELDS, self._parts(key), strict=True)},
         }
-
-
-#: context key: the caller (``review_User`` when null)
-CALLER = "user"
 
 
 class AuthReviewResource(AuthChildResource):

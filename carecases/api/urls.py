@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carecases.api.views import CareCaseViewSet, CarePlanViewSet, PlanCareCaseViewSet
+from carecases.api.views import CareCaseViewSet, CareCaseWorkLogViewSet, CarePlanViewSet, PlanCareCaseViewSet
 
 urlpatterns = [
     path("care-plans", CarePlanViewSet.as_view({"get": "list", "post": "create"}), name="care-plans"),
@@ -26,4 +26,19 @@ urlpatterns = [
         name="care-plan-case-detail",
     ),
     path("care-cases-batch", CareCaseViewSet.as_view({"put": "batch"}), name="care-cases-batch"),
+    path(
+        "cases/<str:caseKey>/work-logs",
+        CareCaseWorkLogViewSet.as_view({"get": "list", "post": "create"}),
+        name="case-work-logs",
+    ),
+    path(
+        "cases/<str:caseKey>/work-logs-batch",
+        CareCaseWorkLogViewSet.as_view({"put": "batch"}),
+        name="case-work-logs-batch",
+    ),
+    path(
+        "cases/<str:caseKey>/work-logs/<str:careCaseWorkLogKey>",
+        CareCaseWorkLogViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
+        name="case-work-log-detail",
+    ),
 ]

@@ -16,13 +16,24 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from carecases.filters import CareCaseFilter, CarePlanFilter
-from carecases.models import CareCase, CarePlan
-from carecases.services import CARE_CASE, CARE_PLAN, PLAN_CARE_CASE, PLAN_KEY, care_plan_delete
+from carecases.models import CareCase, CareCaseWorkLog, CarePlan
+from carecases.services import (
+    CARE_CASE,
+    CARE_CASE_WORK_LOG,
+    CARE_PLAN,
+    PATH_CASE,
+    PLAN_CARE_CASE,
+    PLAN_KEY,
+    care_case_delete,
+    care_plan_delete,
+)
+from config.records.batch import CALLER
 from config.vba.schema import vba_schema
 from config.vba.views import VBAResourceViewSet, parse_int32
 
 CARE_PLAN_KEY = OpenApiParameter("carePlanKey", OpenApiTypes.INT32, OpenApiParameter.PATH)
 CASE_KEY = OpenApiParameter("caseKey", OpenApiTypes.INT32, OpenApiParameter.PATH)
+WORK_LOG_KEY = OpenApiParameter("careCaseWorkLogKey", OpenApiTypes.INT32, OpenApiParameter.PATH)
 
 
 @vba_schema(CARE_PLAN, key_param=CARE_PLAN_KEY, delete_conflict="The plan still has care cases (never a cascade)")
@@ -43,7 +54,12 @@ class CarePlanViewSet(VBAResourceViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@vba_schema(PLAN_CARE_CASE, key_param=CASE_KEY, extra_params=[CARE_PLAN_KEY])
+@vba_schema(
+    PLAN_CARE_CASE,
+    key_param=CASE_KEY,
+    extra_params=[CARE_PLAN_KEY],
+    delete_conflict="The case still has work log entries (never a cascade)",
+)
 class PlanCareCaseViewSet(VBAResourceViewSet):
     """The cases of one plan: ``POST|GET /care-plans/{carePlanKey}/cases``,
     ``GET|PUT|DELETE /care-plans/{carePlanKey}/cases/{caseKey}``, ``PUT /care-plans/{carePlanKey}/cases-batch``."""
@@ -71,6 +87,12 @@ class PlanCareCaseViewSet(VBAResourceViewSet):
     def key_filters(self) -> dict[str, Any]:
         return {"care_plan": self.care_plan_key}  # a case of another plan is not found under this plan's path
 
+    def destroy(self, request: Request, **kwargs: Any) -> Response:
+        """A case that still has work log entries is a 409 naming the count (decision 15)."""
+        key = self._key(kwargs)
+        care_case_delete(key=key, user=request.user, if_match=request.headers.get("If-Match"))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 @vba_schema(CARE_CASE, key_param=CASE_KEY)
 class CareCaseViewSet(VBAResourceViewSet):
@@ -82,3 +104,34 @@ class CareCaseViewSet(VBAResourceViewSet):
 
     def parse_key(self, raw: str) -> int:
         return parse_int32("caseKey", raw)
+
+
+@vba_schema(CARE_CASE_WORK_LOG, key_param=WORK_LOG_KEY, extra_params=[CASE_KEY])
+class CareCaseWorkLogViewSet(VBAResourceViewSet):
+    """The work log of one case (decisions 15-17): ``POST|GET /cases/{caseKey}/work-logs`` (paged),
+    ``GET|PUT|DELETE /cases/{caseKey}/work-logs/{careCaseWorkLogKey}``, ``PUT /cases/{caseKey}/work-logs-batch``
+    (207). An unknown case is a 404 for the whole request; an item must name the path's case; a key of 0 (or
+    omitted) is assigned by the server; ``workLog_User``/``workLog_Date`` sent as null are the caller and now."""
+
+    resource = CARE_CASE_WORK_LOG
+    key_kwarg = "careCaseWorkLogKey"
+    omitted_key = 0
+    case_key: int
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # credentials, database and rate limit come first
+        self.case_key = parse_int32("caseKey", kwargs["caseKey"])
+        if not CareCase.objects.filter(pk=self.case_key).exists():
+            raise exceptions.NotFound(f"CareCase {self.case_key} was not found")
+
+    def parse_key(self, raw: str) -> int:
+        return parse_int32("careCaseWorkLogKey", raw)
+
+    def get_context(self) -> dict[str, Any]:
+        return {PATH_CASE: self.case_key, CALLER: self.request.user}
+
+    def get_queryset(self) -> QuerySet:
+        return CareCaseWorkLog.objects.filter(care_case_id=self.case_key)
+
+    def key_filters(self) -> dict[str, Any]:
+        return {"care_case": self.case_key}  # an entry of another case is not found under this case's path

@@ -219,6 +219,17 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+#: context key of a batch: the caller (a ``review_User`` or ``workLog_User`` sent as null names them)
+CALLER = "user"
+
+
+def user_name_for(model: Any, field: str, user: Any) -> str | None:
+    """``user``'s name as ``model.field`` holds it (cut to the column's length), None for no user: a data field that
+    names a person and defaults to the caller (``review_User``, ``workLog_User``: decision 17)."""
+    name = (user.get_username() if user is not None else "") or ""
+    return name[: model._meta.get_field(field).max_length] or None
+
+
 def audit_user_name(user: Any) -> str | None:
     """The name stamped on ``entry_User``/``update_User``: the username, cut to the column's 20 characters."""
     return (getattr(user, "get_username", lambda: "")() or "")[:AUDIT_USER_LENGTH] or None

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from rest_framework import exceptions, status
 
 from config.records.batch import BatchResource, ItemResult, Mode, batch_upsert
@@ -28,6 +28,23 @@ class ItemRejected(exceptions.APIException):
     def __init__(self, result: ItemResult) -> None:
         super().__init__(detail=result.body)
         self.status_code = result.status
+
+
+def existing_keys(model: type[models.Model], keys: set[Any], using: str) -> set[Any]:
+    """Which of ``keys`` name a record of ``model``; on PostgreSQL those records are also locked ``FOR KEY SHARE``
+    until the transaction ends (as a foreign key check would), so a parent cannot be deleted between this check and
+    the write of its children (its delete locks it ``FOR UPDATE`` first)."""
+    if not keys:
+        return set()
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return set(model._default_manager.using(using).filter(pk__in=keys).values_list("pk", flat=True))
+    quote = connection.ops.quote_name
+    column = quote(str(model._meta.pk.column))
+    sql = f"SELECT {column} FROM {quote(model._meta.db_table)} WHERE {column} = ANY(%s) FOR KEY SHARE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [sorted(keys)])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def record_get(resource: BatchResource, key: Any, *, for_update: bool = False) -> models.Model:

@@ -189,6 +189,7 @@ PROCEDURE_CODE_KEY = _path("procedureCodeKey", _int32())
 AUTH_REVIEW_KEY = _path("authReviewKey", _int32())
 DIAGNOSTIC_CODE = _path("diagnosticCode", {"type": "string"})
 DIAGNOSTIC_CODE_TYPE = _path("diagnosticCodeType", {"type": "string"})
+WORK_LOG_KEY = _path("careCaseWorkLogKey", _int32())
 PAGING = (
     _query("page", {**_int32(), "default": 1}),
     _query("pageSize", {**_int32(), "default": 100}),
@@ -313,6 +314,25 @@ VBA_OPERATIONS: dict[tuple[str, str], Op] = {
         "update_batch_care_case", (DB, PLAN_KEY), "207", BATCH, _many("CareCase")
     ),
     ("put", "/care-cases-batch"): Op("update_batch_care_cases_simplified", (DB,), "207", BATCH, _many("CareCase")),
+    ("post", "/cases/{caseKey}/work-logs"): Op(
+        "create_care_case_work_log", (DB, CASE_KEY), "200", "CareCaseWorkLogVBAResponse", _ref("CareCaseWorkLog")
+    ),
+    ("get", "/cases/{caseKey}/work-logs"): Op(
+        "list_care_case_work_log", (DB, CASE_KEY, *PAGING), "200", "CareCaseWorkLogListVBAResponse"
+    ),
+    **_crud(
+        "/cases/{caseKey}/work-logs/{careCaseWorkLogKey}",
+        "CareCaseWorkLog",
+        (CASE_KEY, WORK_LOG_KEY),
+        {
+            "get": "get_care_case_work_log",
+            "update": "update_care_case_work_log",
+            "delete": "delete_care_case_work_log",
+        },
+    ),
+    ("put", "/cases/{caseKey}/work-logs-batch"): Op(
+        "update_batch_care_case_work_log", (DB, CASE_KEY), "207", BATCH, _many("CareCaseWorkLog")
+    ),
     ("post", "/user-authentication"): Op(
         "user_authentication",
         (*CLIENT, DB, _header("vbasoftware-machine-id", required=False)),

@@ -41,6 +41,12 @@ REVIEW_OPERATIONS = frozenset(
         "delete_auth_diag_code",
         "update_auth_diag_code_batch",
         "auth_adjustment",
+        "create_care_case_work_log",
+        "list_care_case_work_log",
+        "get_care_case_work_log",
+        "update_care_case_work_log",
+        "delete_care_case_work_log",
+        "update_batch_care_case_work_log",
     }
 )
 

@@ -32,7 +32,12 @@ MIGRATIONS = {
         "0013_auth_prior_auth_index",  # issue 22: an Auth's page lists the Auths adjusting it (prior_auth) by index
         "0014_auth_queue_indexes",  # issue 23: the queue's indexes (status, assignee, the running clock)
     ],
-    "carecases": ["0001_initial", "0002_history_indexes_key_only", "0003_history_index_record_date"],
+    "carecases": [
+        "0001_initial",
+        "0002_history_indexes_key_only",
+        "0003_history_index_record_date",
+        "0004_care_case_work_log",  # issue 24: the CareCaseWorkLog table
+    ],
 }
 
 
