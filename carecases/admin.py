@@ -12,11 +12,13 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 
 from carecases.admin_help import CARE_CASE_COLUMNS, CARE_PLAN_COLUMNS
 from carecases.models import CareCase, CarePlan
 from carecases.services import CARE_CASE, CARE_PLAN
+from carecases.work_log_admin import CaseWorkLogMixin
 from config.admin.export import EXPORT_ACTIONS, ExportAdminMixin
 from config.admin.members import MemberRecordsMixin
 from config.admin.sites import AUDIT_FIELDS, VBAModelAdmin, column_docs, member_of, register_vba
@@ -128,18 +130,50 @@ class CarePlanAdmin(KeyedVBAAdmin):
         count = getattr(obj, "n_cases", None)
         if count is None:
             count = obj.cases.count()
-        return format_html('<a href="{}">All {} case(s) of this plan</a>', cases_url(self.admin_site, obj.pk), count)
+        everything = format_html(
+            '<a href="{}">All {} case(s) of this plan</a>', cases_url(self.admin_site, obj.pk), count
+        )
+        return format_html("{}<br>{}", everything, self.cases_by_status(obj))
+
+    def cases_by_status(self, obj: CarePlan) -> Any:
+        """The plan's cases counted by status (one query), each count a link to those cases."""
+        counts = (
+            CareCase.objects.filter(care_plan_id=obj.pk)
+            .order_by("case_status")
+            .values_list("case_status")
+            .annotate(n=Count("pk"))
+        )
+        url = cases_url(self.admin_site, obj.pk)
+        return format_html_join(
+            " · ",
+            '<a class="status-count" href="{}&amp;{}">{}: {}</a>',
+            (
+                (url, urlencode({"case_status__exact": status} if status else {"case_status__isnull": "True"}),
+                 status or "no status", n)
+                for status, n in counts
+            ),
+        )  # fmt: skip
 
 
 @register_vba(CareCase)
-class CareCaseAdmin(MemberRecordsMixin, ExportAdminMixin, KeyedVBAAdmin):
+class CareCaseAdmin(CaseWorkLogMixin, MemberRecordsMixin, ExportAdminMixin, KeyedVBAAdmin):
     resource = CARE_CASE
     export_name = "care-cases"
     export_columns = list(CARE_CASE.spec.json_names.values())
     actions = EXPORT_ACTIONS
     field_docs = column_docs(CareCase, CARE_CASE_COLUMNS)
     # What a person scans first (key, subject, status, period); the rest is in the form.
-    list_display = ("case_key", "case_id", "plan", "case_status", "case_priority", "member", "period")
+    list_display = (
+        "case_key",
+        "case_id",
+        "plan",
+        "case_status",
+        "case_priority",
+        "member",
+        "period",
+        "time_logged",
+        "last_contact_date",
+    )
     list_select_related = ("care_plan",)
     list_filter = ("case_status", "case_priority", "case_reason", "do_not_contact")
     search_fields = ("=case_key", "=case_id", "^subscriber_id", "^provider_id")

@@ -50,7 +50,9 @@ from config.admin.sites import (
     VBAModelAdmin,
     column_docs,
     member_of,
+    moment,
     plain_number,
+    problem_text,
     register_vba,
     site_name,
 )
@@ -96,11 +98,6 @@ def day(value: object) -> str:
     return timezone.localdate(value).isoformat() if value else "…"  # type: ignore[arg-type]
 
 
-def moment(value: Any) -> str:
-    """A date and time in the server's time zone (``2026-03-01 14:05``), or "…"."""
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "…"
-
-
 def action_name(letter: str | None) -> str:
     """An action letter as staff read it: ``D`` → "Denied", ``R`` → "Partial Approval"."""
     if letter in AUTH_ACTIONS:
@@ -109,19 +106,6 @@ def action_name(letter: str | None) -> str:
 
 
 ACTION_CHOICES = [(letter, f"{letter} – {action_name(letter)}") for letter in AUTH_ACTIONS]
-
-
-def problem_text(error: exceptions.APIException) -> str:
-    """The message of a service's refusal (a 400 naming the field, a 404...) as one line."""
-
-    def flat(detail: Any) -> list[str]:
-        if isinstance(detail, dict):
-            return [text for value in detail.values() for text in flat(value)]
-        if isinstance(detail, list):
-            return [text for value in detail for text in flat(value)]
-        return [str(detail)]
-
-    return " ".join(flat(error.detail))
 
 
 def add_review(auth_number: str, user: Any, **fields: Any) -> AuthReview:

@@ -203,6 +203,24 @@ def log_entry_url(entry: Any) -> str | None:
 # -- form rules ------------------------------------------------------------------------------------------------
 
 
+def moment(value: Any) -> str:
+    """A date and time in the server's time zone (``2026-03-01 14:05``), or "…"."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "…"
+
+
+def problem_text(error: Any) -> str:
+    """The message of a service's refusal (an ``APIException``: a 400 naming the field, a 404...) as one line."""
+
+    def flat(detail: Any) -> list[str]:
+        if isinstance(detail, dict):
+            return [text for value in detail.values() for text in flat(value)]
+        if isinstance(detail, list):
+            return [text for value in detail for text in flat(value)]
+        return [str(detail)]
+
+    return " ".join(flat(error.detail))
+
+
 def plain_number(value: Any) -> Any:
     """A decimal as a person writes it: ``16.0000`` → ``16``, ``4004.7700`` → ``4004.77`` (never ``1E+2``)."""
     if isinstance(value, Decimal) and value.is_finite():

@@ -1,0 +1,353 @@
+"""A care case's working record in the admin (issue 24): the case's page is a timeline of its work log, newest
+first, with a **Log work** form (type, date defaulting to now, time spent, billable, comment; the user is the
+signed-in one, never typed); each entry opens on its own page, where the version guard refuses a stale save. The
+case list shows the time logged on each case and its last contact (its newest entry's date).
+
+Entries are written through the API's resource (:data:`~carecases.services.CARE_CASE_WORK_LOG`): the next key, the
+audit stamps and a history row, as ``POST /cases/{caseKey}/work-logs`` writes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, IntegerField, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from rest_framework import exceptions
+
+from carecases.models import CareCase, CareCaseWorkLog
+from carecases.services import CARE_CASE_WORK_LOG, PATH_CASE
+from config.admin.sites import IntegerField as NumberField
+from config.admin.sites import (
+    NumberInput,
+    SplitDateTimeField,
+    TextField,
+    VBAModelAdmin,
+    moment,
+    problem_text,
+    register_vba,
+)
+from config.records.batch import CALLER
+from config.records.services import record_create
+
+#: Entries shown on a case's page; the rest are one click away (the work log list, filtered to the case).
+ENTRIES_SHOWN = 100
+#: The types a new database offers before any is in use (VBA's examples: call, visit, assessment).
+STARTING_TYPES = ("CALL", "VISIT", "ASSESSMENT", "EMAIL", "LETTER", "MEETING")
+
+
+def spent(minutes: int | None) -> str:
+    """Time spent as a person reads it: ``85`` → "1 h 25 min", ``0``/None → "–"."""
+    if not minutes:
+        return "–"
+    hours, rest = divmod(minutes, 60)
+    return " ".join(part for part in (f"{hours} h" if hours else "", f"{rest} min" if rest else "") if part)
+
+
+def secondary_types(entry: CareCaseWorkLog) -> tuple[str | None, ...]:
+    return (
+        entry.work_log_secondary_type,
+        entry.work_log_secondary_type2,
+        entry.work_log_secondary_type3,
+        entry.work_log_secondary_type4,
+        entry.work_log_secondary_type5,
+    )
+
+
+def entry_minutes(entry: CareCaseWorkLog) -> int:
+    return (entry.work_log_hour or 0) * 60 + (entry.work_log_minute or 0)
+
+
+def work_log_list_url(site: admin.AdminSite, case_key: int | None = None) -> str:
+    url = reverse("admin:carecases_carecaseworklog_changelist", current_app=site.name)
+    return url if case_key is None else f"{url}?care_case__case_key__exact={case_key}"
+
+
+def types_in_use(using: str | None = None, limit: int = 200) -> list[str]:
+    """The work log types already used in the database (most used first), then the starting ones not yet used."""
+    rows = (
+        CareCaseWorkLog.objects.using(using)
+        .exclude(work_log_type=None)
+        .values("work_log_type")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "work_log_type")
+        .values_list("work_log_type", flat=True)[:limit]
+    )
+    used = [value for value in rows if value]
+    return used + [t for t in STARTING_TYPES if t not in used]
+
+
+class WorkLogForm(forms.Form):
+    """One new work log entry, in a few fields: what the care manager did, when, how long, billable, and what was
+    agreed. The user is the signed-in one (stamped, decision 17)."""
+
+    work_log_type = TextField(
+        label="Type",
+        max_length=CareCaseWorkLog._meta.get_field("work_log_type").max_length,  # type: ignore[union-attr]
+        help_text="What was done: a call, a visit, an assessment… (the types in use are offered).",
+    )
+    work_log_date = SplitDateTimeField(
+        label="When",
+        widget=admin.widgets.AdminSplitDateTime,
+        help_text="Now unless you log earlier work.",
+    )
+    work_log_hour = NumberField(
+        label="Hours", required=False, min_value=0, max_value=24, widget=NumberInput(decimal=False)
+    )
+    work_log_minute = NumberField(
+        label="Minutes", required=False, min_value=0, max_value=59, widget=NumberInput(decimal=False)
+    )
+    work_log_billable = forms.BooleanField(label="Billable", required=False)
+    work_log_comment = TextField(
+        label="Comment",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="What happened and what was agreed.",
+    )
+
+    def __init__(self, *args: Any, types: list[str] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"work_log_date": timezone.localtime().replace(second=0, microsecond=0)})
+        super().__init__(*args, **kwargs)
+        self.types = types or []
+        widget = self.fields["work_log_type"].widget
+        widget.attrs.update({"list": "work-log-types", "autocomplete": "off", "class": "vTextField"})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("work_log_hour") == 24 and data.get("work_log_minute"):
+            self.add_error("work_log_minute", "Minutes: at most 24 h in all for one entry.")
+        return data
+
+    def item(self, case_key: int) -> dict[str, Any]:
+        """The entry by its JSON names, as the API takes it (empty boxes are null)."""
+        data = self.cleaned_data
+        return {
+            "careCaseWorkLog_Key": 0,
+            "case_Key": case_key,
+            "workLog_Type": data["work_log_type"],
+            "workLog_Date": data["work_log_date"].isoformat(),
+            "workLog_Hour": data.get("work_log_hour"),
+            "workLog_Minute": data.get("work_log_minute"),
+            "workLog_Billable": bool(data.get("work_log_billable")),
+            "workLog_Comment": data.get("work_log_comment") or None,
+        }
+
+
+def add_work_log(case_key: int, user: Any, item: dict[str, Any]) -> CareCaseWorkLog:
+    """One new entry of case ``case_key`` through the API's resource (next key, audit, history; the user is the
+    caller). Refused: an ``APIException``."""
+    context = {CALLER: user, PATH_CASE: case_key}
+    return record_create(CARE_CASE_WORK_LOG, item, user=user, context=context)  # type: ignore[no-any-return]
+
+
+class CaseWorkLogMixin:
+    """The work log on a care case's admin page (timeline + Log work) and its columns in the case list."""
+
+    admin_site: admin.AdminSite
+    opts: Any
+    change_form_template: Any = "admin/carecases/carecase/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        entries = CareCaseWorkLog.objects.filter(care_case=OuterRef("pk")).order_by().values("care_case")
+        minutes = entries.annotate(
+            m=Sum(Coalesce("work_log_hour", 0) * 60 + Coalesce("work_log_minute", 0), output_field=IntegerField())
+        ).values("m")
+        last = entries.annotate(d=Max("work_log_date")).values("d")
+        return (
+            super()  # type: ignore[misc]
+            .get_queryset(request)
+            .annotate(minutes_logged=Subquery(minutes), last_contact=Subquery(last))
+        )
+
+    @admin.display(description="time logged", ordering="minutes_logged")
+    def time_logged(self, obj: CareCase) -> str:
+        return spent(getattr(obj, "minutes_logged", None))
+
+    @admin.display(description="last contact", ordering="last_contact")
+    def last_contact_date(self, obj: CareCase) -> str:
+        when = getattr(obj, "last_contact", None)
+        return timezone.localdate(when).isoformat() if when else "–"
+
+    def get_urls(self) -> list[Any]:
+        info = self.opts.app_label, self.opts.model_name
+        view = self.admin_site.admin_view(self.add_work_log_view)
+        return [
+            path("<path:object_id>/log-work/", view, name="{}_{}_log_work".format(*info)),
+            *super().get_urls(),  # type: ignore[misc]
+        ]
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], add: bool = False, change: bool = False,
+        form_url: str = "", obj: Any = None,
+    ) -> Any:  # fmt: skip
+        if change and obj is not None and obj.pk is not None:
+            types = types_in_use()
+            if self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+                context.setdefault("work_log_form", WorkLogForm(prefix="work", types=types))
+            context["work_log_types"] = types
+            context["work_log_url"] = reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_log_work",
+                args=(quote(obj.pk),),
+                current_app=self.admin_site.name,
+            )
+            context["timeline"] = self.timeline(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)  # type: ignore[misc]
+
+    def timeline(self, obj: CareCase) -> Any:
+        """The case's entries newest first (at most ``ENTRIES_SHOWN``), each linking to its own page, with the total
+        time logged."""
+        entries = list(
+            CareCaseWorkLog.objects.filter(care_case=obj.pk).order_by(
+                F("work_log_date").desc(nulls_last=True), "-care_case_work_log_key"
+            )[: ENTRIES_SHOWN + 1]
+        )
+        more = len(entries) > ENTRIES_SHOWN
+        entries = entries[:ENTRIES_SHOWN]
+        if not entries:
+            return mark_safe('<p id="no-work-log">Nothing logged yet.</p>')
+        items = format_html_join("", "{}", ((self.timeline_entry(e),) for e in entries))
+        total = CareCaseWorkLog.objects.filter(care_case=obj.pk).aggregate(
+            n=Count("pk"),
+            m=Sum(Coalesce("work_log_hour", 0) * 60 + Coalesce("work_log_minute", 0), output_field=IntegerField()),
+        )
+        summary = format_html(
+            '<p id="work-log-total">{} entr{} · {} logged · <a href="{}">all entries of this case</a>{}</p>',
+            total["n"],
+            "y" if total["n"] == 1 else "ies",
+            spent(total["m"]),
+            work_log_list_url(self.admin_site, obj.pk),
+            f" (the newest {ENTRIES_SHOWN} are shown here)" if more else "",
+        )
+        return format_html('{}<ol class="work-log" id="work-log">{}</ol>', summary, items)
+
+    def timeline_entry(self, entry: CareCaseWorkLog) -> Any:
+        """One entry: when (a link to its page), who, what (with its secondary types), time spent, billable, and
+        the comment under it."""
+        url = reverse(
+            "admin:carecases_carecaseworklog_change", args=(quote(entry.pk),), current_app=self.admin_site.name
+        )
+        secondary = ", ".join(t for t in secondary_types(entry) if t)
+        return format_html(
+            '<li class="work-log-entry" id="work-log-{}"><div class="work-log-head"><a href="{}">{}</a> · {} · '
+            "<strong>{}</strong>{} · {}{}</div>{}</li>",
+            entry.pk,
+            url,
+            moment(entry.work_log_date),
+            entry.work_log_user or "–",
+            entry.work_log_type or "(no type)",
+            f" ({secondary})" if secondary else "",
+            spent(entry_minutes(entry)),
+            mark_safe(' · <span class="billable">billable</span>') if entry.work_log_billable else "",
+            format_html('<div class="work-log-comment">{}</div>', entry.work_log_comment)
+            if entry.work_log_comment
+            else "",
+        )
+
+    def add_work_log_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Log one piece of work on the case (a new entry: nothing existing is written, so no version is needed;
+        the case itself is not changed)."""
+        obj = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
+        if not self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+            raise PermissionDenied
+        change_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=(quote(obj.pk),),
+            current_app=self.admin_site.name,
+        )
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+        form = WorkLogForm(request.POST, prefix="work")
+        if form.is_valid():
+            try:
+                entry = add_work_log(obj.pk, request.user, form.item(obj.pk))
+            except exceptions.APIException as error:
+                form.add_error(None, problem_text(error))
+            else:
+                self.message_user(  # type: ignore[attr-defined]
+                    request,
+                    f"Logged {entry.work_log_type} ({spent(entry_minutes(entry))}) on care case {obj.pk}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(change_url + "#work-log")
+        request.method = "GET"
+        response = self.change_view(request, object_id, extra_context={"work_log_form": form})  # type: ignore[attr-defined]
+        response.status_code = 400
+        return response
+
+
+@register_vba(CareCaseWorkLog)
+class CareCaseWorkLogAdmin(VBAModelAdmin):
+    """Every work log entry of the database; an entry's own page edits it (a stale page is refused, as for any
+    record). Its case is fixed once saved: an entry is never moved to another case."""
+
+    resource = CARE_CASE_WORK_LOG
+    list_display = ("care_case_work_log_key", "case", "when", "work_log_user", "work_log_type", "time", "billable")
+    list_filter = ("work_log_type", "work_log_billable")
+    list_select_related = ("care_case",)
+    search_fields = ("=care_case__case_key", "^work_log_user")
+    search_help_text = "Care case key (exact) or user (starts with)."
+    list_per_page = 50
+    show_full_result_count = False
+    raw_id_fields = ("care_case",)
+    fieldsets = (
+        (
+            "Work",
+            {
+                "fields": (
+                    ("care_case_work_log_key", "care_case"),
+                    ("work_log_date", "work_log_user"),
+                    ("work_log_type", "work_log_billable"),
+                    ("work_log_hour", "work_log_minute", "work_log_units"),
+                    "work_log_comment",
+                )
+            },
+        ),
+        (
+            "More types and scores",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    ("work_log_secondary_type", "work_log_secondary_type2", "work_log_secondary_type3"),
+                    ("work_log_secondary_type4", "work_log_secondary_type5"),
+                    ("member_impact_score", "plan_impact_score"),
+                ),
+            },
+        ),
+        ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, "care_case") if obj is not None else fields
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # an entry is logged from its case's page (Log work)
+
+    @admin.display(description="care case", ordering="care_case")
+    def case(self, obj: CareCaseWorkLog) -> Any:
+        url = reverse(
+            "admin:carecases_carecase_change", args=(quote(obj.care_case_id),), current_app=self.admin_site.name
+        )
+        return format_html('<a href="{}">{}</a>', url, obj.care_case)
+
+    @admin.display(description="date", ordering="work_log_date")
+    def when(self, obj: CareCaseWorkLog) -> str:
+        return moment(obj.work_log_date)
+
+    @admin.display(description="time spent")
+    def time(self, obj: CareCaseWorkLog) -> str:
+        return spent(entry_minutes(obj))
+
+    @admin.display(description="billable", boolean=True, ordering="work_log_billable")
+    def billable(self, obj: CareCaseWorkLog) -> bool:
+        return obj.work_log_billable
