@@ -111,3 +111,14 @@ def log_in_as(context: BrowserContext, live_server: Any, username: str) -> None:
     client.force_login(get_user_model().objects.get(username=username))
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+@pytest.fixture
+def second(browser: Browser, live_server: Any) -> Iterator[BrowserContext]:
+    """A second staff member's browser ("ben": its own profile and login)."""
+    get_user_model().objects.create_superuser("ben", password="ben-password")
+    context = browser.new_context(viewport=VIEWPORT, base_url=live_server.url)  # type: ignore[arg-type]
+    context.set_default_timeout(15_000)
+    log_in_as(context, live_server, "ben")
+    yield context
+    context.close()

@@ -5,33 +5,20 @@ when they save again."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from playwright.sync_api import Browser, BrowserContext, expect
+from playwright.sync_api import BrowserContext, expect
 
 from authorizations.models import Auth
 from config.serving.tenancy import use_vba_database
-from tests.browser.conftest import VIEWPORT, log_in_as
+from tests.browser.conftest import log_in_as
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
 CHANGE = "/admin/db/demo/authorizations/auth/DEMO0007/change/"
 SAVE = "input[name=_save]"
-
-
-@pytest.fixture
-def second(browser: Browser, live_server: Any) -> Iterator[BrowserContext]:
-    """A second staff member's browser (its own profile and login)."""
-    get_user_model().objects.create_superuser("ben", password="ben-password")
-    context = browser.new_context(viewport=VIEWPORT, base_url=live_server.url)  # type: ignore[arg-type]
-    context.set_default_timeout(15_000)
-    log_in_as(context, live_server, "ben")
-    yield context
-    context.close()
 
 
 def notes() -> str | None:

@@ -4,18 +4,16 @@ procedure lines, and a decision from a page someone else changed meanwhile is re
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from playwright.sync_api import Browser, BrowserContext, expect
+from playwright.sync_api import BrowserContext, expect
 
 from authorizations.vba.models import Auth, AuthCode, AuthProcCodes, AuthReview
 from authorizations.vba.services import auth_code_batch_upsert
 from config.serving.tenancy import use_vba_database
-from tests.browser.conftest import VIEWPORT, log_in_as
+from tests.browser.conftest import log_in_as
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
@@ -36,17 +34,6 @@ def reviewer(context: BrowserContext, live_server: Any) -> BrowserContext:
         AuthProcCodes.objects.filter(auth_number="DEMO0007").delete()  # setup: the page starts with no line
     log_in_as(context, live_server, "demo")
     return context
-
-
-@pytest.fixture
-def second(browser: Browser, live_server: Any) -> Iterator[BrowserContext]:
-    """A second staff member's browser (its own profile and login)."""
-    get_user_model().objects.create_superuser("ben", password="ben-password")
-    context = browser.new_context(viewport=VIEWPORT, base_url=live_server.url)  # type: ignore[arg-type]
-    context.set_default_timeout(15_000)
-    log_in_as(context, live_server, "ben")
-    yield context
-    context.close()
 
 
 def auth() -> Auth:
