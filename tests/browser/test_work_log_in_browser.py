@@ -92,4 +92,4 @@ def test_an_entry_changed_meanwhile_is_not_overwritten(
     expect(conflict).to_contain_text("the member called back")
     expect(page.locator("#id_work_log_comment")).to_have_value("Left a message twice.")  # what they typed is kept
     with use_vba_database("demo"):
-        assert CareCaseWorkLog.objects.get(care_case_id=CASE).work_log_comment.endswith("agreed to a visit.")
+        assert str(CareCaseWorkLog.objects.get(care_case_id=CASE).work_log_comment).endswith("agreed to a visit.")
