@@ -16,11 +16,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Model
-from django.utils import timezone
 from rest_framework import exceptions, status
 
 from carecases.models import CareCase, CareCaseWorkLog, CarePlan
-from config.records.batch import CALLER, BatchOutcome, IntKeyResource, batch_upsert, user_name_for
+from config.records.batch import BatchOutcome, IntKeyResource, batch_upsert, default_caller_and_now
 from config.records.services import existing_keys, record_delete, record_get
 from config.records.specs import RecordSpec
 from config.serving.tenancy import current_vba_database
@@ -86,10 +85,7 @@ class CareCaseWorkLogResource(IntKeyResource):
     label = "CareCaseWorkLog"
 
     def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
-        if attrs["work_log_user"] is None:
-            attrs["work_log_user"] = user_name_for(CareCaseWorkLog, "work_log_user", context.get(CALLER))
-        if attrs["work_log_date"] is None:
-            attrs["work_log_date"] = timezone.now()
+        default_caller_and_now(attrs, CareCaseWorkLog, "work_log_user", "work_log_date", context)
         error = super().prepare(attrs, context)
         path_case = context.get(PATH_CASE)
         if error is None and path_case is not None and attrs["care_case_id"] != path_case:

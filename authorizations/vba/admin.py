@@ -30,7 +30,6 @@ from authorizations.vba.services import (
     AUTH_DIAG_CODES,
     AUTH_PROC_CODES,
     AUTH_REVIEW,
-    CALLER,
     auth_adjust,
     auth_children_problem,
     auth_process_status,
@@ -56,6 +55,7 @@ from config.admin.sites import (
     register_vba,
     site_name,
 )
+from config.records.batch import CALLER
 from config.records.files import RecordText, vba_text
 from config.records.services import record_create
 

@@ -27,7 +27,6 @@ from authorizations.vba.models import (
 )
 from config.records.activity import current_activity_id
 from config.records.batch import (
-    CALLER,
     BatchOutcome,
     BatchResource,
     IntKeyResource,
@@ -35,6 +34,7 @@ from config.records.batch import (
     Mode,
     allocate_keys,
     batch_upsert,
+    default_caller_and_now,
     id_value,
     stamp_audit,
     user_name_for,
@@ -192,10 +192,7 @@ class AuthReviewResource(AuthChildResource):
     label = "AuthReview"
 
     def prepare(self, attrs: dict[str, Any], context: dict[str, Any]) -> str | None:
-        if attrs["review_user"] is None:
-            attrs["review_user"] = user_name_for(AuthReview, "review_user", context.get(CALLER))
-        if attrs["review_date"] is None:
-            attrs["review_date"] = timezone.now()
+        default_caller_and_now(attrs, AuthReview, "review_user", "review_date", context)
         return super().prepare(attrs, context)
 
 

@@ -230,6 +230,15 @@ def user_name_for(model: Any, field: str, user: Any) -> str | None:
     return name[: model._meta.get_field(field).max_length] or None
 
 
+def default_caller_and_now(attrs: dict[str, Any], model: Any, user_field: str, date_field: str, context: Any) -> None:
+    """Decision 17: who did the work or the review, and when, are data (kept as sent); sent as null they are the
+    caller (``context[CALLER]``) and now."""
+    if attrs[user_field] is None:
+        attrs[user_field] = user_name_for(model, user_field, context.get(CALLER))
+    if attrs[date_field] is None:
+        attrs[date_field] = timezone.now()
+
+
 def audit_user_name(user: Any) -> str | None:
     """The name stamped on ``entry_User``/``update_User``: the username, cut to the column's 20 characters."""
     return (getattr(user, "get_username", lambda: "")() or "")[:AUDIT_USER_LENGTH] or None

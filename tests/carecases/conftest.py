@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.test import Client
 
 from config.api.models import DatabaseGrant
 from config.vba.authentication import issue_tokens
@@ -56,3 +57,11 @@ def plan(demo: VBAClient) -> int:
     response = demo.call("POST", "care-plans", plan_item(1, care_Type="DIABETES", description="Diabetes program"))
     assert response.status_code == 200, response.json()
     return 1
+
+
+@pytest.fixture
+def staff(admin_user: Any) -> Client:
+    """The admin's browser-less client, logged in as a superuser."""
+    client = Client()
+    client.force_login(admin_user)
+    return client

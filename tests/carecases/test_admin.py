@@ -40,13 +40,6 @@ CASE_FORM = {
 
 
 @pytest.fixture
-def staff(admin_user: Any) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def seeded(admin_user: Any) -> None:
     """Plan 1 with 30 cases and plan 2 with one, in ``demo``; plan 1 with one case in ``other``."""
     with use_vba_database("demo"):

@@ -21,13 +21,6 @@ ENTRIES = "/admin/db/demo/carecases/carecaseworklog"
 
 
 @pytest.fixture
-def staff(admin_user: Any) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def case(admin_user: Any) -> int:
     with use_vba_database("demo"):
         care_plan_batch_upsert(items=[plan_item(1, care_Type="DIABETES")], user=admin_user)

@@ -1,7 +1,7 @@
 from typing import Any
 
-from authorizations.vba.services import CALLER
 from authorizations.vba.transfer import AS_IN_FILE, AUTH_REVIEW_FILE
+from config.records.batch import CALLER
 from config.records.commands import UpsertCommand
 
 

@@ -17,7 +17,6 @@ from authorizations.vba.services import (
     AUTH_DIAG_CODES,
     AUTH_PROC_CODES,
     AUTH_REVIEW,
-    CALLER,
     PATH_AUTH,
     AuthAdjustmentInput,
     auth_actions,
@@ -26,7 +25,7 @@ from authorizations.vba.services import (
     auth_proc_codes_delete_batch,
     auth_process_status,
 )
-from config.records.batch import Mode, collector_paused
+from config.records.batch import CALLER, Mode, collector_paused
 from config.records.parsers import PayloadTooLarge
 from config.records.services import rendered_etag
 from config.vba.schema import DATABASE_HEADER, ERRORS, BatchItemResult, envelope_of, vba_schema
