@@ -167,6 +167,22 @@ class CaseWorkLogMixin:
             .annotate(minutes_logged=Subquery(minutes), last_contact=Subquery(last))
         )
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """A case that still has work log entries is protected (decision 15: never a cascade): say how many, with a
+        link, instead of listing them."""
+        keys = [obj.pk for obj in objs]
+        count = CareCaseWorkLog.objects.filter(care_case_id__in=keys).count()
+        if count:
+            link = format_html(
+                '{} work log entr{} still belong to {}: <a href="{}">see them</a>',
+                count,
+                "y" if count == 1 else "ies",
+                "this case" if len(keys) == 1 else "these cases",
+                work_log_list_url(self.admin_site, keys[0] if len(keys) == 1 else None),
+            )
+            return [], {}, set(), [link]
+        return super().get_deleted_objects(objs, request)  # type: ignore[misc]
+
     @admin.display(description="time logged", ordering="minutes_logged")
     def time_logged(self, obj: CareCase) -> str:
         return spent(getattr(obj, "minutes_logged", None))

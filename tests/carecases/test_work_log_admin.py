@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from carecases.models import CareCaseWorkLog
+from carecases.models import CareCase, CareCaseWorkLog
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
 from config.serving.tenancy import use_vba_database
 from tests.admin_forms import submitted
@@ -106,3 +106,15 @@ def test_a_plan_page_counts_its_cases_by_status_each_a_link_to_them(staff: Clien
     assert [c.pk for c in closed.context["cl"].result_list] == [3]
     none = staff.get(f"{CASES}/?care_plan__care_plan_key__exact=1&case_status__isnull=True")
     assert [c.pk for c in none.context["cl"].result_list] == [4]
+
+
+def test_a_case_with_work_logged_is_not_deleted_and_the_page_says_why(staff: Client, case: int) -> None:
+    page = staff.get(f"{CASES}/1/change/").content.decode()
+    staff.post(f"{CASES}/1/log-work/", log_form(page, work_log_type="CALL"))
+    confirmation = html.unescape(staff.get(f"{CASES}/1/delete/").content.decode())
+    assert "1 work log entry still belong to this case" in confirmation
+    assert f"{ENTRIES}/?care_case__case_key__exact=1" in confirmation
+    assert 'type="submit"' not in confirmation.split('id="content"')[1]  # nothing to confirm
+    with use_vba_database("demo"):
+        assert CareCaseWorkLog.objects.filter(care_case_id=1).count() == 1
+        assert CareCase.objects.filter(pk=1).exists()
