@@ -104,6 +104,10 @@ class Caller:
             ("vba list", lambda: server.request("GET", "/vbasoftware/auths", self.vba)),
             ("vba batch", lambda: server.request("PUT", "/vbasoftware/auths", self.vba, [auth_item("AWAY-1")])),
             ("vba login", lambda: server.request("POST", "/vbasoftware/user-authentication", self.login_headers)),
+            ("vba review", lambda: server.request("POST", "/vbasoftware/auth-reviews", self.vba, REVIEW)),
+            ("vba plan", lambda: server.request("PUT", "/vbasoftware/care-plans-batch", self.vba, [PLAN])),
+            ("vba case", lambda: server.request("PUT", "/vbasoftware/care-plans/77/cases-batch", self.vba, [CASE])),
+            ("vba work log", lambda: server.request("PUT", "/vbasoftware/cases/77/work-logs-batch", self.vba, [WORK])),
             ("spry search", lambda: server.request("GET", "/apis/soap-enrichment/v1/authorization/search", self.spry)),
             ("spry token", self.token_request),
             ("admin", lambda: server.request("GET", "/admin/", self.admin)),
@@ -115,6 +119,13 @@ class Caller:
         return out
 
 
+#: The children written with the Auth and care case (issues 22 and 24): a review of AWAY-1, a plan, a case, a work log.
+REVIEW = {"authReview_Key": 0, "auth_Number": "AWAY-1", "review_Comment": "checked"}
+PLAN = {"carePlan_Key": 77}
+CASE = {"case_Key": 77, "carePlan_Key": 77, "do_Not_Contact": False}
+WORK = {"careCaseWorkLog_Key": 0, "case_Key": 77, "workLog_Billable": False, "workLog_Type": "CALL"}
+
+
 def test_postgresql_stopped_is_503_everywhere_and_the_first_request_after_it_is_back_succeeds(
     production_server: Any, private_postgres: Any
 ) -> None:
@@ -122,15 +133,15 @@ def test_postgresql_stopped_is_503_everywhere_and_the_first_request_after_it_is_
     caller = Caller(server)
     served = caller.calls()
     assert {name: answer[0] for name, answer in served.items()} == {
-        "vba list": 200, "vba batch": 207, "vba login": 200, "spry search": 200, "spry token": 200, "admin": 200,
-        "readyz": 200,
+        "vba list": 200, "vba batch": 207, "vba login": 200, "vba review": 200, "vba plan": 207, "vba case": 207,
+        "vba work log": 207, "spry search": 200, "spry token": 200, "admin": 200, "readyz": 200,
     }  # fmt: skip
     private_postgres.stop()
     try:
         for _round in range(2):  # open connections lost first, then new ones refused; each worker in turn
             away = caller.calls()
             print({name: (answer[0], answer[1]["seconds"]) for name, answer in away.items()})
-            for name in ("vba list", "vba batch", "vba login"):
+            for name in ("vba list", "vba batch", "vba login", "vba review", "vba plan", "vba case", "vba work log"):
                 status, headers, body = away[name]
                 assert status == 503, (name, body)
                 problem = json.loads(body)["error"]
@@ -152,8 +163,8 @@ def test_postgresql_stopped_is_503_everywhere_and_the_first_request_after_it_is_
     back = caller.calls()  # the first requests after the database is back, on workers whose connections died
     print({name: (answer[0], answer[1]["seconds"]) for name, answer in back.items()})
     assert {name: answer[0] for name, answer in back.items()} == {
-        "vba list": 200, "vba batch": 207, "vba login": 200, "spry search": 200, "spry token": 200, "admin": 200,
-        "readyz": 200,
+        "vba list": 200, "vba batch": 207, "vba login": 200, "vba review": 200, "vba plan": 207, "vba case": 207,
+        "vba work log": 207, "spry search": 200, "spry token": 200, "admin": 200, "readyz": 200,
     }  # fmt: skip
     assert "Database unavailable (" in server.log()
     assert "AWAY-1" not in server.log()
