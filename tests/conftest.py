@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -81,6 +82,14 @@ class VBAClient(HttpClient):
 @pytest.fixture
 def vba(api_key: str, token: str) -> VBAClient:
     return VBAClient(api_key, token)
+
+
+@pytest.fixture(scope="session")
+def clients(live_server: Any, django_db_blocker: Any) -> dict[str, ModuleType]:
+    """The clients generated from VBA's review document and from ours (tests/review_clients.py), once a session."""
+    from tests.review_clients import build_clients
+
+    return build_clients(live_server.url, django_db_blocker)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ Every answer must deserialize into the generated type and carry no key that type
 
 from __future__ import annotations
 
-import urllib.request
 from types import ModuleType
 from typing import Any
 
@@ -15,24 +14,13 @@ import pytest
 from django.core.cache import cache
 
 from config.vba.authentication import issue_tokens
-from tests import contracts
 from tests.authorizations.factories import auth_item
 from tests.config.openapi_diff import REVIEW_OPERATIONS
-from tests.config.test_generated_clients import CheckedApi, _fields, _operations, generate, load
+from tests.config.test_generated_clients import CheckedApi, _fields, _operations
 from tests.conftest import ALL, VBAClient
+from tests.review_clients import PACKAGES, review_api
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=ALL)
-
-PACKAGES = {"review": "review_client", "ours": "our_client"}
-
-
-@pytest.fixture(scope="session")
-def clients(live_server: Any, django_db_blocker: Any) -> dict[str, ModuleType]:
-    request = urllib.request.Request(f"{live_server.url}/api/schema/", headers={"Accept": "application/json"})
-    with django_db_blocker.unblock(), urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-        ours = response.read()
-    documents = {"review": contracts.read_bytes("vba-openapi-review.json"), "ours": ours}
-    return {name: load(generate(documents[name], PACKAGES[name]), PACKAGES[name]) for name in PACKAGES}
 
 
 @pytest.mark.parametrize("document", sorted(PACKAGES))
@@ -107,22 +95,13 @@ def test_our_client_has_the_review_documents_decision_operations_and_models(clie
         assert _fields(getattr(ours, name), "our_client") == _fields(getattr(review, name), "review_client"), name
 
 
-def _api(document: str, clients: dict[str, ModuleType], live_server: Any, user: Any, api_key: str) -> Any:
-    m = clients[document]
-    host = f"{live_server.url}/vbasoftware" if document == "review" else live_server.url
-    config = m.Configuration(host=host)
-    config.api_key["apiKeyAuth"] = api_key
-    config.access_token = issue_tokens(user, "demo")["authenticationResult"]["idToken"]
-    return m, CheckedApi(m.DefaultApi(m.ApiClient(config))), config.access_token
-
-
 @pytest.mark.parametrize("document", sorted(PACKAGES))
 def test_a_generated_client_drives_procedure_lines(
     document: str, clients: dict[str, ModuleType], live_server: Any, user: Any, api_key: str, settings: Any
 ) -> None:
     settings.VBA_RATE_LIMIT_PER_SECOND = 0
     cache.clear()
-    m, api, token = _api(document, clients, live_server, user, api_key)
+    m, api, token = review_api(document, clients, live_server, user, api_key)
     db = "demo"
     assert VBAClient(api_key, token).call("PUT", "auths", [auth_item("L1")]).status_code == 207
 
@@ -173,7 +152,7 @@ def test_a_generated_client_drives_reviews(
 ) -> None:
     settings.VBA_RATE_LIMIT_PER_SECOND = 0
     cache.clear()
-    m, api, token = _api(document, clients, live_server, user, api_key)
+    m, api, token = review_api(document, clients, live_server, user, api_key)
     db = "demo"
     assert VBAClient(api_key, token).call("PUT", "auths", [auth_item("V1"), auth_item("V2")]).status_code == 207
 
@@ -216,7 +195,7 @@ def test_a_generated_client_drives_diagnoses(
 ) -> None:
     settings.VBA_RATE_LIMIT_PER_SECOND = 0
     cache.clear()
-    m, api, token = _api(document, clients, live_server, user, api_key)
+    m, api, token = review_api(document, clients, live_server, user, api_key)
     db = "demo"
     assert VBAClient(api_key, token).call("PUT", "auths", [auth_item("X1"), auth_item("X2")]).status_code == 207
 
@@ -287,7 +266,7 @@ def test_a_generated_client_adjusts_an_auth(
 ) -> None:
     settings.VBA_RATE_LIMIT_PER_SECOND = 0
     cache.clear()
-    m, api, token = _api(document, clients, live_server, user, api_key)
+    m, api, token = review_api(document, clients, live_server, user, api_key)
     db = "demo"
     plain = VBAClient(api_key, token)
     assert plain.call("PUT", "auths", [auth_item("J1", status="APPROVED", auth_Code="APPR")]).status_code == 207

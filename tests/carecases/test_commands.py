@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from carecases import demo
-from carecases.models import CareCase, CarePlan
+from carecases.models import CareCase, CareCaseWorkLog, CarePlan
 from carecases.services import care_plan_batch_upsert
 from config.serving.tenancy import use_vba_database, vba_database_names
 from tests.carecases.conftest import case_item, plan_item
@@ -93,8 +93,10 @@ def test_demo_data_loads_plans_and_cases_in_every_database_and_can_be_loaded_aga
     again = demo.load(user=admin_user)
     assert first == again
     for name in vba_database_names():
-        assert f"{name}: 4 CarePlans, 32 CareCases" in first
         with use_vba_database(name):
+            entries = CareCaseWorkLog.objects.count()
+            assert f"{name}: 4 CarePlans, 32 CareCases, {entries} work log entries" in first
             assert CarePlan.objects.count() == 4
             assert CareCase.objects.filter(care_plan_id=2).count() == 8
             assert CareCase.history.count() == 32  # type: ignore[attr-defined]  # the second load changed nothing
+            assert CareCaseWorkLog.history.count() == entries  # type: ignore[attr-defined]
