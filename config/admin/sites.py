@@ -1315,10 +1315,27 @@ class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
         return shown
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The key of an existing record, and the admin's read-only fields, a decimal one shown as its form would
+        show it (``1.5``, not ``1.5000``: :meth:`get_fieldsets` names the same column)."""
         fields = tuple(super().get_readonly_fields(request, obj))
         if obj is not None:  # the key of an existing record is fixed: changing it would make a new record
             fields = (self.model._meta.pk.name, *fields)
-        return fields
+        return tuple(self._plain_decimal(name) for name in fields)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        readonly = self.get_readonly_fields(request, obj)
+        ours = self.__dict__.get("_plain_columns", {})  # filled by get_readonly_fields
+        plain = {c.__name__: c for c in readonly if ours.get(getattr(c, "__name__", None)) is c}
+        if not plain:
+            return fieldsets
+
+        def shown(names: Any) -> Any:
+            if isinstance(names, (list, tuple)):
+                return type(names)(shown(name) for name in names)
+            return plain.get(names, names) if isinstance(names, str) else names
+
+        return [(title, {**options, "fields": shown(options.get("fields", ()))}) for title, options in fieldsets]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change and not form.has_changed():

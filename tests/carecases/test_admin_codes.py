@@ -4,6 +4,7 @@ properly, lists that say what they are filtered to, and decimals that read the s
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from django.test import Client
 from carecases.models import CareCase, CarePlan
 from carecases.rules import close_problems, is_closed_status
 from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
+from config.admin.sites import vba_sites
 from config.serving.tenancy import use_vba_database
 from tests.admin_forms import submitted
 from tests.carecases.conftest import case_item, plan_item
@@ -283,3 +285,26 @@ def test_a_decimal_reads_the_same_in_the_list_and_the_form(staff: Client, cases:
     assert 'name="care_weight" value="1.5"' in form
     with use_vba_database("demo"):
         assert CarePlan.objects.get(pk=3).care_weight is not None
+
+
+def test_a_read_only_decimal_reads_as_the_form_would_write_it(
+    staff: Client, cases: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No VBA admin shows a decimal read-only yet; one that does shows it without trailing zeros."""
+    plan_admin = vba_sites["demo"]._registry[CarePlan]
+    monkeypatch.setattr(plan_admin, "readonly_fields", (*plan_admin.readonly_fields, "care_weight"))
+    response = staff.get(f"{DEMO}/careplan/3/change/")
+    page = response.content.decode()
+    assert "care_weight" not in response.context["adminform"].form.fields
+    box = re.search(r'<div class="[^"]*field-care_weight.*?<div class="readonly">([^<]*)</div>', page, re.S)
+    assert box is not None and box.group(1) == "1.5"
+    assert '<label class="inline">Care weight:</label>' in page
+    assert "1.5000" not in page
+    form = submitted(page, "careplan_form")
+    form["description"] = "Diabetes program (adults)"
+    assert staff.post(f"{DEMO}/careplan/3/change/", form).status_code == 302
+    with use_vba_database("demo"):
+        assert CarePlan.objects.values_list("care_weight", "description").get(pk=3) == (
+            Decimal("1.5000"),
+            "Diabetes program (adults)",
+        )
