@@ -1,19 +1,18 @@
 """Codes without forks (issue 24): a coded text field of a VBA record (a case's status, an Auth's type) offers the
 values already in use in the page's database, and refuses a new value that differs from one of them only by case,
 spaces, punctuation or a plural "s" ("Closed" beside "CLOSED", "goals met" or "GOALMET" beside "GOALS_MET"), naming
-the value in use. A value
-equal to one in use, or genuinely new, is accepted. The API keeps VBA's free-text contract: only the admin's forms
-apply this.
+the value in use. A value equal to one in use, or genuinely new, is accepted. The API keeps VBA's free-text contract:
+only the admin's forms apply this.
 
-- :func:`values_in_use` / :func:`code_problem`: the rule on its own, for any form field (``model``, field name,
-  database).
+- :func:`values_in_use` (:func:`codes_in_use` for several fields) / :func:`code_problem`: the rule on its own, for
+  any form field (``model``, field name, database).
 - :class:`CodedFieldsMixin`: for a records ModelAdmin, declared as ``coded_fields = ("case_status", …)``: the text box
   gets a ``<datalist>`` of the values in use and the form refuses a fork, on the field.
 
-Reading the values stays fast at a million rows: one query per field, at most :data:`CODES_OFFERED` values. An
-indexed column is read by a loose index scan (one index probe per distinct value, in order); a column without an
-index is read from the :data:`RECENT_ROWS` most recently updated records (by the ``update_date`` index), so a value used
-only in older records is not offered, and a fork of it is not caught.
+Reading the values stays fast at a million rows, at most :data:`CODES_OFFERED` values per field: an indexed column
+is read by a loose index scan (one index probe per distinct value, in order), and the columns without an index
+together, in one query over the :data:`RECENT_ROWS` most recently updated records (by the ``update_date`` index), so
+a value used only in older records is not offered, and a fork of it is not caught.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from django.utils.safestring import SafeString
 #: The most values a coded field offers (and compares a new value with).
 CODES_OFFERED = 200
 #: A column without an index: the values of this many most recently updated records are the values in use.
-RECENT_ROWS = 10_000
+RECENT_ROWS = 5_000
 
 CODE_HELP = (
     "Pick a value already used in this database; a new one may not differ from one in use only by case, spaces, "
@@ -70,23 +69,42 @@ def values_in_use(model: type[models.Model], field_name: str, using: str, limit:
     """The distinct non-empty values of ``model.field_name`` in the database ``using``, sorted (at most ``limit``):
     one query; an indexed column by a loose index scan, another from the :data:`RECENT_ROWS` most recently updated
     records."""
+    return codes_in_use(model, [field_name], using, limit)[field_name]
+
+
+def codes_in_use(
+    model: type[models.Model], field_names: list[str], using: str, limit: int = CODES_OFFERED
+) -> dict[str, list[str]]:
+    """:func:`values_in_use` of several fields at once: each indexed column by its own loose index scan, the columns
+    without an index together, in one query that reads the :data:`RECENT_ROWS` most recently updated records once."""
     from config.admin.sites import distinct_values  # the admin site module imports the apps' admins
 
-    field: Any = model._meta.get_field(field_name)
-    if _indexed(model, field):
-        values = distinct_values(model._default_manager.using(using).all(), field, limit, with_null=False)
-    else:
+    found: dict[str, list[Any]] = {}
+    fields: list[Any] = [model._meta.get_field(name) for name in field_names]
+    for field in fields:
+        if _indexed(model, field):
+            found[field.name] = distinct_values(model._default_manager.using(using).all(), field, limit, False)
+    recent = [field for field in fields if field.name not in found]
+    if recent:
         connection = connections[using]
         q = connection.ops.quote_name
-        table, column, key = q(model._meta.db_table), q(field.column), q(_newest_first(model).column)
+        table, key = q(model._meta.db_table), q(_newest_first(model).column)
+        columns = ", ".join(f"{q(field.column)} AS c{n}" for n, field in enumerate(recent))
+        branches = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT DISTINCT {n} AS f, c{n} AS v FROM recent WHERE c{n} IS NOT NULL "
+            f"ORDER BY v LIMIT {int(limit) + 1}) d{n}"
+            for n in range(len(recent))
+        )
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT DISTINCT recent.c FROM (SELECT {column} AS c FROM {table} ORDER BY {key} DESC LIMIT %s) "
-                f"recent WHERE recent.c IS NOT NULL ORDER BY recent.c LIMIT %s",
-                [RECENT_ROWS, limit + 1],
+                f"WITH recent AS (SELECT {columns} FROM {table} ORDER BY {key} DESC LIMIT %s) {branches}",
+                [RECENT_ROWS],
             )
-            values = [row[0] for row in cursor.fetchall()]
-    return sorted({str(value) for value in values if value not in (None, "")})[:limit]
+            for field in recent:
+                found[field.name] = []
+            for number, value in cursor.fetchall():
+                found[recent[number].name].append(value)
+    return {name: sorted({str(v) for v in values if v not in (None, "")})[:limit] for name, values in found.items()}
 
 
 def code_problem(
@@ -149,10 +167,18 @@ class CodedFieldsMixin:
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
         if formfield is None or db_field.name not in self.coded_fields or db_field.choices:
             return formfield
-        codes = values_in_use(self.model, db_field.name, self.record_database())
+        codes = self._codes_in_use(request)[db_field.name]
         formfield.widget = CodeInput(codes, attrs=formfield.widget.attrs)
         formfield.help_text = " ".join(filter(None, [str(formfield.help_text or ""), CODE_HELP]))
         return formfield
+
+    def _codes_in_use(self, request: HttpRequest) -> dict[str, list[str]]:
+        """The values in use of every coded field, read once per request (one query for the unindexed columns)."""
+        read: dict[Any, dict[str, list[str]]] = request.__dict__.setdefault("_codes_in_use", {})
+        key = (self.model, self.record_database())
+        if key not in read:
+            read[key] = codes_in_use(self.model, list(self.coded_fields), key[1])
+        return read[key]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]

@@ -7,11 +7,13 @@ import re
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from authorizations.models import Auth
 from authorizations.vba.services import auth_batch_upsert
-from config.admin.codes import CODES_OFFERED, code_key, code_problem, values_in_use
+from config.admin.codes import CODES_OFFERED, code_key, code_problem, codes_in_use, values_in_use
 from config.serving.tenancy import use_vba_database
 from tests.admin_forms import submitted
 from tests.authorizations.factories import auth_item
@@ -64,6 +66,20 @@ def test_values_in_use_are_limited(admin_user: Any) -> None:
         auth_batch_upsert(items=items, user=None)
     assert len(values_in_use(Auth, "auth_type", "demo")) == CODES_OFFERED
     assert len(values_in_use(Auth, "service_type", "demo")) == CODES_OFFERED
+
+
+def test_the_auth_form_reads_its_codes_in_two_queries(staff: Client, auths: None) -> None:
+    """The indexed auth type by a loose index scan; the nine columns without an index together, in one query."""
+    with CaptureQueriesContext(connections["demo"]) as captured:
+        assert staff.get(f"{DEMO}A3/change/").status_code == 200
+    sql = [query["sql"] for query in captured.captured_queries]
+    assert len([q for q in sql if q.startswith("WITH recent AS")]) == 1
+    assert len([q for q in sql if q.startswith("WITH RECURSIVE") and '"Auth_Type"' in q]) == 1
+    assert codes_in_use(Auth, ["service_type", "unit_type", "auth_type"], "demo") == {
+        "auth_type": ["INPT", "OUTPT"],
+        "service_type": ["OT", "PT"],
+        "unit_type": ["VISITS"],
+    }
 
 
 def test_code_problem_names_the_value_in_use(auths: None) -> None:
