@@ -65,7 +65,7 @@ class RecentCasesFormSet(BaseInlineFormSet):
 class CareCaseInline(admin.TabularInline):
     model = CareCase
     formset = RecentCasesFormSet
-    fields = ("case_key", "case_id", "case_status", "case_priority", "case_reason", "subscriber_id", "update_date")
+    fields = ("case_key", "case_id", "case_status", "priority", "case_reason", "subscriber_id", "update_date")
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -75,6 +75,10 @@ class CareCaseInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="priority")
+    def priority(self, obj: CareCase) -> str:
+        return priority_label(obj.case_priority)
 
 
 class KeyedVBAAdmin(VBAModelAdmin):

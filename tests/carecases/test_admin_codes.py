@@ -180,6 +180,8 @@ def test_priority_is_a_choice_with_its_meaning_in_the_form_and_the_list(staff: C
     assert re.search(r'<td class="field-priority">2 – High</td>', listed)
     assert re.search(r'<td class="field-priority">5 – Routine</td>', listed)
     assert ">5 – Routine</a>" in listed  # the filter names the meaning too
+    plan_page = staff.get(f"{DEMO}/careplan/3/change/").content.decode()  # and the plan's recent cases
+    assert re.search(r'<td class="field-priority">\s*<p>2 – High</p>', plan_page)
     form["case_priority"] = "7"
     response = staff.post(f"{DEMO}/carecase/1/change/", form)
     assert "Case priority: “7” is not one of 1, 2, 3, 4, 5." in response.content.decode()
