@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.filters import AllValuesFieldListFilter
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
@@ -17,8 +19,10 @@ from django.utils.http import urlencode
 
 from carecases.admin_help import CARE_CASE_COLUMNS, CARE_PLAN_COLUMNS
 from carecases.models import CareCase, CarePlan
+from carecases.rules import PRIORITIES, PRIORITY_CHOICES, close_problems, priority_label
 from carecases.services import CARE_CASE, CARE_PLAN
 from carecases.work_log_admin import CaseWorkLogMixin
+from config.admin.codes import CodedFieldsMixin, add_form_check
 from config.admin.export import EXPORT_ACTIONS, ExportAdminMixin
 from config.admin.members import MemberRecordsMixin
 from config.admin.sites import AUDIT_FIELDS, VBAModelAdmin, column_docs, member_of, register_vba
@@ -26,6 +30,7 @@ from config.records.batch import allocate_keys
 from config.records.files import RecordText, vba_text
 from config.serving.tenancy import current_vba_database
 
+CLOSING = ("case_status", "case_end_date", "case_close_reason")
 INLINE_CASES = 20  # a plan with thousands of cases still opens fast: the rest are one click away
 KEY_HELP = "0 assigns the next free key."
 
@@ -34,6 +39,20 @@ def cases_url(site: admin.AdminSite, plan_key: int | None = None) -> str:
     """The case list of ``site`` (the plan's cases only, if ``plan_key`` is given)."""
     url = reverse("admin:carecases_carecase_changelist", current_app=site.name)
     return url if plan_key is None else f"{url}?care_plan__care_plan_key__exact={plan_key}"
+
+
+PRIORITY_HELP = "1 is the most urgent, 5 routine: " + ", ".join(f"{n} = {m}" for n, m in PRIORITIES.items()) + "."
+
+
+class PriorityFilter(AllValuesFieldListFilter):
+    """The case list's priority filter, each value with its meaning ("2 – High")."""
+
+    def choices(self, changelist: Any) -> Any:
+        for choice in super().choices(changelist):
+            display = str(choice["display"])
+            if display.isdigit():
+                choice = {**choice, "display": priority_label(int(display))}
+            yield choice
 
 
 class RecentCasesFormSet(BaseInlineFormSet):
@@ -48,7 +67,7 @@ class RecentCasesFormSet(BaseInlineFormSet):
 class CareCaseInline(admin.TabularInline):
     model = CareCase
     formset = RecentCasesFormSet
-    fields = ("case_key", "case_id", "case_status", "case_priority", "case_reason", "subscriber_id", "update_date")
+    fields = ("case_key", "case_id", "case_status", "priority", "case_reason", "subscriber_id", "update_date")
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -58,6 +77,10 @@ class CareCaseInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="priority")
+    def priority(self, obj: CareCase) -> str:
+        return priority_label(obj.case_priority)
 
 
 class KeyedVBAAdmin(VBAModelAdmin):
@@ -105,6 +128,10 @@ class CarePlanAdmin(KeyedVBAAdmin):
             .values("n")
         )
         return super().get_queryset(request).annotate(n_cases=Coalesce(Subquery(cases), 0))
+
+    def title_label(self, obj: CarePlan) -> str:
+        """A list of the plan's cases is titled "Care cases of care plan 3 · Diabetes program"."""
+        return obj.description or obj.care_type or ""
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         """A plan that still has cases is protected: say how many (with a link) instead of listing thousands."""
@@ -156,32 +183,33 @@ class CarePlanAdmin(KeyedVBAAdmin):
 
 
 @register_vba(CareCase)
-class CareCaseAdmin(CaseWorkLogMixin, MemberRecordsMixin, ExportAdminMixin, KeyedVBAAdmin):
+class CareCaseAdmin(CaseWorkLogMixin, MemberRecordsMixin, CodedFieldsMixin, ExportAdminMixin, KeyedVBAAdmin):
     resource = CARE_CASE
     export_name = "care-cases"
     export_columns = list(CARE_CASE.spec.json_names.values())
     actions = EXPORT_ACTIONS
-    field_docs = column_docs(CareCase, CARE_CASE_COLUMNS)
+    field_docs = column_docs(CareCase, CARE_CASE_COLUMNS, {"case_priority": PRIORITY_CHOICES})
+    # Codes without forks (issue 24, config.admin.codes): the values in use are offered, a fork is refused.
+    coded_fields = ("case_status", "case_reason", "case_close_reason", "case_assign_type")
     # What a person scans first (key, subject, status, period); the rest is in the form.
     list_display = (
         "case_key",
         "case_id",
         "plan",
         "case_status",
-        "case_priority",
+        "priority",
         "member",
         "period",
         "time_logged",
         "last_contact_date",
     )
     list_select_related = ("care_plan",)
-    list_filter = ("case_status", "case_priority", "case_reason", "do_not_contact")
+    list_filter = ("case_status", ("case_priority", PriorityFilter), "case_reason", "do_not_contact")
     search_fields = ("=case_key", "=case_id", "^subscriber_id", "^provider_id")
     search_help_text = (
         "Case key or case ID (exact), subscriber or provider ID (starts with), or a member as the list shows it "
         "(109111276-01 or 109111276 01); as typed or in capitals."
     )
-    member_records_name = "Care cases"
     list_per_page = 50
     show_full_result_count = False
     date_hierarchy = "case_start_date"
@@ -214,6 +242,32 @@ class CareCaseAdmin(CaseWorkLogMixin, MemberRecordsMixin, ExportAdminMixin, Keye
 
     def export_text(self, queryset: QuerySet, fmt: str) -> RecordText:
         return vba_text(CARE_CASE.spec, queryset, fmt, self.export_chunk_size)
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and db_field.name == "case_priority":
+            formfield.help_text = f"{PRIORITY_HELP} {formfield.help_text}"
+        return formfield
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        """Closing a case (a closed status, :func:`carecases.rules.is_closed_status`) needs an end date and a close
+        reason: a changed case saved closed without them is refused, the missing ones named on their fields."""
+        form = super().get_form(request, obj, change, **kwargs)
+
+        def closing_rule(bound: Any) -> None:
+            if not bound.has_changed():
+                return
+            data = {**{name: getattr(bound.instance, name, None) for name in CLOSING}, **bound.cleaned_data}
+            problems = close_problems(data["case_status"], data["case_end_date"], data["case_close_reason"])
+            for name, problem in problems.items():
+                if name in bound.fields and name not in bound.errors:
+                    bound.add_error(name, ValidationError(problem, code="closing"))
+
+        return add_form_check(form, closing_rule)
+
+    @admin.display(description="priority", ordering="case_priority")
+    def priority(self, obj: CareCase) -> str:
+        return priority_label(obj.case_priority)
 
     @admin.display(description="care plan", ordering="care_plan")
     def plan(self, obj: CareCase) -> str:

@@ -34,6 +34,7 @@ from authorizations.vba.services import (
     auth_children_problem,
     auth_process_status,
 )
+from config.admin.codes import CodedFieldsMixin
 from config.admin.export import EXPORT_ACTIONS, ExportAdminMixin
 from config.admin.members import MemberRecordsMixin
 from config.admin.sites import (
@@ -443,12 +444,26 @@ class AuthCodeAdmin(VBAModelAdmin):
 
 
 @register_vba(Auth)
-class AuthAdmin(MemberRecordsMixin, ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
+class AuthAdmin(MemberRecordsMixin, CodedFieldsMixin, ExportAdminMixin, IndexedSearchMixin, VBAModelAdmin):
     resource = AUTH
     export_name = "auths"
     export_columns = list(AUTH.spec.json_names.values())
     actions = EXPORT_ACTIONS
     field_docs = column_docs(Auth, AUTH_COLUMNS, {name: YES_NO for name in FLAGS})
+    # Codes without forks (issue 24, config.admin.codes): the short code columns offer the values in use in the
+    # database and refuse a fork ("inpt" beside "INPT"). The decision's status and code are read-only.
+    coded_fields = (
+        "auth_type",
+        "treatment_type",
+        "service_type",
+        "service_code",
+        "unit_type",
+        "requested_location",
+        "approved_location",
+        "actual_location",
+        "requested_frequency",
+        "approved_frequency",
+    )
     # What a person scans first; everything else is in the form.
     list_display = (
         "auth_number",
@@ -485,7 +500,6 @@ class AuthAdmin(MemberRecordsMixin, ExportAdminMixin, IndexedSearchMixin, VBAMod
         "Auth number or case number (exact), subscriber or provider ID (starts with), or a member as the list shows "
         "it (109111276-01 or 109111276 01); as typed or in capitals."
     )
-    member_records_name = "Auths"
     list_per_page = 50
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER

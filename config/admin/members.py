@@ -1,6 +1,7 @@
 """A member's records in a VBA database's admin (issue 23): the lists of Auths and of care cases find a member
-written "109111276-01" or "109111276 01" exactly, say so in their title when filtered to one member, and a record's
-page links to the same member's Auths and care cases. One rule for both lists: :class:`MemberRecordsMixin`."""
+written "109111276-01" or "109111276 01" exactly, and a record's page links to the same member's Auths and care cases.
+One rule for both lists: :class:`MemberRecordsMixin`. (A list filtered to one member says so in its title: the rule of
+every VBA list, :meth:`config.admin.sites.VBAModelAdmin.filtered_to`.)"""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -38,21 +39,10 @@ def member_query(subscriber_id: str, member_seq: str | None) -> dict[str, str]:
     return params
 
 
-def filtered_to(params: Any, records: str) -> str | None:
-    """What a list of ``records`` ("Auths") is filtered to, for its title: "Auths of member 109111276-01"."""
-    subscriber = params.get("subscriber_id__exact")
-    if not subscriber:
-        return None
-    seq = params.get("member_seq__exact")
-    return f"{records} of member {subscriber}-{seq}" if seq else f"{records} of subscriber {subscriber}"
-
-
 class MemberRecordsMixin:
-    """For the admin of a model with ``subscriber_id`` and ``member_seq`` (indexed together): member search, the
-    list's title of one member, and a record's links to the member's Auths and care cases in the same database."""
+    """For the admin of a model with ``subscriber_id`` and ``member_seq`` (indexed together): member search and a
+    record's links to the member's Auths and care cases in the same database."""
 
-    #: How the list's title names the records ("Auths", "Care cases").
-    member_records_name = ""
     #: Shown on a record's page, in a section of its own (added by get_fieldsets, not in ``fieldsets``).
     MEMBER_LINKS = "member_records"
 
@@ -62,12 +52,6 @@ class MemberRecordsMixin:
         if member is not None:  # "109111276-01" / "109111276 01": that member too, exactly (the member index)
             found = queryset.filter(member) | found
         return found, duplicates
-
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        title = filtered_to(request.GET, self.member_records_name)
-        if title:
-            extra_context = {**(extra_context or {}), "title": title}
-        return super().changelist_view(request, extra_context)  # type: ignore[misc]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = tuple(super().get_readonly_fields(request, obj))  # type: ignore[misc]

@@ -30,7 +30,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.admin.widgets import AdminSplitDateTime, AdminTextareaWidget, AdminTextInputWidget
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models, router, transaction
 from django.db.models import Max, Q, QuerySet
@@ -1155,7 +1155,9 @@ class IndexedValuesListFilter(AllValuesFieldListFilter):
             self.lookup_choices = distinct_values(queryset, field, self.max_values)
 
 
-def distinct_values(queryset: QuerySet, field: Any, limit: int) -> list[Any]:
+def distinct_values(queryset: QuerySet, field: Any, limit: int, with_null: bool = True) -> list[Any]:
+    """The first ``limit`` distinct values of ``field``'s indexed column, in order (one query), then None if a row
+    has none (a second query; not with ``with_null=False``)."""
     connection = connections[queryset.db]
     q = connection.ops.quote_name
     table, column = q(queryset.model._meta.db_table), q(field.column)
@@ -1169,7 +1171,7 @@ def distinct_values(queryset: QuerySet, field: Any, limit: int) -> list[Any]:
             [limit],
         )
         values = [row[0] for row in cursor.fetchall()]
-        if field.null:
+        if field.null and with_null:
             cursor.execute(f"SELECT 1 FROM {table} WHERE {column} IS NULL LIMIT 1")
             if cursor.fetchone() is not None:
                 values.append(None)
@@ -1250,11 +1252,108 @@ class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
             text = f"{text} VBA column: {column}." if text else f"VBA column: {column}."
         return text
 
+    # -- lists: what they are filtered to, numbers as the forms write them ------------------------------------------
+
+    def title_label(self, obj: Any) -> str:
+        """What a list filtered to ``obj`` (a record of this admin's model, e.g. a care plan) names it by after its key
+        ("Diabetes program"); none by default."""
+        return ""
+
+    def filtered_to(self, params: Any) -> list[str]:
+        """What the list of the query ``params`` is filtered to, as its title says it: a member (``subscriber_id``
+        and ``member_seq`` exactly: "member 109111276-01", or "subscriber 109111276"), and a record it belongs to
+        (a foreign key's exact filter: "care plan 3 · Diabetes program")."""
+        fields = {field.name: field for field in self.model._meta.concrete_fields}
+        parts = []
+        subscriber = params.get("subscriber_id__exact")
+        if subscriber and "subscriber_id" in fields:
+            seq = params.get("member_seq__exact") if "member_seq" in fields else None
+            parts.append(f"member {subscriber}-{seq}" if seq else f"subscriber {subscriber}")
+        for field in fields.values():
+            if not field.is_relation or field.related_model is None:
+                continue
+            target = field.target_field.name
+            names = (f"{field.name}__{target}__exact", f"{field.name}__pk__exact", f"{field.name}__exact",
+                     f"{field.attname}__exact")  # fmt: skip
+            value = next((params.get(name) for name in names if params.get(name)), None)
+            if value is not None:
+                parts.append(self._related_title(field, value))
+        return parts
+
+    def _related_title(self, field: Any, value: str) -> str:
+        related = field.related_model
+        text = f"{related._meta.verbose_name} {value}"
+        try:
+            obj = related._default_manager.filter(pk=value).first()
+        except (ValueError, TypeError, ValidationError):
+            obj = None
+        related_admin = self.admin_site._registry.get(related)
+        label = related_admin.title_label(obj) if obj is not None and hasattr(related_admin, "title_label") else ""
+        return f"{text} · {label}" if label else text
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        """A list filtered to a member or to a record it belongs to says so in its title ("Care cases of care plan 3
+        · Diabetes program", "Auths of member 109111276-01")."""
+        parts = self.filtered_to(request.GET)
+        if parts and not (extra_context or {}).get("title"):
+            title = f"{capfirst(self.model._meta.verbose_name_plural)} of {' and '.join(parts)}"
+            extra_context = {**(extra_context or {}), "title": title}
+        return super().changelist_view(request, extra_context)
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        """A decimal column is shown as its form shows it (:func:`plain_number`: ``1.5``, not ``1.5000``)."""
+        return [self._plain_decimal(name) for name in super().get_list_display(request)]
+
+    def get_sortable_by(self, request: HttpRequest) -> Any:
+        """The columns of :meth:`get_list_display` (its decimal columns included) sort, as Django's do by default."""
+        return self.get_list_display(request) if self.sortable_by is None else self.sortable_by
+
+    def _plain_decimal(self, name: Any) -> Any:
+        if not isinstance(name, str):
+            return name
+        columns = self.__dict__.setdefault("_plain_columns", {})  # one function per column: the list compares them
+        if name not in columns:
+            columns[name] = self._plain_column(name)
+        return columns[name]
+
+    def _plain_column(self, name: str) -> Any:
+        try:
+            field = self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return name
+        if not isinstance(field, models.DecimalField) or field.choices:
+            return name
+
+        def shown(obj: Any) -> Any:
+            return plain_number(getattr(obj, name))  # None: the list's empty value
+
+        shown.__name__ = name
+        shown.short_description = field.verbose_name  # type: ignore[attr-defined]
+        shown.admin_order_field = name  # type: ignore[attr-defined]
+        return shown
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The key of an existing record, and the admin's read-only fields, a decimal one shown as its form would
+        show it (``1.5``, not ``1.5000``: :meth:`get_fieldsets` names the same column)."""
         fields = tuple(super().get_readonly_fields(request, obj))
         if obj is not None:  # the key of an existing record is fixed: changing it would make a new record
             fields = (self.model._meta.pk.name, *fields)
-        return fields
+        return tuple(self._plain_decimal(name) for name in fields)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        readonly = self.get_readonly_fields(request, obj)
+        ours = self.__dict__.get("_plain_columns", {})  # filled by get_readonly_fields
+        plain = {c.__name__: c for c in readonly if ours.get(getattr(c, "__name__", None)) is c}
+        if not plain:
+            return fieldsets
+
+        def shown(names: Any) -> Any:
+            if isinstance(names, (list, tuple)):
+                return type(names)(shown(name) for name in names)
+            return plain.get(names, names) if isinstance(names, str) else names
+
+        return [(title, {**options, "fields": shown(options.get("fields", ()))}) for title, options in fieldsets]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change and not form.has_changed():

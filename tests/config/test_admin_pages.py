@@ -22,9 +22,10 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 
 from authorizations.spry.services import spry_client_create
 from authorizations.vba.services import auth_batch_upsert, auth_code_batch_upsert
-from carecases.services import care_case_batch_upsert, care_plan_batch_upsert
+from carecases.services import CARE_CASE_WORK_LOG, care_case_batch_upsert, care_plan_batch_upsert
 from config.admin.sites import VBAAdminSite, vba_sites
 from config.api.models import AdminExport, APIClient, DatabaseGrant
+from config.records.services import record_create
 from config.serving.tenancy import use_vba_database
 from tests.authorizations.factories import full_auth
 from tests.authorizations.spry_fixtures import make_authorization
@@ -55,6 +56,9 @@ def everything() -> Client:
             )
             care_plan_batch_upsert(items=[plan_item(1, care_Type="DIABETES")], user=boss)
             care_case_batch_upsert(items=[case_item(1, case_ID="CM-1")], user=boss)
+            record_create(
+                CARE_CASE_WORK_LOG, {"careCaseWorkLog_Key": 0, "case_Key": 1, "workLog_Billable": True}, user=boss
+            )
     client = Client()
     client.force_login(boss)
     return client

@@ -1,0 +1,130 @@
+"""An Auth's coded fields in the admin (issue 24): the values in use in the database are offered, a fork is refused
+naming the value in use, the API keeps VBA's free text, and the member's Auths say whose they are."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.db import connections
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from authorizations.models import Auth
+from authorizations.vba.services import auth_batch_upsert
+from config.admin.codes import CODES_OFFERED, code_key, code_problem, codes_in_use, values_in_use
+from config.serving.tenancy import use_vba_database
+from tests.admin_forms import submitted
+from tests.authorizations.factories import auth_item
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+DEMO = "/admin/db/demo/authorizations/auth/"
+
+
+@pytest.fixture
+def staff(admin_user: Any) -> Client:
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def auths(admin_user: Any) -> None:
+    with use_vba_database("demo"):
+        items = [
+            auth_item("A1", auth_Type="INPT", service_Type="PT", unit_Type="VISITS", subscriber_ID="109111276",
+                      member_Seq="01"),
+            auth_item("A2", auth_Type="OUTPT", service_Type="OT", subscriber_ID="109111276", member_Seq="02"),
+            auth_item("A3", auth_Type="INPT"),
+        ]  # fmt: skip
+        assert auth_batch_upsert(items=items, user=None).counts() == {201: 3}
+    with use_vba_database("other"):
+        assert auth_batch_upsert(items=[auth_item("B1", auth_Type="Inpt")], user=None).counts() == {201: 1}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [("Closed", "CLOSED", True), ("GOALMET", "GOALS_MET", True), ("goals met", "GOALS_MET", True),
+     ("in-pt", "INPT", True), ("OPEN", "OPENED", False), ("CLASS", "CLAS", False), ("PT", "OT", False)],
+)  # fmt: skip
+def test_the_code_key_ignores_case_spaces_punctuation_and_a_plural_s(a: str, b: str, same: bool) -> None:
+    assert (code_key(a) == code_key(b)) is same
+
+
+def test_values_in_use_are_read_per_database_indexed_or_not(auths: None) -> None:
+    assert values_in_use(Auth, "auth_type", "demo") == ["INPT", "OUTPT"]  # indexed: a loose index scan
+    assert values_in_use(Auth, "service_type", "demo") == ["OT", "PT"]  # no index: the newest records
+    assert values_in_use(Auth, "auth_type", "other") == ["Inpt"]
+    assert values_in_use(Auth, "treatment_type", "demo") == []
+
+
+def test_values_in_use_are_limited(admin_user: Any) -> None:
+    with use_vba_database("demo"):
+        items = [auth_item(f"N{n}", auth_Type=f"T{n:03d}", service_Type=f"S{n:03d}") for n in range(CODES_OFFERED + 5)]
+        auth_batch_upsert(items=items, user=None)
+    assert len(values_in_use(Auth, "auth_type", "demo")) == CODES_OFFERED
+    assert len(values_in_use(Auth, "service_type", "demo")) == CODES_OFFERED
+
+
+def test_the_auth_form_reads_its_codes_in_two_queries(staff: Client, auths: None) -> None:
+    """The indexed auth type by a loose index scan; the nine columns without an index together, in one query."""
+    with CaptureQueriesContext(connections["demo"]) as captured:
+        assert staff.get(f"{DEMO}A3/change/").status_code == 200
+    sql = [query["sql"] for query in captured.captured_queries]
+    assert len([q for q in sql if q.startswith("WITH recent AS")]) == 1
+    assert len([q for q in sql if q.startswith("WITH RECURSIVE") and '"Auth_Type"' in q]) == 1
+    assert codes_in_use(Auth, ["service_type", "unit_type", "auth_type"], "demo") == {
+        "auth_type": ["INPT", "OUTPT"],
+        "service_type": ["OT", "PT"],
+        "unit_type": ["VISITS"],
+    }
+
+
+def test_code_problem_names_the_value_in_use(auths: None) -> None:
+    assert (
+        code_problem(Auth, "auth_type", "inpt", "demo") == "“inpt” is written “INPT” in this database: use that value."
+    )
+    assert code_problem(Auth, "auth_type", "INPT", "demo") is None  # in use
+    assert code_problem(Auth, "auth_type", "DME", "demo") is None  # new
+    assert (
+        code_problem(Auth, "auth_type", "INPT", "other") == "“INPT” is written “Inpt” in this database: use that value."
+    )
+    assert code_problem(Auth, "auth_type", "", "demo") is None
+
+
+def test_the_auth_form_offers_the_codes_in_use_and_refuses_a_fork(staff: Client, auths: None) -> None:
+    page = staff.get(f"{DEMO}A3/change/").content.decode()
+    box = re.search(r'<input [^>]*name="auth_type"[^>]*>', page)
+    assert box is not None and 'list="id_auth_type_codes"' in box.group(0)
+    assert '<datalist id="id_auth_type_codes"><option value="INPT"></option><option value="OUTPT"></option>' in page
+    assert '<datalist id="id_service_type_codes"><option value="OT"></option><option value="PT"></option>' in page
+    with use_vba_database("demo"):
+        before = Auth.objects.get(pk="A3").update_date
+    form = submitted(page, "auth_form")
+    form.update(auth_type="Out-Pt", unit_type="visits")
+    response = staff.post(f"{DEMO}A3/change/", form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Auth type: “Out-Pt” is written “OUTPT” in this database: use that value." in html
+    assert "Unit type: “visits” is written “VISITS” in this database: use that value." in html
+    assert sorted(response.context["adminform"].form.errors) == ["auth_type", "unit_type"]
+    with use_vba_database("demo"):
+        assert Auth.objects.get(pk="A3").update_date == before
+    form.update(auth_type="OUTPT", unit_type="DAYS")
+    assert staff.post(f"{DEMO}A3/change/", form).status_code == 302
+    with use_vba_database("demo"):
+        assert Auth.objects.filter(pk="A3").values_list("auth_type", "unit_type").get() == ("OUTPT", "DAYS")
+
+
+def test_the_api_keeps_vbas_free_text_auth_type(auths: None) -> None:
+    with use_vba_database("demo"):
+        assert auth_batch_upsert(items=[auth_item("A4", auth_Type="inpt")], user=None).counts() == {201: 1}
+        assert Auth.objects.get(pk="A4").auth_type == "inpt"
+
+
+def test_the_members_auths_say_whose_they_are(staff: Client, auths: None) -> None:
+    response = staff.get(f"{DEMO}?subscriber_id__exact=109111276&member_seq__exact=01")
+    assert "<h1>Auths of member 109111276-01</h1>" in response.content.decode()
+    assert [obj.pk for obj in response.context["cl"].result_list] == ["A1"]
