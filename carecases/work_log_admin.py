@@ -25,6 +25,7 @@ from rest_framework import exceptions
 
 from carecases.models import CareCase, CareCaseWorkLog
 from carecases.services import CARE_CASE_WORK_LOG, PATH_CASE
+from config.admin.codes import CodedFieldsMixin, CodeInput, code_problem, values_in_use
 from config.admin.sites import IntegerField as NumberField
 from config.admin.sites import (
     NumberInput,
@@ -40,8 +41,6 @@ from config.records.services import record_create
 
 #: Entries shown on a case's page; the rest are one click away (the work log list, filtered to the case).
 ENTRIES_SHOWN = 100
-#: The types a new database offers before any is in use (VBA's examples: call, visit, assessment).
-STARTING_TYPES = ("CALL", "VISIT", "ASSESSMENT", "EMAIL", "LETTER", "MEETING")
 
 
 def spent(minutes: int | None) -> str:
@@ -71,20 +70,6 @@ def work_log_list_url(site: admin.AdminSite, case_key: int | None = None) -> str
     return url if case_key is None else f"{url}?care_case__case_key__exact={case_key}"
 
 
-def types_in_use(using: str | None = None, limit: int = 200) -> list[str]:
-    """The work log types already used in the database (most used first), then the starting ones not yet used."""
-    rows = (
-        CareCaseWorkLog.objects.using(using)
-        .exclude(work_log_type=None)
-        .values("work_log_type")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "work_log_type")
-        .values_list("work_log_type", flat=True)[:limit]
-    )
-    used = [value for value in rows if value]
-    return used + [t for t in STARTING_TYPES if t not in used]
-
-
 class WorkLogForm(forms.Form):
     """One new work log entry, in a few fields: what the care manager did, when, how long, billable, and what was
     agreed. The user is the signed-in one (stamped, decision 17)."""
@@ -92,7 +77,7 @@ class WorkLogForm(forms.Form):
     work_log_type = TextField(
         label="Type",
         max_length=CareCaseWorkLog._meta.get_field("work_log_type").max_length,  # type: ignore[union-attr]
-        help_text="What was done: a call, a visit, an assessment… (the types in use are offered).",
+        help_text="What was done: a call, a visit, an assessment… (the types in use in this database are offered).",
     )
     work_log_date = SplitDateTimeField(
         label="When",
@@ -113,17 +98,21 @@ class WorkLogForm(forms.Form):
         help_text="What happened and what was agreed.",
     )
 
-    def __init__(self, *args: Any, types: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, using: str, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"work_log_date": timezone.localtime().replace(second=0, microsecond=0)})
         super().__init__(*args, **kwargs)
-        self.types = types or []
-        widget = self.fields["work_log_type"].widget
-        widget.attrs.update({"list": "work-log-types", "autocomplete": "off", "class": "vTextField"})
+        self.using = using
+        self.types = values_in_use(CareCaseWorkLog, "work_log_type", using)
+        field = self.fields["work_log_type"]
+        field.widget = CodeInput(self.types, attrs={"autocomplete": "off"})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("work_log_hour") == 24 and data.get("work_log_minute"):
             self.add_error("work_log_minute", "Minutes: at most 24 h in all for one entry.")
+        problem = code_problem(CareCaseWorkLog, "work_log_type", data.get("work_log_type"), self.using, self.types)
+        if problem:
+            self.add_error("work_log_type", f"Type: {problem}")
         return data
 
     def item(self, case_key: int) -> dict[str, Any]:
@@ -205,10 +194,8 @@ class CaseWorkLogMixin:
         form_url: str = "", obj: Any = None,
     ) -> Any:  # fmt: skip
         if change and obj is not None and obj.pk is not None:
-            types = types_in_use()
             if self.has_change_permission(request, obj):  # type: ignore[attr-defined]
-                context.setdefault("work_log_form", WorkLogForm(prefix="work", types=types))
-            context["work_log_types"] = types
+                context.setdefault("work_log_form", WorkLogForm(prefix="work", using=self.record_database()))  # type: ignore[attr-defined]
             context["work_log_url"] = reverse(
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_log_work",
                 args=(quote(obj.pk),),
@@ -282,7 +269,7 @@ class CaseWorkLogMixin:
         )
         if request.method != "POST":
             return HttpResponseRedirect(change_url)
-        form = WorkLogForm(request.POST, prefix="work")
+        form = WorkLogForm(request.POST, prefix="work", using=self.record_database())  # type: ignore[attr-defined]
         if form.is_valid():
             try:
                 entry = add_work_log(obj.pk, request.user, form.item(obj.pk))
@@ -302,11 +289,12 @@ class CaseWorkLogMixin:
 
 
 @register_vba(CareCaseWorkLog)
-class CareCaseWorkLogAdmin(VBAModelAdmin):
+class CareCaseWorkLogAdmin(CodedFieldsMixin, VBAModelAdmin):
     """Every work log entry of the database; an entry's own page edits it (a stale page is refused, as for any
     record). Its case is fixed once saved: an entry is never moved to another case."""
 
     resource = CARE_CASE_WORK_LOG
+    coded_fields = ("work_log_type", *(f"work_log_secondary_type{n}" for n in ("", "2", "3", "4", "5")))
     list_display = ("care_case_work_log_key", "case", "when", "work_log_user", "work_log_type", "time", "billable")
     list_filter = ("work_log_type", "work_log_billable")
     list_select_related = ("care_case",)

@@ -118,3 +118,23 @@ def test_a_case_with_work_logged_is_not_deleted_and_the_page_says_why(staff: Cli
     with use_vba_database("demo"):
         assert CareCaseWorkLog.objects.filter(care_case_id=1).count() == 1
         assert CareCase.objects.filter(pk=1).exists()
+
+
+def test_a_type_that_forks_one_in_use_is_refused_naming_it(staff: Client, case: int) -> None:
+    page = staff.get(f"{CASES}/1/change/").content.decode()
+    assert staff.post(f"{CASES}/1/log-work/", log_form(page, work_log_type="PHONE_CALL")).status_code == 302
+    page = staff.get(f"{CASES}/1/change/").content.decode()
+    refused = staff.post(f"{CASES}/1/log-work/", log_form(page, work_log_type="phone call"))
+    assert refused.status_code == 400
+    assert "Type: “phone call” is written “PHONE_CALL” in this database: use that value." in html.unescape(
+        refused.content.decode()
+    )
+    assert staff.post(f"{CASES}/1/log-work/", log_form(page, work_log_type="HOME_VISIT")).status_code == 302
+    with use_vba_database("demo"):
+        assert sorted(str(t) for t in CareCaseWorkLog.objects.values_list("work_log_type", flat=True)) == [
+            "HOME_VISIT",
+            "PHONE_CALL",
+        ]
+    entry = submitted(staff.get(f"{ENTRIES}/1/change/").content.decode(), "carecaseworklog_form")
+    entry["work_log_type"] = "Home-Visit"  # the entry's own page refuses it too
+    assert "is written “HOME_VISIT”" in html.unescape(staff.post(f"{ENTRIES}/1/change/", entry).content.decode())
