@@ -26,13 +26,6 @@ OTHER = "/admin/db/other/carecases"
 
 
 @pytest.fixture
-def staff(admin_user: Any) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def cases(admin_user: Any) -> None:
     """In ``demo``: plan 3 "Diabetes program" (weight 1.5) with case 1 (OPEN), case 2 (CLOSED, ended, GOALS_MET,
     assigned to a NURSE) and case 3 (CLOSED by the API without an end date or reason); plan 4 with case 4. In

@@ -138,3 +138,10 @@ def test_a_type_that_forks_one_in_use_is_refused_naming_it(staff: Client, case: 
     entry = submitted(staff.get(f"{ENTRIES}/1/change/").content.decode(), "carecaseworklog_form")
     entry["work_log_type"] = "Home-Visit"  # the entry's own page refuses it too
     assert "is written “HOME_VISIT”" in html.unescape(staff.post(f"{ENTRIES}/1/change/", entry).content.decode())
+
+
+def test_a_cases_entries_list_says_it_is_that_cases(staff: Client, case: int) -> None:
+    page = staff.get(f"{CASES}/1/change/").content.decode()
+    staff.post(f"{CASES}/1/log-work/", log_form(page, work_log_type="CALL"))
+    listed = html.unescape(staff.get(f"{ENTRIES}/?care_case__case_key__exact=1").content.decode())
+    assert "Work log entries of care case 1" in listed
