@@ -200,8 +200,7 @@ class CareCaseAdmin(CaseWorkLogMixin, MemberRecordsMixin, CodedFieldsMixin, Expo
         "priority",
         "member",
         "period",
-        "time_logged",
-        "last_contact_date",
+        "work_logged",
     )
     list_select_related = ("care_plan",)
     list_filter = ("case_status", ("case_priority", PriorityFilter), "case_reason", "do_not_contact")

@@ -172,14 +172,17 @@ class CaseWorkLogMixin:
             return [], {}, set(), [link]
         return super().get_deleted_objects(objs, request)  # type: ignore[misc]
 
-    @admin.display(description="time logged", ordering="minutes_logged")
-    def time_logged(self, obj: CareCase) -> str:
-        return spent(getattr(obj, "minutes_logged", None))
-
-    @admin.display(description="last contact", ordering="last_contact")
-    def last_contact_date(self, obj: CareCase) -> str:
+    @admin.display(description="work log", ordering="last_contact")
+    def work_logged(self, obj: CareCase) -> Any:
+        """The case's time logged, and under it the date of its newest entry (its last contact)."""
         when = getattr(obj, "last_contact", None)
-        return timezone.localdate(when).isoformat() if when else "–"
+        if when is None:
+            return "–"
+        logged = spent(getattr(obj, "minutes_logged", None))
+        last = timezone.localdate(when).isoformat()
+        return format_html(
+            '{}<br><span class="quiet" title="last contact: the newest entry">last {}</span>', logged, last
+        )
 
     def get_urls(self) -> list[Any]:
         info = self.opts.app_label, self.opts.model_name
