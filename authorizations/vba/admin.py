@@ -32,6 +32,7 @@ from authorizations.vba.services import (
     AUTH_REVIEW,
     auth_adjust,
     auth_children_problem,
+    auth_code_use_problem,
     auth_process_status,
 )
 from config.admin.codes import CodedFieldsMixin
@@ -436,6 +437,13 @@ class AuthCodeAdmin(VBAModelAdmin):
         ("Decision code", {"fields": ("auth_code", "auth_action", "description")}),
         ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
     )
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """A code that Auths are decided with is not deleted: the page names them instead."""
+        problem = auth_code_use_problem([obj.pk for obj in objs])
+        if problem:
+            return [], {}, set(), [problem]
+        return super().get_deleted_objects(objs, request)
 
     @admin.display(description="action", ordering="auth_action")
     def action(self, obj: AuthCode) -> str:

@@ -277,6 +277,44 @@ def auth_batch_upsert(*, items: Sequence[Any], user: Any, all_or_none: bool = Fa
     return batch_upsert(AUTH, items, user=user, all_or_none=all_or_none)
 
 
+class AuthCodeInUse(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "auth_code_in_use"
+
+
+#: Auths a refusal to delete a decision code names (then "…").
+NAMED_AUTHS = 5
+
+
+def auth_code_use_problem(codes: Sequence[str]) -> str | None:
+    """Why the decision codes ``codes`` cannot be deleted, or None: Auths are decided with them, and a decision's code
+    (its reason, for a denial) must stay readable. Counted by the index of ``Auth_Code``."""
+    in_use = Auth.objects.filter(auth_code__in=list(codes)).order_by()
+    count = in_use.count()
+    if not count:
+        return None
+    numbers = sorted(in_use.values_list("auth_number", flat=True)[:NAMED_AUTHS])
+    named = ", ".join(numbers) + (", …" if count > len(numbers) else "")
+    which = f"AuthCode {codes[0]} is" if len(codes) == 1 else "These AuthCodes are"
+    return (
+        f"{which} the decision of {count} Auth(s) ({named}); decide them with another code first (a decision's code "
+        "is never deleted while an Auth has it)"
+    )
+
+
+def _refuse_code_in_use(code: Any) -> None:
+    problem = auth_code_use_problem([code.pk])
+    if problem:
+        raise AuthCodeInUse(problem)
+
+
+def auth_code_delete(*, code: str, user: Any, if_match: str | None = None) -> None:
+    """Delete a decision code that no Auth has (a 409 naming them otherwise). The code is locked first (``FOR
+    UPDATE``): a decision with it, which locks it ``FOR KEY SHARE``, waits for this transaction and then finds it
+    gone (400)."""
+    record_delete(AUTH_CODE, code, user=user, if_match=if_match, refuse=_refuse_code_in_use)
+
+
 def auth_code_batch_upsert(*, items: Sequence[Any], user: Any, all_or_none: bool = False) -> BatchOutcome:
     """Create or replace AuthCodes (VBA ``PUT /auth-codes-batch``) in the selected database; one result per item."""
     return batch_upsert(AUTH_CODE, items, user=user, all_or_none=all_or_none)
@@ -300,7 +338,9 @@ def auth_process_status(*, auth_number: str, code: str, user: Any) -> Auth:
         auth = Auth.objects.select_for_update().filter(pk=auth_number).first()
         if auth is None:
             raise exceptions.NotFound(f"Auth {auth_number} was not found")
-        decision = AuthCode.objects.filter(pk=code).first()
+        # the code is locked FOR KEY SHARE (PostgreSQL) until the decision commits: it cannot be deleted meanwhile
+        using = current_vba_database()
+        decision = AuthCode.objects.filter(pk=code).first() if existing_keys(AuthCode, {code}, using) else None
         if decision is None:
             raise DecisionRefused({"newAuthCode": [f"auth code {code!r} does not exist"]})
         if decision.auth_action not in AUTH_ACTIONS:

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from authorizations.models import AuthCode
+from tests.authorizations.factories import auth_item
 from tests.conftest import ALL, VBAClient, assert_problem
 
 pytestmark = pytest.mark.django_db(databases=ALL)
@@ -122,3 +123,33 @@ def test_the_table_refuses_an_unknown_action(in_demo: str) -> None:
         AuthCode.objects.create(auth_code="X1", auth_action="X", entry_date=now, update_date=now)
     AuthCode.objects.create(auth_code="X1", auth_action=None, entry_date=now, update_date=now)
     assert AuthCode.objects.get(pk="X1").auth_action is None
+
+
+def test_a_code_that_auths_are_decided_with_is_not_deleted_and_the_409_names_them(vba: Any, in_demo: str) -> None:
+    vba.call("PUT", "auth-codes-batch", [code("DEN1", "D", "Not medically necessary"), code("APPR")])
+    assert vba.call("PUT", "auths", [auth_item("C1"), auth_item("C2")]).status_code == 207
+    for number in ("C1", "C2"):
+        assert vba.call("POST", f"auths/{number}/process-status/DEN1").status_code == 200
+    assert_problem(
+        vba.call("DELETE", "auth-codes/DEN1"), 409, "AuthCode DEN1 is the decision of 2 Auth(s) (C1, C2); decide them"
+    )
+    assert AuthCode.objects.filter(pk="DEN1").exists()
+    for number in ("C1", "C2"):
+        vba.call("POST", f"auths/{number}/process-status/APPR")
+    assert vba.call("DELETE", "auth-codes/DEN1").status_code == 204
+
+
+def test_the_admin_does_not_delete_a_code_in_use_and_says_which_auths_have_it(
+    vba: Any, in_demo: str, admin_client: Any
+) -> None:
+    vba.call("POST", "auth-codes", code("DEN1", "D", "Not medically necessary"))
+    vba.call("PUT", "auths", [auth_item("C1")])
+    vba.call("POST", "auths/C1/process-status/DEN1")
+    page = admin_client.get("/admin/db/demo/authorizations/authcode/DEN1/delete/").content.decode()
+    assert "AuthCode DEN1 is the decision of 1 Auth(s) (C1)" in page
+    listed = admin_client.post(
+        "/admin/db/demo/authorizations/authcode/",
+        {"action": "delete_selected", "_selected_action": ["DEN1"], "index": "0"},
+    )
+    assert "AuthCode DEN1 is the decision of 1 Auth(s) (C1)" in listed.content.decode()
+    assert AuthCode.objects.filter(pk="DEN1").exists()

@@ -36,7 +36,8 @@ def test_auth_code_operations(vba: VBAClient) -> None:
         answered(vba.call("GET", "auth-codes/NOPE"), 404)
     with budget("PUT /auth-codes/{authCode}", demo=by_vendor(sqlite=15, postgresql=16)):
         answered(vba.call("PUT", "auth-codes/C1", code("C1", "P", "Pended")))
-    with budget("DELETE /auth-codes/{authCode}", demo=by_vendor(sqlite=6, postgresql=6)):
+    # +1: whether Auths are decided with the code (a code in use is not deleted)
+    with budget("DELETE /auth-codes/{authCode}", demo=by_vendor(sqlite=7, postgresql=7)):
         answered(vba.call("DELETE", "auth-codes/C1"), 204)
     with budget("GET /auth-actions"):
         answered(vba.call("GET", "auth-actions"))
@@ -44,9 +45,10 @@ def test_auth_code_operations(vba: VBAClient) -> None:
 
 def test_process_status(vba: VBAClient) -> None:
     answered(vba.call("POST", "auth-codes", code("CA")))
-    with budget("POST /auths/{authNumber}/process-status/{newAuthCode}", demo=by_vendor(sqlite=6, postgresql=6)):
+    # +1 each: the code is locked FOR KEY SHARE (PostgreSQL) so that it cannot be deleted before the decision commits
+    with budget("POST /auths/{authNumber}/process-status/{newAuthCode}", demo=by_vendor(sqlite=7, postgresql=7)):
         answered(vba.call("POST", "auths/Q1/process-status/CA"))
-    with budget("POST …/process-status (the same decision again)", demo=by_vendor(sqlite=4, postgresql=4)):
+    with budget("POST …/process-status (the same decision again)", demo=by_vendor(sqlite=5, postgresql=5)):
         answered(vba.call("POST", "auths/Q1/process-status/CA"))
     with budget("POST …/process-status (unknown Auth)", demo=by_vendor(sqlite=4, postgresql=4)):
         answered(vba.call("POST", "auths/NOPE/process-status/CA"), 404)

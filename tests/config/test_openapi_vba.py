@@ -79,7 +79,10 @@ def test_the_error_codes_we_answer_are_declared_on_top(ours: dict[str, Any]) -> 
     assert "409" in paths["/vbasoftware/care-plans/{carePlanKey}"]["delete"]["responses"]  # a plan that has cases
     # an Auth that still has procedure lines or reviews (issue 22, decision 15)
     assert "409" in paths["/vbasoftware/auths/{authNumber}"]["delete"]["responses"]
-    assert "409" not in paths["/vbasoftware/auth-codes/{authCode}"]["delete"]["responses"]
+    # a decision code that Auths are decided with; a case that still has work log entries (issue 24, decision 15)
+    assert "409" in paths["/vbasoftware/auth-codes/{authCode}"]["delete"]["responses"]
+    assert "409" in paths["/vbasoftware/care-plans/{carePlanKey}/cases/{caseKey}"]["delete"]["responses"]
+    assert "409" not in paths["/vbasoftware/cases/{caseKey}/work-logs/{careCaseWorkLogKey}"]["delete"]["responses"]
     for operation in (paths["/vbasoftware/auths"]["get"], paths["/vbasoftware/user-authentication"]["post"]):
         assert {"406", "413", "414"} <= set(operation["responses"])
 

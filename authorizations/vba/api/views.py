@@ -21,6 +21,7 @@ from authorizations.vba.services import (
     AuthAdjustmentInput,
     auth_actions,
     auth_adjust,
+    auth_code_delete,
     auth_delete,
     auth_proc_codes_delete_batch,
     auth_process_status,
@@ -160,13 +161,19 @@ class AuthProcCodesViewSet(AuthChildViewSet):
             return Response(outcome.as_json(), status=status.HTTP_207_MULTI_STATUS)
 
 
-@vba_schema(AUTH_CODE, key_param=AUTH_CODE_KEY)
+@vba_schema(AUTH_CODE, key_param=AUTH_CODE_KEY, delete_conflict="Auths are decided with this code")
 class AuthCodeViewSet(VBAResourceViewSet):
     """VBA decision codes: ``POST /auth-codes``, ``GET|PUT|DELETE /auth-codes/{authCode}``, ``PUT /auth-codes-batch``
     (207). ``auth_Action`` is one of the letters of ``GET /auth-actions`` or null (decision 17)."""
 
     resource = AUTH_CODE
     key_kwarg = "authCode"
+
+    def destroy(self, request: Request, **kwargs: Any) -> Response:
+        """A code that Auths are decided with is a 409 naming them."""
+        key = self._key(kwargs)
+        auth_code_delete(code=key, user=request.user, if_match=request.headers.get("If-Match"))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AuthAction(BaseModel):
