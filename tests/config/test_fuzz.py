@@ -46,7 +46,7 @@ from tests.authorizations.spry_fixtures import ORG, make_token
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 RENDERED_DATETIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"  # decisions.md 10: how every VBA date-time is rendered
-VBA_RECORDS = ("Auth", "CarePlan", "CareCase", "AuthReview", "AuthDiagCodes")
+VBA_RECORDS = ("Auth", "CarePlan", "CareCase", "AuthReview", "AuthDiagCodes", "CareCaseWorkLog")
 
 
 def as_vba_answers(document: dict[str, Any]) -> dict[str, Any]:
