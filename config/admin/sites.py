@@ -480,7 +480,44 @@ class ParentKeyFormSet(BaseModelFormSet):
         rows = queryset if queryset is not None else self.model._default_manager.all()
         parent = instance.pk if instance is not None and not instance._state.adding else None
         rows = rows.filter(**{self.parent_attname: parent}) if parent is not None else rows.none()
+        if data is not None:
+            data = self._without_vanished_rows(data, prefix or self.get_default_prefix(), rows)
         super().__init__(data, files, prefix=prefix, queryset=rows, **kwargs)
+
+    def _without_vanished_rows(self, data: Any, prefix: str, rows: Any) -> Any:
+        """The posted rows without those deleted meanwhile (by someone else: the page's version check refuses the
+        save and says so). Left in, such a row is neither shown again (the admin pairs the posted rows with the stored
+        ones) nor valid, so the page shown again would not save, with no error to see; the other rows are numbered
+        again, what was typed in them kept."""
+        try:
+            initial = int(data.get(f"{prefix}-INITIAL_FORMS", 0))
+            total = int(data.get(f"{prefix}-TOTAL_FORMS", 0))
+        except (TypeError, ValueError):
+            return data  # a broken management form: the formset's own error
+        key = self.model._meta.pk
+        posted: dict[int, Any] = {}
+        for index in range(min(initial, total)):
+            try:
+                posted[index] = key.to_python(data.get(f"{prefix}-{index}-{key.name}"))
+            except ValidationError:
+                posted[index] = None
+        anywhere = self.model._default_manager.db_manager(rows.db)  # a row of another parent is refused, not dropped
+        stored = set(anywhere.filter(pk__in=[k for k in posted.values() if k is not None]).values_list("pk", flat=True))
+        kept = [index for index, value in posted.items() if value in stored]
+        if len(kept) == len(posted) or not hasattr(data, "getlist"):
+            return data
+        order = kept + list(range(min(initial, total), total))
+        fresh = data.copy()
+        for name in list(fresh):
+            if name.startswith(f"{prefix}-") and name.split("-", 2)[1].isdigit():
+                del fresh[name]
+        for new, old in enumerate(order):
+            for name in data:
+                if name.startswith(f"{prefix}-{old}-"):
+                    fresh.setlist(f"{prefix}-{new}-{name[len(f'{prefix}-{old}-') :]}", data.getlist(name))
+        fresh[f"{prefix}-INITIAL_FORMS"] = str(len(kept))
+        fresh[f"{prefix}-TOTAL_FORMS"] = str(len(order))
+        return fresh
 
     @classmethod
     def get_default_prefix(cls) -> str:

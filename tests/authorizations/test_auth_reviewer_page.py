@@ -298,6 +298,25 @@ def test_a_line_changed_by_someone_else_since_the_page_was_read_is_not_overwritt
     assert (line.units_requested, line.units_approved) == (20, None)
 
 
+def test_a_line_deleted_meanwhile_is_dropped_from_the_refused_page_which_then_saves(staff: Client, auth: None) -> None:
+    """The 409 page once showed the management form of the rows as posted but not the deleted row, so its second
+    save failed with "Please correct the error below" and no error to see."""
+    gone, kept = (
+        add_line(procedure_Code="97110", units_Requested=12),
+        add_line(procedure_Code="97112", units_Requested=4),
+    )
+    data = submitted(staff.get(PAGE).content.decode(), "auth_form")
+    in_demo(lambda: AuthProcCodes.objects.filter(pk=gone).delete())
+    data["authproccodes-0-units_approved"] = "6"
+    data["authproccodes-1-units_approved"] = "3"
+    refused = staff.post(PAGE, data)
+    assert refused.status_code == 409 and f"removed Procedure line {gone} of Auth A100" in refused.content.decode()
+    again = submitted(refused.content.decode(), "auth_form")
+    assert (again["authproccodes-INITIAL_FORMS"], again["authproccodes-0-units_approved"]) == ("1", "3")
+    assert staff.post(PAGE, again).status_code == 302
+    assert in_demo(lambda: list(AuthProcCodes.objects.values_list("pk", "units_approved"))) == [(kept, 3)]
+
+
 def test_a_line_of_another_auth_cannot_be_named_in_the_form(staff: Client, auth: None) -> None:
     in_demo(lambda: auth_batch_upsert(items=[auth_item("B200")], user=None))
     key = add_line()
