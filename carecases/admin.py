@@ -133,18 +133,13 @@ class CarePlanAdmin(KeyedVBAAdmin):
         """A list of the plan's cases is titled "Care cases of care plan 3 · Diabetes program"."""
         return obj.description or obj.care_type or ""
 
-    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
-        """A plan that still has cases is protected: say how many (with a link) instead of listing thousands."""
-        plans = [obj.pk for obj in objs]
-        count = CareCase.objects.filter(care_plan_id__in=plans).count()
-        if count:
-            link = format_html(
-                '{} care case(s) still belong to this plan: <a href="{}">see them</a>',
-                count,
-                cases_url(self.admin_site, plans[0] if len(plans) == 1 else None),
-            )
-            return [], {}, set(), [link]
-        return super().get_deleted_objects(objs, request)
+    def deletion_refused(self, keys: list[Any]) -> Any:
+        """A plan that still has cases: how many (with a link), instead of listing thousands."""
+        count = CareCase.objects.filter(care_plan_id__in=keys).count()
+        if not count:
+            return None
+        url = cases_url(self.admin_site, keys[0] if len(keys) == 1 else None)
+        return format_html('{} care case(s) still belong to this plan: <a href="{}">see them</a>', count, url)
 
     @admin.display(description="cases", ordering="n_cases")
     def case_count(self, obj: CarePlan) -> Any:

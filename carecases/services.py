@@ -16,11 +16,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Model
-from rest_framework import exceptions, status
 
 from carecases.models import CareCase, CareCaseWorkLog, CarePlan
 from config.records.batch import BatchOutcome, IntKeyResource, batch_upsert, default_caller_and_now
-from config.records.services import existing_keys, record_delete, record_get
+from config.records.services import StillInUse, existing_keys, record_delete, record_get
 from config.records.specs import RecordSpec
 from config.serving.tenancy import current_vba_database
 
@@ -115,11 +114,6 @@ PLAN_CARE_CASE = PlanCareCaseResource()
 CARE_CASE_WORK_LOG = CareCaseWorkLogResource()
 
 
-class PlanHasCases(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "care_plan_has_cases"
-
-
 def care_plan_batch_upsert(*, items: Sequence[Any], user: Any, all_or_none: bool = False) -> BatchOutcome:
     """Create or replace CarePlans (``PUT /care-plans-batch``) in the selected database; one result per item."""
     return batch_upsert(CARE_PLAN, items, user=user, all_or_none=all_or_none)
@@ -144,34 +138,38 @@ def care_plan_get(*, key: int) -> Model:
     return record_get(CARE_PLAN, key)
 
 
+def plan_cases_problem(keys: Sequence[int]) -> str | None:
+    """Why the care plans ``keys`` cannot be deleted (never a cascade), naming the count of their cases; or None."""
+    count = CareCase.objects.filter(care_plan_id__in=keys).count()
+    if not count:
+        return None
+    return f"CarePlan {keys[0]} still has {count} care case(s); delete them or move them to another plan first"
+
+
 def care_plan_delete(*, key: int, user: Any, if_match: str | None = None) -> None:
     """Delete a care plan that has no cases; one that still has cases is a 409 (never a cascade)."""
     with transaction.atomic(using=current_vba_database()):
         record_get(CARE_PLAN, key, for_update=True)  # holds off new cases until this transaction ends
-        count = CareCase.objects.filter(care_plan_id=key).count()
-        if count:
-            raise PlanHasCases(
-                f"CarePlan {key} still has {count} care case(s); delete them or move them to another plan first"
-            )
+        problem = plan_cases_problem([key])  # before If-Match: a plan with cases is a 409 whatever its version
+        if problem:
+            raise StillInUse(problem)
         record_delete(CARE_PLAN, key, user=user, if_match=if_match)
 
 
-class CaseHasWorkLogs(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "care_case_has_work_logs"
-
-
-def _refuse_case_with_work_logs(case: Any) -> None:
-    count = CareCaseWorkLog.objects.filter(care_case_id=case.pk).count()
-    if count:
-        raise CaseHasWorkLogs(
-            f"CareCase {case.pk} still has {count} work log entr{'y' if count == 1 else 'ies'}; delete them first "
-            "(a case is never deleted with its work log)"
-        )
+def case_work_logs_problem(keys: Sequence[int]) -> str | None:
+    """Why the care cases ``keys`` cannot be deleted (decision 15: never a cascade), naming the count of their work
+    log entries; or None."""
+    count = CareCaseWorkLog.objects.filter(care_case_id__in=keys).count()
+    if not count:
+        return None
+    return (
+        f"CareCase {keys[0]} still has {count} work log entr{'y' if count == 1 else 'ies'}; delete them first "
+        "(a case is never deleted with its work log)"
+    )
 
 
 def care_case_delete(*, key: int, user: Any, if_match: str | None = None) -> None:
     """Delete a care case that has no work log entries; one that has any is a 409 naming the count (decision 15:
     never a cascade). The case is locked first (``FOR UPDATE``): a concurrent write of an entry, which locks it
     ``FOR KEY SHARE``, waits for this transaction and then finds it gone."""
-    record_delete(PLAN_CARE_CASE, key, user=user, if_match=if_match, refuse=_refuse_case_with_work_logs)
+    record_delete(PLAN_CARE_CASE, key, user=user, if_match=if_match, in_use=lambda key: case_work_logs_problem([key]))

@@ -156,21 +156,18 @@ class CaseWorkLogMixin:
             .annotate(minutes_logged=Subquery(minutes), last_contact=Subquery(last))
         )
 
-    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
-        """A case that still has work log entries is protected (decision 15: never a cascade): say how many, with a
-        link, instead of listing them."""
-        keys = [obj.pk for obj in objs]
+    def deletion_refused(self, keys: list[Any]) -> Any:
+        """A case that still has work log entries (decision 15: never a cascade): how many, with a link."""
         count = CareCaseWorkLog.objects.filter(care_case_id__in=keys).count()
-        if count:
-            link = format_html(
-                '{} work log entr{} still belong to {}: <a href="{}">see them</a>',
-                count,
-                "y" if count == 1 else "ies",
-                "this case" if len(keys) == 1 else "these cases",
-                work_log_list_url(self.admin_site, keys[0] if len(keys) == 1 else None),
-            )
-            return [], {}, set(), [link]
-        return super().get_deleted_objects(objs, request)  # type: ignore[misc]
+        if not count:
+            return None
+        return format_html(
+            '{} work log entr{} still belong to {}: <a href="{}">see them</a>',
+            count,
+            "y" if count == 1 else "ies",
+            "this case" if len(keys) == 1 else "these cases",
+            work_log_list_url(self.admin_site, keys[0] if len(keys) == 1 else None),
+        )
 
     @admin.display(description="work log", ordering="last_contact")
     def work_logged(self, obj: CareCase) -> Any:

@@ -438,12 +438,9 @@ class AuthCodeAdmin(VBAModelAdmin):
         ("Audit", {"fields": (("entry_date", "entry_user"), ("update_date", "update_user"))}),
     )
 
-    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+    def deletion_refused(self, keys: list[Any]) -> Any:
         """A code that Auths are decided with is not deleted: the page names them instead."""
-        problem = auth_code_use_problem([obj.pk for obj in objs])
-        if problem:
-            return [], {}, set(), [problem]
-        return super().get_deleted_objects(objs, request)
+        return auth_code_use_problem(keys)
 
     @admin.display(description="action", ordering="auth_action")
     def action(self, obj: AuthCode) -> str:
@@ -845,13 +842,9 @@ class AuthAdmin(MemberRecordsMixin, CodedFieldsMixin, ExportAdminMixin, IndexedS
         heads = ("key", "date", "by", "level / status / type", "severity / urgency", "comment")
         return table(heads, rows, table_id="auth-reviews")
 
-    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
-        """An Auth that still has procedure lines or reviews is protected (decision 15: never a cascade): the page
-        says how many instead of deleting."""
-        problem = auth_children_problem([obj.pk for obj in objs])
-        if problem:
-            return [], {}, set(), [problem]
-        return super().get_deleted_objects(objs, request)
+    def deletion_refused(self, keys: list[Any]) -> Any:
+        """An Auth that still has procedure lines, diagnoses or reviews (decision 15: never a cascade): how many."""
+        return auth_children_problem(keys)
 
     def export_text(self, queryset: QuerySet, fmt: str) -> RecordText:
         return vba_text(AUTH.spec, queryset, fmt, self.export_chunk_size)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, ValidationError
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 
 from authorizations.vba.models import (
     AUTH_ACTIONS,
@@ -203,11 +203,6 @@ AUTH_DIAG_CODES = AuthDiagCodesResource()
 AUTH_REVIEW = AuthReviewResource()
 
 
-class AuthHasChildren(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "auth_has_children"
-
-
 def auth_children_problem(auth_numbers: Sequence[str]) -> str | None:
     """Why the Auths ``auth_numbers`` cannot be deleted (decision 15: never a cascade), naming the counts; or None.
     One query for both counts."""
@@ -231,17 +226,11 @@ def auth_children_problem(auth_numbers: Sequence[str]) -> str | None:
     )
 
 
-def _refuse_auth_with_children(auth: Any) -> None:
-    problem = auth_children_problem([auth.pk])
-    if problem:
-        raise AuthHasChildren(problem)
-
-
 def auth_delete(*, auth_number: str, user: Any, if_match: str | None = None) -> None:
     """Delete an Auth that has no procedure lines, diagnoses or reviews; one that has any is a 409 naming the counts.
     The Auth is locked first (``FOR UPDATE``): a concurrent write of a child, which locks it ``FOR KEY SHARE``, waits
     for this transaction, and then finds it gone."""
-    record_delete(AUTH, auth_number, user=user, if_match=if_match, refuse=_refuse_auth_with_children)
+    record_delete(AUTH, auth_number, user=user, if_match=if_match, in_use=lambda key: auth_children_problem([key]))
 
 
 def _int32(value: Any) -> bool:
@@ -277,11 +266,6 @@ def auth_batch_upsert(*, items: Sequence[Any], user: Any, all_or_none: bool = Fa
     return batch_upsert(AUTH, items, user=user, all_or_none=all_or_none)
 
 
-class AuthCodeInUse(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "auth_code_in_use"
-
-
 #: Auths a refusal to delete a decision code names (then "…").
 NAMED_AUTHS = 5
 
@@ -302,17 +286,11 @@ def auth_code_use_problem(codes: Sequence[str]) -> str | None:
     )
 
 
-def _refuse_code_in_use(code: Any) -> None:
-    problem = auth_code_use_problem([code.pk])
-    if problem:
-        raise AuthCodeInUse(problem)
-
-
 def auth_code_delete(*, code: str, user: Any, if_match: str | None = None) -> None:
     """Delete a decision code that no Auth has (a 409 naming them otherwise). The code is locked first (``FOR
     UPDATE``): a decision with it, which locks it ``FOR KEY SHARE``, waits for this transaction and then finds it
     gone (400)."""
-    record_delete(AUTH_CODE, code, user=user, if_match=if_match, refuse=_refuse_code_in_use)
+    record_delete(AUTH_CODE, code, user=user, if_match=if_match, in_use=lambda key: auth_code_use_problem([key]))
 
 
 def auth_code_batch_upsert(*, items: Sequence[Any], user: Any, all_or_none: bool = False) -> BatchOutcome:

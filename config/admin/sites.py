@@ -1281,6 +1281,17 @@ class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._in_site_database() and super().has_delete_permission(request, obj)
 
+    def deletion_refused(self, keys: list[Any]) -> Any:
+        """Why the records ``keys`` must not be deleted (others still need them: never a cascade), or None. The
+        delete page and the "delete selected" action then show it instead of the objects, and delete nothing."""
+        return None
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        reason = self.deletion_refused([obj.pk for obj in objs])
+        if reason:
+            return [], {}, set(), [reason]
+        return super().get_deleted_objects(objs, request)
+
     def help_text(self, db_field: Any, doc: FieldDoc | None) -> str:
         """The spec's meaning of the column, then VBA's column name, which staff know from VBA's own screens."""
         text = super().help_text(db_field, doc)

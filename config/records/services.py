@@ -22,6 +22,13 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+class StillInUse(exceptions.APIException):
+    """A record that others still need (decision 15: never a cascade): a 409 naming them."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "still_in_use"
+
+
 class ItemRejected(exceptions.APIException):
     """One record refused by the engine, answered with the item's own status and message."""
 
@@ -122,14 +129,15 @@ def record_delete(
     *,
     user: Any,
     if_match: str | None = None,
-    refuse: Callable[[models.Model], None] | None = None,
+    in_use: Callable[[Any], str | None] | None = None,
 ) -> None:
-    """Delete record ``key`` (locked for the transaction): 404, 412; ``refuse`` may raise to keep it (e.g. a 409 for
-    a record that still has children)."""
+    """Delete record ``key`` (locked for the transaction): 404, 412; a 409 (:class:`StillInUse`) with the message of
+    ``in_use(key)`` when it says the record is still needed (children that name it, Auths decided with a code)."""
     with transaction.atomic(using=current_vba_database()):
         instance = record_get(resource, key, for_update=True)
         _check_if_match(resource, instance, if_match)
-        if refuse is not None:
-            refuse(instance)
+        problem = in_use(instance.pk) if in_use is not None else None
+        if problem:
+            raise StillInUse(problem)
         instance._history_user = user  # type: ignore[attr-defined]
         instance.delete()
