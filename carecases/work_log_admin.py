@@ -61,6 +61,11 @@ def secondary_types(entry: CareCaseWorkLog) -> tuple[str | None, ...]:
     )
 
 
+def minutes_spent() -> Sum:
+    """The time logged by a set of entries, in minutes (an empty hour or minute counts 0), as SQL."""
+    return Sum(Coalesce("work_log_hour", 0) * 60 + Coalesce("work_log_minute", 0), output_field=IntegerField())
+
+
 def entry_minutes(entry: CareCaseWorkLog) -> int:
     return (entry.work_log_hour or 0) * 60 + (entry.work_log_minute or 0)
 
@@ -146,9 +151,7 @@ class CaseWorkLogMixin:
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         entries = CareCaseWorkLog.objects.filter(care_case=OuterRef("pk")).order_by().values("care_case")
-        minutes = entries.annotate(
-            m=Sum(Coalesce("work_log_hour", 0) * 60 + Coalesce("work_log_minute", 0), output_field=IntegerField())
-        ).values("m")
+        minutes = entries.annotate(m=minutes_spent()).values("m")
         last = entries.annotate(d=Max("work_log_date")).values("d")
         return (
             super()  # type: ignore[misc]
@@ -219,7 +222,7 @@ class CaseWorkLogMixin:
         items = format_html_join("", "{}", ((self.timeline_entry(e),) for e in entries))
         total = CareCaseWorkLog.objects.filter(care_case=obj.pk).aggregate(
             n=Count("pk"),
-            m=Sum(Coalesce("work_log_hour", 0) * 60 + Coalesce("work_log_minute", 0), output_field=IntegerField()),
+            m=minutes_spent(),
         )
         summary = format_html(
             '<p id="work-log-total">{} entr{} · {} logged · <a href="{}">all entries of this case</a>{}</p>',
