@@ -77,6 +77,9 @@ def test_a_generated_client_decides_an_auth(
         (letter, True) for letter in ("A", "D", "P", "V", "R")
     ]
 
+    with pytest.raises(m.ApiException) as in_use:  # G1 is decided with DENY: the code stays
+        api.delete_auth_code(vbasoftware_database=db, auth_code="DENY")
+    assert in_use.value.status == 409 and "is the decision of 1 Auth(s) (G1)" in str(in_use.value.body)
     assert api.delete_auth_code(vbasoftware_database=db, auth_code="APPR") is None
     with pytest.raises(m.ApiException) as missing:
         api.get_auth_code(vbasoftware_database=db, auth_code="APPR")
