@@ -85,6 +85,7 @@ def test_log_in_and_pick_a_database(live_server: Any, page: Page) -> None:
     page.click("input[type=submit]")
     expect(page.locator("#vba-databases-module")).to_contain_text("Database other")
     expect(page.locator("#vba-database-name")).to_have_count(0)  # the home page carries no database
+    page.wait_for_load_state()  # the picker goes on change once the page's script has run (a click is not a load)
     page.select_option("#vba-database", "other")
     expect(page).to_have_url(re.compile(r"/admin/db/other/$"))
     expect(page.locator("#vba-database-name")).to_have_text("Database: other")
