@@ -273,6 +273,7 @@ def decision_of(auth: Auth) -> dict[str, Any]:
         "description": code.description if code is not None else None,
         "by": auth.approved_by,
         "when": moment(auth.approved_date) if auth.approved_date else None,
+        "clock": queue.clock_summary(auth),
     }
 
 
@@ -641,10 +642,10 @@ class AuthAdmin(MemberRecordsMixin, CodedFieldsMixin, ExportAdminMixin, IndexedS
         this_year = timezone.localdate().year
         asked = request.GET.get("year", "").strip() or str(this_year)
         year, error = None, None
-        if asked.isascii() and asked.isdigit() and metrics.FIRST_YEAR <= int(asked) <= metrics.LAST_YEAR:
-            year = int(asked)
-        else:
-            error = f"The year must be a whole number from {metrics.FIRST_YEAR} to {metrics.LAST_YEAR}, not {asked!r}."
+        try:
+            year = metrics.parse_year(asked)
+        except ValueError as refused:
+            error = str(refused)
         years = sorted({*range(this_year, this_year - 10, -1), *([year] if year else [])}, reverse=True)
         context = {
             **self.admin_site.each_context(request),
@@ -883,7 +884,9 @@ class AuthAdmin(MemberRecordsMixin, CodedFieldsMixin, ExportAdminMixin, IndexedS
 
     @admin.display(description="time left")
     def time_left(self, obj: Auth) -> str:
-        return queue.time_left(obj, decided_at=getattr(obj, "_decided_at", None))
+        if hasattr(obj, "_decided_at"):  # read for the whole page by changelist_view
+            return queue.time_left(obj, obj._decided_at)
+        return queue.time_left(obj, clock.decision_instant(obj) if clock.is_decided(obj) else None)
 
     @admin.display(description="member (subscriber-seq)", ordering="subscriber_id")
     def member(self, obj: Auth) -> str:

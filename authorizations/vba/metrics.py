@@ -51,8 +51,19 @@ FIELDS = (
     "decided_within_due_pct",
 )
 
-#: The years a page may ask for (a year outside is refused with a message).
+#: The years the report covers (the page and the command refuse any other with a message).
 FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def parse_year(text: str) -> int:
+    """A year as the page or the command was given it: a whole number from FIRST_YEAR to LAST_YEAR, or ValueError
+    saying so."""
+    text = text.strip()
+    if text.isascii() and text.isdigit() and FIRST_YEAR <= int(text) <= LAST_YEAR:
+        return int(text)
+    raise ValueError(f"The year must be a whole number from {FIRST_YEAR} to {LAST_YEAR}, not {text!r}.")
+
+
 #: The column headings of a table of the figures (the command's table, the admin's page), one per field of FIELDS.
 HEADINGS = {
     "group": "group",

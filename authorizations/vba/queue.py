@@ -26,7 +26,7 @@ from django.utils.html import format_html
 
 from authorizations.vba import clock
 from authorizations.vba.models import CLOCK_STOPPED_STATUSES, Auth
-from config.admin.sites import EstimatedCountPaginator, distinct_values, site_name
+from config.admin.sites import EstimatedCountPaginator, distinct_values, moment, site_name
 from config.records.counting import count_rows, count_rows_reused
 
 # The running Auths' partial index (Auth.Meta, migration 0014) is written with the clock's stopping statuses.
@@ -76,20 +76,19 @@ def span(delta: dt.timedelta) -> str:
     return f"{mins} min"
 
 
-def time_left(auth: Auth, decided_at: dt.datetime | None = None, now: dt.datetime | None = None) -> str:
+def time_left(auth: Auth, decided_at: dt.datetime | None, now: dt.datetime | None = None) -> str:
     """The "time left" cell: a red "overdue 5 h" badge, "2 d 3 h left", a decided Auth's decision time, "voided",
-    or "–" without a clock."""
+    or "–" without a clock. ``decided_at`` is :func:`clock.decision_instant` (None: no decision time, e.g. decided
+    without an ``approved_Date``; the status alone is shown, as the metrics count no time for it)."""
     due = clock.due_time(auth)
     if due is None:
         return "–"
     if clock.is_decided(auth):
         if decided_at is None:
-            decided_at = auth.approved_date
-        if decided_at is None:
             return format_html('<span class="queue-decided">{}</span>', auth.status)
         return format_html(
             '<span class="queue-decided" title="decided {}">{} in {}</span>',
-            timezone.localtime(decided_at).strftime("%Y-%m-%d %H:%M"),
+            moment(decided_at),
             auth.status,
             span(decided_at - auth.received_date),  # type: ignore[operator]
         )
@@ -103,6 +102,23 @@ def time_left(auth: Auth, decided_at: dt.datetime | None = None, now: dt.datetim
             span(now - due),
         )
     return format_html('<span class="queue-left">{} left</span>', span(due - now))
+
+
+def clock_summary(auth: Auth, now: dt.datetime | None = None) -> str:
+    """The decision clock on an Auth's own page: its window, received and due times and :func:`time_left`."""
+    due = clock.due_time(auth)
+    if due is None:
+        return "No received date: no decision clock."
+    decided_at = clock.decision_instant(auth) if clock.is_decided(auth) else None
+    hours = int(clock.window(auth.urgent).total_seconds() // 3600)
+    return format_html(
+        "{} ({} h) · received {} · due {} · {}",
+        "Expedited" if auth.urgent else "Standard",
+        hours,
+        moment(auth.received_date),
+        moment(due),
+        time_left(auth, decided_at, now),
+    )
 
 
 # -- ordering by due time ------------------------------------------------------------------------------------------

@@ -22,19 +22,24 @@ MEMBER = re.compile(r"^\s*([A-Za-z0-9]{1,9})(?:-|\s+)([A-Za-z0-9]{1,2})\s*$")
 
 
 def member_search(term: str) -> Q | None:
-    """The member written ``subscriber-seq`` (or with a space): its subscriber and sequence exactly (both as typed
-    and in capitals), answered by the (subscriber_id, member_seq) index; None when the term is not so written."""
+    """The member written ``subscriber-seq`` (or with a space): its subscriber and sequence exactly (as typed, in
+    capitals or in small letters; a one-digit sequence also as the two digits the lists show, "1" as "01"),
+    answered by the (subscriber_id, member_seq) index; None when the term is not so written."""
     match = MEMBER.match(term)
     if match is None:
         return None
     subscriber, seq = match.groups()
-    return Q(subscriber_id__in={subscriber, subscriber.upper()}, member_seq__in={seq, seq.upper()})
+    seqs = {seq, seq.upper(), seq.lower(), *([seq.zfill(2)] if seq.isdigit() else [])}
+    return Q(subscriber_id__in={subscriber, subscriber.upper(), subscriber.lower()}, member_seq__in=seqs)
 
 
 def member_query(subscriber_id: str, member_seq: str | None) -> dict[str, str]:
-    """A list's filter of one member (its URL parameters)."""
+    """A list's filter of one member (its URL parameters): a record without a member sequence is the member whose
+    sequence is empty too, never the subscriber's whole family."""
     params = {"subscriber_id__exact": subscriber_id}
-    if member_seq:
+    if member_seq is None:
+        params["member_seq__isnull"] = "True"
+    else:
         params["member_seq__exact"] = member_seq
     return params
 

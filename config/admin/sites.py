@@ -92,11 +92,7 @@ class VBAAdminSite(admin.AdminSite):
 
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
         """The database's home page, with the counts of :data:`HOME_COUNTS` the user may see."""
-        panels = [
-            {"title": title, "counts": counts(self.database)}
-            for title, permission, counts in HOME_COUNTS
-            if request.user.has_perm(permission)  # type: ignore[union-attr]
-        ]
+        panels = home_panels(request.user, self.database)
         return super().index(request, {**(extra_context or {}), "home_counts": panels})
 
     def admin_view(self, view: Any, cacheable: bool = False) -> Any:
@@ -113,6 +109,17 @@ class VBAAdminSite(admin.AdminSite):
 #: Counts shown on the home page of each VBA database's site: (title, the permission needed to see them, a function of
 #: the database returning items with ``label``, ``url`` and ``shown``), registered by the apps (e.g. the Auth queue).
 HOME_COUNTS: list[tuple[str, str, Callable[[str], list[Any]]]] = []
+
+
+def home_panels(user: Any, database: str) -> list[dict[str, Any]]:
+    """The :data:`HOME_COUNTS` of ``database`` that ``user`` may see, each ``{"title": …, "counts": […]}``: on the
+    database's home page and, for every granted database, on the admin's first page."""
+    return [
+        {"title": title, "counts": counts(database)}
+        for title, permission, counts in HOME_COUNTS
+        if user.has_perm(permission)
+    ]
+
 
 #: The admin site of each configured VBA database, by database name.
 vba_sites: dict[str, VBAAdminSite] = {name: VBAAdminSite(name) for name in vba_database_names()}
@@ -1316,7 +1323,12 @@ class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
         subscriber = params.get("subscriber_id__exact")
         if subscriber and "subscriber_id" in fields:
             seq = params.get("member_seq__exact") if "member_seq" in fields else None
-            parts.append(f"member {subscriber}-{seq}" if seq else f"subscriber {subscriber}")
+            if seq:
+                parts.append(f"member {subscriber}-{seq}")
+            elif "member_seq" in fields and params.get("member_seq__isnull") == "True":
+                parts.append(f"member {subscriber} (no member sequence)")
+            else:
+                parts.append(f"subscriber {subscriber}")
         for field in fields.values():
             if not field.is_relation or field.related_model is None:
                 continue

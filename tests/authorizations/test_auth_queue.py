@@ -142,6 +142,8 @@ def test_a_decided_auth_shows_the_time_to_its_first_decision_as_the_report_count
         ("q=111222333-01", {"LATE1", "DONE1"}),
         ("q=111222333+01", {"LATE1", "DONE1"}),
         ("q=111222333-02", {"LATE2"}),
+        ("q=111222333-2", {"LATE2"}),  # a one-digit sequence as the list writes it: 02
+        ("q=777888999+1", {"VOID1"}),
         ("q=111222333", {"LATE1", "LATE2", "DONE1"}),
     ],
 )
@@ -240,3 +242,54 @@ def links_for(links: dict[str, str], label: str) -> str:
 def test_the_home_page_shows_no_counts_without_the_permission_to_view_auths(staff: Client, queue: None) -> None:
     get_user_model().objects.get(username="staffer").user_permissions.clear()
     assert "home-count" not in staff.get(HOME).content.decode()
+
+
+def test_a_decision_without_an_approved_date_shows_no_decision_time_as_the_report_counts_none(
+    staff: Client, queue: None
+) -> None:
+    """Decision 18: the decision time runs to the approved_Date the Auth had when first decided. Decided through PUT
+    without one, then given one later: the list shows the status alone (the metrics count no time), never the later
+    date's time."""
+    received = (NOW - dt.timedelta(days=8)).strftime("%Y-%m-%dT%H:%M:%S")
+    with use_vba_database("demo"):
+        decided = auth_item("LATE1", status="APPROVED", received_Date=received)
+        assert auth_batch_upsert(items=[decided], user=None).counts() == {200: 1}
+        approved = (NOW - dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%S")
+        late_date = {**decided, "approved_Date": approved}
+        assert auth_batch_upsert(items=[late_date], user=None).counts() == {200: 1}
+    late = row(staff.get(DEMO).content.decode(), "LATE1")
+    assert '<span class="queue-decided">APPROVED</span>' in late and " in " not in late
+
+
+def test_an_auths_page_shows_its_decision_clock(staff: Client, queue: None) -> None:
+    page = staff.get(DEMO + "LATE1/change/").content.decode()
+    clock = page.split('id="decision-clock"', 1)[1].split("</div>", 1)[0]
+    assert "Standard (168 h)" in clock and "received 2026-03-02 12:00" in clock and "due 2026-03-09 12:00" in clock
+    assert 'class="queue-overdue"' in clock and "overdue 1 d<" in clock
+    assert "Expedited (72 h)" in staff.get(DEMO + "LATE2/change/").content.decode()
+    done = staff.get(DEMO + "DONE1/change/").content.decode().split('id="decision-clock"', 1)[1]
+    assert "APPROVED in 1 d<" in done.split("</div>", 1)[0]
+    norec = staff.get(DEMO + "NOREC/change/").content.decode().split('id="decision-clock"', 1)[1]
+    assert "No received date: no decision clock." in norec.split("</div>", 1)[0]
+
+
+def test_a_member_without_a_sequence_links_to_that_member_only(staff: Client, queue: None) -> None:
+    with use_vba_database("demo"):
+        Auth.objects.filter(pk="NOREC").update(subscriber_id="111222333", member_seq=None)
+    page = staff.get(DEMO + "NOREC/change/").content.decode()
+    link = re.search(r'id="member-auths" href="([^"]+)"', page)
+    assert link is not None
+    query = link.group(1).split("?", 1)[1].replace("&amp;", "&")
+    assert listed(staff, query) == {"NOREC"}  # not LATE1, LATE2, DONE1 of the same subscriber
+    assert "<h1>Auths of member 111222333 (no member sequence)</h1>" in staff.get(DEMO + "?" + query).content.decode()
+
+
+def test_the_first_admin_page_counts_each_databases_queue_with_links(staff: Client, queue: None) -> None:
+    page = staff.get("/admin/").content.decode()
+    line = page.split('id="home-counts-demo-auths"', 1)[1].split("</div>", 1)[0]
+    counts = dict(re.findall(r'<a href="[^"]*">([^<]+)</a> <span class="home-count">([^<]+)</span>', line))
+    assert counts == {"Overdue": "2", "Due today": "2", "APPROVED": "1", "PENDED": "3", "REVIEW": "1", "VOIDED": "1"}
+    links = dict(re.findall(r'<a href="([^"]*)">([^<]+)</a> <span', line))
+    assert listed(staff, links_for(links, "Overdue")) == {"LATE1", "LATE2"}
+    get_user_model().objects.get(username="staffer").user_permissions.clear()
+    assert "home-count" not in staff.get("/admin/").content.decode()

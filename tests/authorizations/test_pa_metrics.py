@@ -395,3 +395,9 @@ def test_the_command_requires_a_year_and_a_known_database(db: Any) -> None:
         report("--database", "nope", "--year", "2025")
     with pytest.raises(CommandError, match="invalid choice: 'xml'"):
         report("--database", "demo", "--year", "2025", "--format", "xml")
+
+
+@pytest.mark.parametrize("year", ["0", "-5", "1899", "9999", "99999", "20x5", "٢٠٢٥"])
+def test_a_year_out_of_range_is_refused_naming_the_range_as_the_page_does(db: Any, year: str) -> None:
+    with pytest.raises(CommandError, match=f"The year must be a whole number from 1900 to 2999, not '{year}'"):
+        report("--database", "demo", "--year", year)

@@ -3,6 +3,7 @@ of one calendar year (vba-review.md decision 19), as :func:`authorizations.vba.m
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -13,10 +14,27 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from authorizations.vba.clock import expedited_window, standard_window
-from authorizations.vba.metrics import FIELDS, HEADINGS, PAMetricsRow, cell, pa_metrics, table_title, window_hours
+from authorizations.vba.metrics import (
+    FIELDS,
+    HEADINGS,
+    PAMetricsRow,
+    cell,
+    pa_metrics,
+    parse_year,
+    table_title,
+    window_hours,
+)
 from config.records.commands import vba_database_option
 
 FORMATS = ("table", "json", "csv")
+
+
+def year_argument(text: str) -> int:
+    """``--year``: :func:`parse_year`'s rule, its message as the command's error."""
+    try:
+        return parse_year(text)
+    except ValueError as refused:
+        raise argparse.ArgumentTypeError(str(refused)) from None
 
 
 class Command(BaseCommand):
@@ -30,7 +48,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--database", required=True, help="the VBA database to read")
         parser.add_argument(
-            "--year", type=int, required=True, help=f"the calendar year of received_Date (in {settings.TIME_ZONE})"
+            "--year",
+            type=year_argument,
+            required=True,
+            help=f"the calendar year of received_Date (in {settings.TIME_ZONE})",
         )
         parser.add_argument("--format", choices=FORMATS, default="table", help="table (default), json or csv")
 

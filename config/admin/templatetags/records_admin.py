@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
-from config.admin.sites import log_entry_database, log_entry_url, vba_sites
+from config.admin.sites import home_panels, log_entry_database, log_entry_url, vba_sites
 
 register = template.Library()
 
@@ -27,8 +27,10 @@ def records_home() -> str:
 
 @register.simple_tag(takes_context=True)
 def vba_database_links(context: dict[str, Any]) -> list[dict[str, Any]]:
-    """For each database the staff member is granted: its home page and its model lists."""
+    """For each database the staff member is granted: its home page, its model lists and its home page's counts
+    (overdue, due today, by status: each a link to that list)."""
     links = []
+    user = context["request"].user
     for database in context.get("vba_databases") or ():
         site = vba_sites[database]
         models = [
@@ -38,5 +40,12 @@ def vba_database_links(context: dict[str, Any]) -> list[dict[str, Any]]:
             }
             for opts in (model._meta for model in site._registry)
         ]
-        links.append({"database": database, "url": reverse("admin:index", current_app=site.name), "models": models})
+        links.append(
+            {
+                "database": database,
+                "url": reverse("admin:index", current_app=site.name),
+                "models": models,
+                "panels": home_panels(user, database),
+            }
+        )
     return links
