@@ -2,7 +2,8 @@
 computed in the database: one statement of SQL aggregates (and a window for the median) over the Auths of the year
 and their history, on SQLite and PostgreSQL.
 
-Per group (standard, expedited, and a line of its own for Auths without ``received_Date``):
+Per group (standard, expedited, a line of its own for Auths without ``received_Date``, and a line of its own for
+adjustments):
 
 - ``received``: the Auths of the year and group (whatever their status: pending and voided ones count here only);
 - ``approved_pct``: status now APPROVED or PARTIAL; ``denied_pct``: status now DENIED;
@@ -13,10 +14,18 @@ Per group (standard, expedited, and a line of its own for Auths without ``receiv
   one; the median of an even number of times is the mean of the two middle ones;
 - ``decided_within_due_pct``: a decision time of at most the group's window (72 h, 168 h by default), inclusive.
 
+An Auth whose ``prior_auth`` is set (not null, not empty) is an *adjustment* of the Auth it names (decision 20:
+``adjust`` writes it, and so may ``PUT /auths``, a batch, an import or the admin), a change to an authorization
+already requested, not a new request: it is counted on the ``adjustment`` line only, never as standard, expedited or
+without ``received_Date``. Otherwise an adjusted Auth would be counted twice (adjust copies the original's
+``received_Date``, status and ``approved_Date``), and an adjustment of a denied Auth, then approved, would be
+"approved after denial" beside the original's denial.
+
 Percentages are of ``received``, 0-100 with one decimal (half up), hours with one decimal; a figure whose
-denominator is 0 is None, and the line without ``received_Date`` has no clock (its hours and within-due are None).
-An Auth belongs to the year of its ``received_Date`` in ``settings.TIME_ZONE``; one without ``received_Date``, to
-the year of its ``entry_Date`` (when it was keyed in), the only date every Auth has.
+denominator is 0 is None, and the lines without ``received_Date`` and of adjustments have no clock (their hours and
+within-due are None). An Auth belongs to the year of its ``received_Date`` in ``settings.TIME_ZONE``; one without
+``received_Date``, to the year of its ``entry_Date`` (when it was keyed in), the only date every Auth has; an
+adjustment likewise.
 """
 
 from __future__ import annotations
@@ -34,8 +43,10 @@ from django.db.models import BigIntegerField, Case, Exists, Func, IntegerField, 
 from authorizations.vba.clock import current_history, decision_time_expression, expedited_window, standard_window
 from authorizations.vba.models import Auth
 
-STANDARD, EXPEDITED, NO_RECEIVED_DATE = "standard", "expedited", "no_received_date"
-GROUPS = (STANDARD, EXPEDITED, NO_RECEIVED_DATE)
+STANDARD, EXPEDITED, NO_RECEIVED_DATE, ADJUSTMENT = "standard", "expedited", "no_received_date", "adjustment"
+GROUPS = (STANDARD, EXPEDITED, NO_RECEIVED_DATE, ADJUSTMENT)
+#: The groups with a decision clock (the others' hours and within-due are None).
+CLOCKED = (STANDARD, EXPEDITED)
 #: Statuses counted as approved (decision 19).
 APPROVED_NOW = ("APPROVED", "PARTIAL")
 DENIED = "DENIED"
@@ -134,6 +145,11 @@ def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
     return dt.datetime(year, 1, 1, tzinfo=zone), dt.datetime(year + 1, 1, 1, tzinfo=zone)
 
 
+def is_adjustment() -> Q:
+    """An Auth that adjusts another: its ``prior_auth`` is set (not null, not empty), whatever path wrote it."""
+    return Q(prior_auth__isnull=False) & ~Q(prior_auth="")
+
+
 def per_auth(using: str, year: int) -> Any:
     """One row per Auth of ``year``: its group, 0/1 flags, its decision time in microseconds (or null) and its
     window in microseconds."""
@@ -153,6 +169,7 @@ def per_auth(using: str, year: int) -> Any:
         .order_by()
         .annotate(
             grp=Case(
+                When(is_adjustment(), then=Value(ADJUSTMENT)),
                 When(received_date__isnull=True, then=Value(NO_RECEIVED_DATE)),
                 When(urgent=True, then=Value(EXPEDITED)),
                 default=Value(STANDARD),
@@ -215,7 +232,7 @@ def pa_metrics(*, database: str, year: int) -> list[PAMetricsRow]:
         _, received, approved, denied, after, timed, us_sum, within, mid_sum, mid_n = found.get(
             group, (group, 0, 0, 0, 0, 0, None, 0, None, None)
         )
-        clock = group != NO_RECEIVED_DATE
+        clock = group in CLOCKED
         rows.append(
             PAMetricsRow(
                 group=group,

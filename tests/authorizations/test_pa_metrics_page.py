@@ -65,6 +65,7 @@ def test_the_page_shows_exactly_the_figures_of_pa_metrics() -> None:
         ["standard", "8", "50.0", "25.0", "12.5", "98.0", "99.0", "62.5"],
         ["expedited", "6", "50.0", "33.3", "0.0", "40.8", "30.0", "66.7"],
         ["no_received_date", "2", "50.0", "50.0", "0.0", "-", "-", "-"],
+        ["adjustment", "2", "100.0", "0.0", "50.0", "-", "-", "-"],
     ]
     assert pa_metrics(database="demo", year=2025) == EXPECTED_2025
     assert selected_year(page) == "2025"
@@ -79,6 +80,7 @@ def test_each_database_shows_its_own_figures() -> None:
         ["standard", "0"],
         ["expedited", "0"],
         ["no_received_date", "0"],
+        ["adjustment", "0"],
     ]
 
 
