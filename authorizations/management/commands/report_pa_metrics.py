@@ -40,7 +40,7 @@ def year_argument(text: str) -> int:
 class Command(BaseCommand):
     help = (
         "The prior-authorization metrics (CMS-0057-F; vba-review.md decision 19) of one calendar year of a VBA "
-        "database, per standard and expedited requests and a line for Auths without received_Date: received, "
+        "database, per standard and expedited requests, a line for Auths without received_Date and one for adjustments: received, "
         "% approved, % denied, % approved after an earlier denial, average and median decision time in hours, "
         "% decided within the due time. See README 'Prior-authorization metrics' for each definition."
     )
