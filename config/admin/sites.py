@@ -924,9 +924,16 @@ class VersionGuard:
         if check is None or check.conflict is None:
             return form
         conflict = check.conflict
+        shown = self.shown_rows(self.model, [obj.pk], request) if obj is not None else {}
 
         class Refused(form):  # type: ignore[misc,valid-type]
-            """The page was stale: refused whatever else it holds; what was typed stays in the fields."""
+            """The page was stale: refused whatever else it holds; what was typed stays in the fields, and a field
+            left as the page showed it shows (and keeps) the record's value now."""
+
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                if self.instance is not None and self.instance.pk in shown:
+                    keep_their_changes(self, shown[self.instance.pk])
 
             def clean(self) -> Any:
                 cleaned = super().clean()
@@ -937,6 +944,39 @@ class VersionGuard:
                 return cleaned
 
         return Refused
+
+    def shown_rows(self, model: Any, keys: list[Any], request: HttpRequest) -> dict[Any, Any]:
+        """The records ``keys`` of ``model`` (the record, or the rows of one of its lists) as the refused page
+        showed them (``{key: instance}``): each one's newest history row up to the page's history marker. A row
+        without one (created after the page was read, or no marker) is not in the answer."""
+        marker = _marker(request.POST.get(VERSION_FIELD, ""))
+        lists = [self.model, *(m for m, _fk in self.version_inlines())]
+        history = _history_model(model)
+        if not marker or history is None or model not in lists or len(marker) <= lists.index(model):
+            return {}
+        since = marker[lists.index(model)]
+        pk_name = model._meta.pk.attname
+        manager = history._default_manager.using(self.record_database())
+        found: dict[Any, Any] = {}
+        for chunk in _chunks([k for k in keys if k is not None]):
+            upto = manager.filter(**{f"{pk_name}__in": chunk, "history_id__lte": since}).order_by()
+            newest = upto.values(pk_name).annotate(newest=Max("history_id")).values("newest")
+            found.update((getattr(row, pk_name), row) for row in manager.filter(history_id__in=newest))
+        return {key: row.instance for key, row in found.items() if row.history_type != "-"}
+
+    def _create_formsets(self, request: HttpRequest, obj: Any, change: bool) -> Any:
+        """A refused page's lists: in each row, a field left as the page showed it shows (and keeps) the row's value
+        now (:func:`keep_their_changes`)."""
+        formsets, inlines = super()._create_formsets(request, obj, change)  # type: ignore[misc]
+        check = getattr(request, "_record_check", None)
+        if request.method == "POST" and check is not None and check.conflict is not None:
+            for formset in formsets:
+                forms_with_rows = [f for f in formset.initial_forms if f.instance.pk is not None]
+                shown = self.shown_rows(formset.model, [f.instance.pk for f in forms_with_rows], request)
+                for row_form in forms_with_rows:
+                    if row_form.instance.pk in shown:
+                        keep_their_changes(row_form, shown[row_form.instance.pk])
+        return formsets, inlines
 
     def changeform_view(
         self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
@@ -1091,6 +1131,28 @@ def _refused_status(request: HttpRequest, response: Any) -> Any:
     if check is not None and check.conflict is not None and response.status_code == 200:
         response.status_code = 409
     return response
+
+
+def keep_their_changes(form: Any, shown: Any) -> None:
+    """On a refused (stale) page, what someone else changed meanwhile is not undone by a second save: each field of
+    the bound model ``form`` whose posted value is what the page showed (``shown``: the record as the page read it)
+    shows the record's value now, and counts as unchanged; a field the person changed keeps what they typed."""
+    opts = form._meta
+    then = forms.models.model_to_dict(shown, fields=opts.fields, exclude=opts.exclude)
+    for name, field in form.fields.items():
+        if name not in then or field.disabled:
+            continue
+        value = then[name]
+        if isinstance(value, dt.datetime | dt.time) and not field.widget.supports_microseconds:
+            value = value.replace(microsecond=0)
+        posted = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+        try:
+            typed = field.has_changed(value, posted)
+        except ValidationError:
+            typed = True
+        if not typed:
+            field.bound_data = lambda data, initial: initial
+            field.has_changed = lambda initial, data: False
 
 
 def _history_model(model: Any) -> Any:

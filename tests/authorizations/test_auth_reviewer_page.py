@@ -298,6 +298,27 @@ def test_a_line_changed_by_someone_else_since_the_page_was_read_is_not_overwritt
     assert (line.units_requested, line.units_approved) == (20, None)
 
 
+def test_the_refused_page_shows_their_change_and_a_second_save_keeps_it(staff: Client, auth: None) -> None:
+    """A field the reviewer left alone shows the value someone else wrote meanwhile, so the second save applies the
+    reviewer's input over it and never writes the page's old value back (a lost update)."""
+    key = add_line(procedure_Code="97110", units_Requested=12, units_Approved=15)
+    data = submitted(staff.get(PAGE).content.decode(), "auth_form")
+    line = {"authProcCodes_Key": key, "auth_Number": "A100", "exclude_Modifier_Match": False}
+    changed = {**line, "procedure_Code": "97110", "units_Requested": 12, "units_Approved": 42}
+    assert in_demo(lambda: batch_upsert(AUTH_PROC_CODES, [changed], user=None)).counts() == {200: 1}
+    data["authproccodes-0-units_actual"] = "7"  # the reviewer's own change
+    data["assigned_user"] = "mine"
+    refused = staff.post(PAGE, data)
+    assert refused.status_code == 409
+    again = submitted(refused.content.decode(), "auth_form")
+    assert (again["authproccodes-0-units_approved"], again["authproccodes-0-units_actual"]) == ("42", "7")
+    assert again["assigned_user"] == "mine"
+    assert staff.post(PAGE, again).status_code == 302
+    stored = in_demo(lambda: AuthProcCodes.objects.get(pk=key))
+    assert (stored.units_approved, stored.units_actual) == (42, 7)
+    assert in_demo(lambda: Auth.objects.get(pk="A100").assigned_user) == "mine"
+
+
 def test_a_line_deleted_meanwhile_is_dropped_from_the_refused_page_which_then_saves(staff: Client, auth: None) -> None:
     """The 409 page once showed the management form of the rows as posted but not the deleted row, so its second
     save failed with "Please correct the error below" and no error to see."""

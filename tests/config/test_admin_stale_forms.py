@@ -127,6 +127,27 @@ def test_a_stale_vba_form_is_refused_with_who_changed_what_and_the_typed_value_k
         assert (getattr(record, field), record.update_user) == ("ben's change", "ben")
 
 
+@pytest.mark.parametrize(("url", "form_id", "field", "label", "stored"), VBA_CASES, ids=["auth", "plan", "case"])
+def test_a_second_save_of_a_refused_form_keeps_the_change_made_meanwhile(
+    ann: Client, ben: Client, records: None, url: str, form_id: str, field: str, label: str, stored: Any
+) -> None:
+    """Ben changes another field than Ann did: the refused page shows Ann's value in the field Ben left alone, and
+    Ben's second save keeps it (the old value the page was read with is never written back)."""
+    ann_form, ben_form = open_form(ann, url, form_id), open_form(ben, url, form_id)
+    ann_form[field] = "ann's change"
+    assert ann.post(url, ann_form).status_code == 302
+    other = {"auth_form": "assigned_user", "careplan_form": "care_type", "carecase_form": "case_id"}[form_id]
+    ben_form[other] = "BEN"
+    refused = ben.post(url, ben_form)
+    assert refused.status_code == 409
+    again = submitted(refused.content.decode(), form_id)
+    assert (again[field], again[other]) == ("ann's change", "BEN")
+    assert ben.post(url, again).status_code == 302
+    with use_vba_database("demo"):
+        record = stored()
+        assert (getattr(record, field), getattr(record, other)) == ("ann's change", "BEN")
+
+
 def test_a_change_made_through_the_api_meanwhile_refuses_the_form_too(ann: Client, records: None) -> None:
     url = f"{DEMO}/authorizations/auth/A100/change/"
     form = open_form(ann, url, "auth_form")
@@ -215,9 +236,11 @@ def test_a_stale_spry_form_is_refused_when_only_an_icd_row_changed(
     assert spry.comments == "as read"
     assert AuthorizationIcdCode.objects.filter(authorization=spry, code="Z99.9").exists()
 
+    assert again["icd_codes-0-code"] == "Z99.9"  # ann's change, which ben left alone, shows as it is now
     assert ben.post(url, again).status_code == 302
     spry.refresh_from_db()
     assert spry.comments == "ben's comment"
+    assert AuthorizationIcdCode.objects.filter(authorization=spry, code="Z99.9").exists()  # not undone by ben
 
 
 def test_a_stale_spry_form_is_refused_after_an_api_list_replacement(ann: Client, spry: Authorization) -> None:
