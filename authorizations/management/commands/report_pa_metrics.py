@@ -42,7 +42,8 @@ class Command(BaseCommand):
         "The prior-authorization metrics (CMS-0057-F; vba-review.md decision 19) of one calendar year of a VBA "
         "database, per standard and expedited requests, a line for Auths without received_Date and one for "
         "adjustments: received, % approved, % denied, % approved after an earlier denial, average and median "
-        "decision time in hours, % decided within the due time. See README 'Prior-authorization metrics' for each definition."
+        "decision time in hours, % decided within the due time. See README 'Prior-authorization metrics' for "
+        "each definition."
     )
 
     def add_arguments(self, parser: Any) -> None:
