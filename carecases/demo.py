@@ -142,17 +142,25 @@ def demo_work_logs(case: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def load(*, user: Any) -> str:
-    """The plans and their cases, and the work log of each demo case that has none yet (a case's log a user has
-    changed stays as it is), in every VBA database."""
+    """The plans and their cases that do not exist yet, and the work log of each demo case that has none yet (a plan,
+    a case or a case's log a user has changed stays as it is), in every VBA database."""
     loaded = []
     cases_of = {key: demo_cases(key) for key, *_ in PLANS}
     for name in vba_database_names():
         with use_vba_database(name):
-            plans = care_plan_batch_upsert(items=demo_plans(), user=user)
-            cases = [
-                care_case_batch_upsert(items=items, user=user, care_plan_key=key) for key, items in cases_of.items()
-            ]
+            # Only what is missing: a plan or case someone has changed since stays as it is.
+            present_plans = set(CarePlan.objects.values_list("pk", flat=True))
+            plans = care_plan_batch_upsert(
+                items=[p for p in demo_plans() if p["carePlan_Key"] not in present_plans], user=user
+            )
             keys = [case["case_Key"] for items in cases_of.values() for case in items]
+            present_cases = set(CareCase.objects.filter(pk__in=keys).values_list("pk", flat=True))
+            cases = [
+                care_case_batch_upsert(
+                    items=[c for c in items if c["case_Key"] not in present_cases], user=user, care_plan_key=key
+                )
+                for key, items in cases_of.items()
+            ]
             bare = set(CareCase.objects.filter(pk__in=keys).values_list("pk", flat=True)) - set(
                 CareCaseWorkLog.objects.filter(care_case_id__in=keys).values_list("care_case_id", flat=True)
             )

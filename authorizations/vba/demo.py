@@ -5,9 +5,9 @@ with modifiers; units requested, approved and used as its decision allows), 1–
 that justify its procedures, the first one primary) and 0–3 reviews per Auth.
 
 Everything goes through the batch engine, so every record has its history row. Run again (``make run`` does, on every
-start) it writes nothing new: the codes and Auths are upserted (unchanged ones are not written again), and an Auth's
-lines, diagnoses or reviews are added only when it has none (the ones someone has added, changed or decided since are
-kept)."""
+start) it only adds what is missing: a decision code or an Auth that exists is left as it is (a decision someone made
+on a demo Auth, a code's changed description, stay), and an Auth's lines, diagnoses or reviews are added only when it
+has none (the ones someone has added, changed or deleted since are kept)."""
 
 from __future__ import annotations
 
@@ -293,9 +293,17 @@ def load(*, user: Any) -> str:
     code_items = [{"auth_Code": c, "auth_Action": a, "description": d} for c, a, d in DECISION_CODES]
     for name in vba_database_names():
         with use_vba_database(name):
-            _counts(batch_upsert(AUTH_CODE, code_items, user=user))
-            _counts(auth_batch_upsert(items=[r.auth for r in records], user=user))
+            codes = set(
+                AuthCode.objects.filter(pk__in=[c["auth_Code"] for c in code_items]).values_list("pk", flat=True)
+            )
+            missing_codes = [c for c in code_items if c["auth_Code"] not in codes]
+            if missing_codes:
+                _counts(batch_upsert(AUTH_CODE, missing_codes, user=user))
             numbers = [r.auth["auth_Number"] for r in records]
+            present = set(Auth.objects.filter(pk__in=numbers).values_list("pk", flat=True))
+            missing_auths = [r.auth for r in records if r.auth["auth_Number"] not in present]
+            if missing_auths:
+                _counts(auth_batch_upsert(items=missing_auths, user=user))
             for resource, model, children in (
                 (AUTH_PROC_CODES, AuthProcCodes, lambda r: r.lines),
                 (AUTH_DIAG_CODES, AuthDiagCodes, lambda r: r.diagnoses),

@@ -168,3 +168,23 @@ def test_running_it_again_keeps_what_a_user_changed_on_lines_diagnoses_and_revie
         # an Auth left without reviews gets its demo reviews back; the others are not added twice
         assert AuthReview.objects.count() > reviews
         assert AuthReview.objects.filter(auth_number=reviewed).exists()
+
+
+def test_running_it_again_keeps_a_decision_and_a_code_changed_since() -> None:
+    """``make run`` seeds on every start: a decision made on a demo Auth, or a decision code's new description, must
+    survive the next start (an audit saw a restart put the demo's decision back, with no reason in the history)."""
+    seed()
+    with use_vba_database("demo"):
+        auth = Auth.objects.order_by("pk").first()
+        assert auth is not None
+        Auth.objects.filter(pk=auth.pk).update(status="VOIDED", auth_code=None, approved_by="reviewer")
+        code = AuthCode.objects.order_by("pk").first()
+        assert code is not None
+        AuthCode.objects.filter(pk=code.pk).update(description="reworded")
+        history = (Auth.history.count(), AuthCode.history.count())  # type: ignore[attr-defined]
+    seed()
+    with use_vba_database("demo"):
+        kept = Auth.objects.get(pk=auth.pk)
+        assert (kept.status, kept.auth_code, kept.approved_by) == ("VOIDED", None, "reviewer")
+        assert AuthCode.objects.get(pk=code.pk).description == "reworded"
+        assert (Auth.history.count(), AuthCode.history.count()) == history  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from carecases.demo import CARE_MANAGERS
-from carecases.models import CareCase, CareCaseWorkLog
+from carecases.models import CareCase, CareCaseWorkLog, CarePlan
 from config.serving.tenancy import use_vba_database
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -78,3 +78,18 @@ def test_running_it_again_adds_nothing_and_keeps_a_changed_or_emptied_log() -> N
         assert CareCaseWorkLog.history.count() == counts[1] + 2 * len(emptied)  # type: ignore[attr-defined]
     with use_vba_database("other"):
         assert CareCaseWorkLog.objects.count() == counts[0]
+
+
+def test_running_it_again_keeps_a_plan_and_a_case_changed_since() -> None:
+    """``make run`` seeds on every start: a case a care manager closed, or a plan they renamed, stays so."""
+    seed()
+    with use_vba_database("demo"):
+        CareCase.objects.filter(pk=101).update(case_status="CLOSED", case_reason="GOALS_MET")
+        CarePlan.objects.filter(pk=1).update(description="Renamed by a user")
+        history = (CareCase.history.count(), CarePlan.history.count())  # type: ignore[attr-defined]
+    seed()
+    with use_vba_database("demo"):
+        case = CareCase.objects.get(pk=101)
+        assert (case.case_status, case.case_reason) == ("CLOSED", "GOALS_MET")
+        assert CarePlan.objects.get(pk=1).description == "Renamed by a user"
+        assert (CareCase.history.count(), CarePlan.history.count()) == history  # type: ignore[attr-defined]
