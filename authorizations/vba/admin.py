@@ -615,6 +615,13 @@ class AuthAdmin(MemberRecordsMixin, CodedFieldsMixin, ExportAdminMixin, IndexedS
             obj.status, obj.auth_code, obj.approved_by, obj.approved_date = NEW_AUTH_STATUS, None, None, None
         else:
             stored = type(obj).objects.filter(pk=obj.pk).values(*DECISION_FIELDS).first() or {}
+            if getattr(request, "_reverting", False) and any(getattr(obj, n) != v for n, v in stored.items()):
+                self.message_user(
+                    request,
+                    "The version's decision (status, auth code, approved by and date) is not restored by a revert: "
+                    "a decision is made only with Decide.",
+                    messages.WARNING,
+                )
             for name, value in stored.items():
                 setattr(obj, name, value)
         super().save_model(request, obj, form, change)

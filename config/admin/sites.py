@@ -615,6 +615,8 @@ MAX_LISTED_CHANGES = 20
 KEYS_PER_QUERY = 500
 #: Stamped on every save: the entry's who and when already say it.
 STAMP_FIELDS = frozenset({"update_date", "update_user", "updated_at"})
+#: The audit stamps of a record (a revert never restores them: :meth:`StrictFormAdmin.writes_nothing`).
+AUDIT_STAMPS = STAMP_FIELDS | {"entry_date", "entry_user", "created_at"}
 
 
 @dataclass
@@ -1035,6 +1037,7 @@ class VersionGuard:
             current = self.model._base_manager.using(self.record_database()).filter(pk=key).first()
             extra = self._version_context(request, current) if current is not None else {}
             return super().history_form_view(request, object_id, version_id, {**(extra_context or {}), **extra})  # type: ignore[misc]
+        request._reverting = True  # type: ignore[attr-defined]  # the form is the old version's (writes_nothing)
         with transaction.atomic(using=self.record_database()):
             check = self.check_version(request, object_id, "reverted")
             extra = {}
@@ -1188,8 +1191,22 @@ class StrictFormAdmin(VersionGuard, StrictFields, admin.ModelAdmin):
             keep_stored_choices(form, obj)
         return form
 
+    def writes_nothing(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> bool:
+        """Whether saving ``form`` writes nothing: an untouched change form; a revert (history's "Revert": the form
+        is the old version's) whose version is the record as it is now, in every field but the audit stamps."""
+        if not change:
+            return False
+        if getattr(request, "_reverting", False):
+            stored = self.model._base_manager.using(self.record_database()).filter(pk=obj.pk).first()
+            fields = [f.attname for f in self.model._meta.concrete_fields if f.name not in AUDIT_STAMPS]
+            same = stored is not None and all(getattr(stored, name) == getattr(obj, name) for name in fields)
+            if same:
+                request._nothing_changed = True  # type: ignore[attr-defined]
+            return same
+        return not form.has_changed()
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if change and not form.has_changed():
+        if self.writes_nothing(request, obj, form, change):
             return  # untouched: nothing to write
         super().save_model(request, obj, form, change)
 
@@ -1478,7 +1495,7 @@ class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
         return [(title, {**options, "fields": shown(options.get("fields", ()))}) for title, options in fieldsets]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if change and not form.has_changed():
+        if self.writes_nothing(request, obj, form, change):
             return  # untouched: no audit stamp, no history row
         stamp_audit(obj, user=request.user, created=not change)
         super().save_model(request, obj, form, change)

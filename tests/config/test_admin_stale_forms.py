@@ -416,6 +416,32 @@ def test_a_stale_revert_form_is_refused(ann: Client, ben: Client, records: None)
         assert Auth.objects.get(pk="A100").assigned_user == "REVERTED"
 
 
+def test_revert_restores_the_version_pressed_as_it_is_shown(ann: Client, records: None) -> None:
+    """Pressing "Revert" on a history version, nothing typed, writes that version (it used to write nothing and say
+    it had changed the record); the decision is kept (decision 17: only Decide makes one), and says so."""
+    change = f"{DEMO}/authorizations/auth/A100/change/"
+    form = open_form(ann, change, "auth_form")
+    form["notes"] = "edited later"
+    assert ann.post(change, form).status_code == 302
+    with use_vba_database("demo"):
+        first = Auth.history.filter(auth_number="A100").earliest("history_id")  # type: ignore[attr-defined]
+        rows = Auth.history.filter(auth_number="A100").count()  # type: ignore[attr-defined]
+    url = f"{DEMO}/authorizations/auth/A100/history/{first.history_id}/"
+    reverted = ann.post(url, submitted(ann.get(url).content.decode(), "historicalauth_form"), follow=True)
+    assert "was changed successfully" in reverted.content.decode()
+    with use_vba_database("demo"):
+        assert Auth.objects.get(pk="A100").notes == "as read"
+        assert Auth.history.filter(auth_number="A100").count() == rows + 1  # type: ignore[attr-defined]
+        Auth.objects.filter(pk="A100").update(status="APPROVED")  # a decision since (as process-status writes it)
+    again = ann.post(url, submitted(ann.get(url).content.decode(), "historicalauth_form"), follow=True)
+    page = html.unescape(again.content.decode())
+    assert "is not restored by a revert: a decision is made only with Decide" in page
+    assert "Nothing was changed, so nothing was saved." in page and "was changed successfully" not in page
+    with use_vba_database("demo"):
+        assert Auth.objects.get(pk="A100").status == "APPROVED"
+        assert Auth.history.filter(auth_number="A100").count() == rows + 1  # type: ignore[attr-defined]
+
+
 def test_many_changes_meanwhile_list_the_newest_and_count_the_rest(ann: Client, records: None) -> None:
     url = f"{DEMO}/authorizations/auth/A100/change/"
     form = open_form(ann, url, "auth_form")
