@@ -24,6 +24,7 @@ from rest_framework import exceptions
 from authorizations.vba import clock, metrics, queue
 from authorizations.vba.admin_help import AUTH_COLUMNS
 from authorizations.vba.models import AUTH_ACTIONS, Auth, AuthCode, AuthDiagCodes, AuthProcCodes, AuthReview
+from authorizations.vba.review_admin import review_list_url
 from authorizations.vba.services import (
     AUTH,
     AUTH_CODE,
@@ -848,7 +849,19 @@ class AuthAdmin(MemberRecordsMixin, CodedFieldsMixin, ExportAdminMixin, IndexedS
         if not rows:
             return mark_safe('<p id="no-reviews">No reviews yet.</p>')
         heads = ("key", "date", "by", "level / status / type", "severity / urgency", "comment")
-        return table(heads, rows, table_id="auth-reviews")
+        shown = table(heads, rows, table_id="auth-reviews")
+        total = AuthReview.objects.filter(auth_number=obj.pk).count() if len(found) == CHILDREN_SHOWN else len(found)
+        if total <= CHILDREN_SHOWN:
+            return shown
+        return format_html(
+            '{}<p id="more-reviews">The newest {} of {} reviews: <a href="{}">all {} reviews of Auth {}</a></p>',
+            shown,
+            CHILDREN_SHOWN,
+            total,
+            review_list_url(self.admin_site, obj.pk),
+            total,
+            obj.pk,
+        )
 
     def deletion_refused(self, keys: list[Any]) -> Any:
         """An Auth that still has procedure lines, diagnoses or reviews (decision 15: never a cascade): how many."""
