@@ -413,12 +413,15 @@ class AuthCodeForm(StrictModelForm):
 
 
 @register_vba(AuthCode)
-class AuthCodeAdmin(VBAModelAdmin):
+class AuthCodeAdmin(CodedFieldsMixin, VBAModelAdmin):
     """The payer's decision codes: the action is picked from VBA's five (shown with their words); the code's key and
-    action follow the API's rules (``AUTH_CODE``: the model's validators and the table's check)."""
+    action follow the API's rules (``AUTH_CODE``: the model's validators and the table's check). A new code may not
+    differ from an existing one only by case, spaces or punctuation (config.admin.codes: "appr" beside "APPR")."""
 
     resource = AUTH_CODE
     form = AuthCodeForm
+    coded_fields = ("auth_code",)
+    coded_plurals = False  # a code, not words: "PENDS" is not "PEND"
     field_docs = {
         "auth_code": FieldDoc("The decision code (up to 8 characters, no '/')."),
         "auth_action": FieldDoc(

@@ -1,5 +1,6 @@
 """An Auth's coded fields in the admin (issue 24): the values in use in the database are offered, a fork is refused
-naming the value in use, the API keeps VBA's free text, and the member's Auths say whose they are."""
+naming the value in use, the API keeps VBA's free text, and the member's Auths say whose they are. The same rule on
+the decision codes page (a new code's key)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from authorizations.models import Auth
-from authorizations.vba.services import auth_batch_upsert
+from authorizations.vba.models import AuthCode
+from authorizations.vba.services import auth_batch_upsert, auth_code_batch_upsert
 from config.admin.codes import CODES_OFFERED, code_key, code_problem, codes_in_use, values_in_use
 from config.serving.tenancy import use_vba_database
 from tests.admin_forms import submitted
@@ -128,3 +130,74 @@ def test_the_members_auths_say_whose_they_are(staff: Client, auths: None) -> Non
     response = staff.get(f"{DEMO}?subscriber_id__exact=109111276&member_seq__exact=01")
     assert "<h1>Auths of member 109111276-01</h1>" in response.content.decode()
     assert [obj.pk for obj in response.context["cl"].result_list] == ["A1"]
+
+
+# -- Decision codes: a new code's key -------------------------------------------------------------------------------
+
+CODES = "/admin/db/demo/authorizations/authcode/"
+
+
+@pytest.fixture
+def decision_codes(admin_user: Any) -> None:
+    codes = [
+        {"auth_Code": "APPR", "auth_Action": "A", "description": "Approved"},
+        {"auth_Code": "PEND", "auth_Action": "P", "description": "Pended"},
+        {"auth_Code": "T-S", "auth_Action": None, "description": "Test"},
+    ]
+    with use_vba_database("demo"):
+        assert auth_code_batch_upsert(items=codes, user=None).counts() == {201: 3}
+
+
+def add_code(staff: Client, code: str) -> Any:
+    form = submitted(staff.get(f"{CODES}add/").content.decode(), "authcode_form")
+    form.update(auth_code=code, auth_action="A", description="Approved")
+    return staff.post(f"{CODES}add/", form)
+
+
+def demo_codes() -> list[str]:
+    with use_vba_database("demo"):
+        return list(AuthCode.objects.order_by("pk").values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("typed", "existing"), [("appr", "APPR"), ("A.P.P.R", "APPR"), (" ts ", "T-S"), ("Pend", "PEND")]
+)
+def test_a_decision_code_differing_from_one_only_by_case_spaces_or_punctuation_is_refused_naming_it(
+    staff: Client, decision_codes: None, typed: str, existing: str
+) -> None:
+    response = add_code(staff, typed)
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["auth_code"]
+    written = typed.strip()
+    assert (
+        f"Auth code: “{written}” is written “{existing}” in this database: that code exists already, use it."
+        in response.content.decode()
+    )
+    assert demo_codes() == ["APPR", "PEND", "T-S"]
+
+
+def test_the_decision_codes_page_offers_the_codes_and_accepts_a_new_one(staff: Client, decision_codes: None) -> None:
+    page = staff.get(f"{CODES}add/").content.decode()
+    assert (
+        '<datalist id="id_auth_code_codes"><option value="APPR"></option><option value="PEND"></option>'
+        '<option value="T-S"></option></datalist>' in page
+    )
+    assert add_code(staff, "APMOD").status_code == 302
+    assert add_code(staff, "PENDS").status_code == 302  # a code, not a word: a final S is not a plural
+    assert demo_codes() == ["APMOD", "APPR", "PEND", "PENDS", "T-S"]
+    with use_vba_database("other"):
+        assert auth_code_batch_upsert(items=[{"auth_Code": "appr", "auth_Action": "A"}], user=None).counts() == {
+            201: 1
+        }  # the API keeps VBA's free text; and each database has its own codes
+    assert add_code(staff, "Apmod").status_code == 200
+
+
+def test_a_decision_code_is_compared_with_every_key_not_only_those_offered(admin_user: Any, staff: Client) -> None:
+    codes = [{"auth_Code": f"C{n:04d}", "auth_Action": "A"} for n in range(CODES_OFFERED + 5)]
+    with use_vba_database("demo"):
+        assert auth_code_batch_upsert(items=codes, user=None).counts() == {201: CODES_OFFERED + 5}
+    last = f"C{CODES_OFFERED + 4:04d}"
+    assert last not in values_in_use(AuthCode, "auth_code", "demo")  # beyond the values offered
+    response = add_code(staff, last.lower())
+    assert response.status_code == 200
+    assert f"is written “{last}” in this database" in response.content.decode()
