@@ -36,7 +36,7 @@ from authorizations.vba.services import (
     auth_code_use_problem,
     auth_process_status,
 )
-from config.admin.codes import CodedFieldsMixin
+from config.admin.codes import CodedFieldsMixin, CodedForm
 from config.admin.export import EXPORT_ACTIONS, ExportAdminMixin
 from config.admin.members import MemberRecordsMixin
 from config.admin.sites import (
@@ -198,10 +198,15 @@ def _review_field(name: str, label: str, **kwargs: Any) -> forms.CharField:
     )
 
 
-class ReviewForm(forms.Form):
-    """One new review: what the reviewer typed; who and when are stamped (the signed-in user and now)."""
+class ReviewForm(CodedForm):
+    """One new review: what the reviewer typed; who and when are stamped (the signed-in user and now). Its codes
+    offer the values in use among the database's reviews and refuse a fork (config.admin.codes: "l1 nurse review"
+    beside "L1 NURSE REVIEW")."""
 
-    review_level = _review_field("review_level", "Level", help_text="E.g. 1 (nurse review), 2 (physician review).")
+    coded_model = AuthReview
+    coded_fields = ("review_level", "review_status", "review_type", "review_severity", "review_urgency_type")
+
+    review_level = _review_field("review_level", "Level")
     review_status = _review_field("review_status", "Status")
     review_type = _review_field("review_type", "Type")
     review_severity = _review_field("review_severity", "Severity")
@@ -361,9 +366,11 @@ class DiagnosisFormSet(ParentKeyFormSet):
             seen.add(key)
 
 
-class DiagnosisInline(ParentKeyInline):
+class DiagnosisInline(CodedFieldsMixin, ParentKeyInline):
     """The Auth's diagnoses, editable: code and ICD version are the row's key (fixed once saved); each write is
-    stamped and leaves a history row; a row someone else changed since the page was read refuses the save."""
+    stamped and leaves a history row; a row someone else changed since the page was read refuses the save. A new
+    row's code and ICD version offer those in use and refuse a fork (config.admin.codes: "i50.9" beside "I50.9",
+    "ICD-10" beside "ICD10"); a final S is part of an ICD code (S72.001S is not S72.001), so no plural rule."""
 
     model = AuthDiagCodes
     form = DiagnosisForm
@@ -372,6 +379,8 @@ class DiagnosisInline(ParentKeyInline):
     parent_attname = "auth_number"
     keys_from_sequence = False  # the key is the code and ICD version (AuthDiagCodes.save)
     field_docs = DIAG_CODE_DOCS
+    coded_fields = ("diagnostic_code", "diagnostic_code_type")
+    coded_plurals = False
     fields = (
         "diagnostic_code",
         "diagnostic_code_type",
@@ -414,12 +423,15 @@ class AuthCodeForm(StrictModelForm):
 
 
 @register_vba(AuthCode)
-class AuthCodeAdmin(VBAModelAdmin):
+class AuthCodeAdmin(CodedFieldsMixin, VBAModelAdmin):
     """The payer's decision codes: the action is picked from VBA's five (shown with their words); the code's key and
-    action follow the API's rules (``AUTH_CODE``: the model's validators and the table's check)."""
+    action follow the API's rules (``AUTH_CODE``: the model's validators and the table's check). A new code may not
+    differ from an existing one only by case, spaces or punctuation (config.admin.codes: "appr" beside "APPR")."""
 
     resource = AUTH_CODE
     form = AuthCodeForm
+    coded_fields = ("auth_code",)
+    coded_plurals = False  # a code, not words: "PENDS" is not "PEND"
     field_docs = {
         "auth_code": FieldDoc("The decision code (up to 8 characters, no '/')."),
         "auth_action": FieldDoc(
