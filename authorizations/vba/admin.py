@@ -297,11 +297,27 @@ PROC_CODE_DOCS = {
 }
 
 
+class ProcedureLineForm(StrictModelForm):
+    """A procedure line as a reviewer types it: a count of units is never below 0 (a value stored below 0, say by
+    the API, which keeps VBA's contract, is refused only once someone changes it)."""
+
+    UNITS = ("units_requested", "units_approved", "units_actual")
+
+    def clean(self) -> Any:
+        cleaned = super().clean() or {}
+        for name in self.UNITS:
+            value = cleaned.get(name)
+            if name in self.changed_data and value is not None and value < 0:
+                self.add_error(name, f"{self.fields[name].label}: {plain_number(value)} is below 0; units are counted.")
+        return cleaned
+
+
 class ProcedureLineInline(ParentKeyInline):
     """The Auth's procedure lines, editable: a new line's key is assigned on save; each write is stamped and leaves
     a history row; a line someone else changed since the page was read refuses the save (the Auth's version)."""
 
     model = AuthProcCodes
+    form = ProcedureLineForm
     resource = AUTH_PROC_CODES
     parent_attname = "auth_number"
     field_docs = PROC_CODE_DOCS
@@ -328,7 +344,7 @@ DIAG_CODE_DOCS = {
     "diagnostic_code_type": FieldDoc(
         "Which ICD version the code belongs to (e.g. ICD10). Fixed once saved.", label="ICD version"
     ),
-    "primary_diag": FieldDoc("Y for the primary diagnosis.", label="Primary"),
+    "primary_diag": FieldDoc("Y for the primary diagnosis (one per Auth).", label="Primary", choices=YES_NO),
     "disable_provider_match": FieldDoc(
         "When set, claims need not match the provider to apply the Auth.", label="No provider match"
     ),
@@ -364,6 +380,17 @@ class DiagnosisFormSet(ParentKeyFormSet):
             if key in seen:
                 form.add_error("diagnostic_code", f"{key[0]} ({key[1]}) is already a diagnosis of this Auth")
             seen.add(key)
+        primary = [
+            form
+            for form in self.forms
+            if getattr(form, "cleaned_data", None)
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("primary_diag") == "Y"
+        ]
+        if len(primary) > 1 and any(form.has_changed() for form in primary):  # two stored by the API: kept as they are
+            first = primary[0].cleaned_data.get("diagnostic_code") or "another row"
+            for form in primary[1:]:
+                form.add_error("primary_diag", f"Only one diagnosis is primary; {first} already is: set this one to N.")
 
 
 class DiagnosisInline(CodedFieldsMixin, ParentKeyInline):

@@ -508,3 +508,42 @@ def test_a_decision_code_changed_meanwhile_is_not_overwritten(staff: Client, aut
     assert in_demo(lambda: AuthCode.objects.get(pk="DN01").description) == "Not medically necessary (MCG)"
     delete = staff.post(f"{CODES}DN01/delete/", {"post": "yes", **version_in(response.content.decode())})
     assert delete.status_code == 302 and not in_demo(lambda: AuthCode.objects.filter(pk="DN01").exists())
+
+
+def test_units_below_zero_are_refused_on_the_line_a_value_stored_so_is_kept(staff: Client, auth: None) -> None:
+    key = add_line(procedure_Code="97110", units_Requested=-2)  # the API keeps VBA's contract
+    data = submitted(staff.get(PAGE).content.decode(), "auth_form")
+    data["authproccodes-0-units_actual"] = "-3"
+    response = staff.post(PAGE, data)
+    assert response.status_code == 200
+    assert "Units used: -3 is below 0; units are counted." in response.content.decode()
+    assert "Units requested" not in str(response.context["inline_admin_formsets"][0].formset.forms[0].errors)
+    data["authproccodes-0-units_actual"] = "3"
+    assert staff.post(PAGE, data).status_code == 302  # the stored -2, untouched, is not refused
+    line = in_demo(lambda: AuthProcCodes.objects.get(pk=key))
+    assert (line.units_requested, line.units_actual) == (-2, 3)
+
+
+def test_primary_is_a_yes_no_choice_and_only_one_diagnosis_is_primary(staff: Client, auth: None) -> None:
+    page = staff.get(PAGE).content.decode()
+    assert '<select name="authdiagcodes-0-primary_diag"' in page and '<option value="Y">Y – yes</option>' in page
+    data = submitted(page, "auth_form")
+    data.update(
+        {
+            "authdiagcodes-0-diagnostic_code": "I50.9",
+            "authdiagcodes-0-diagnostic_code_type": "ICD10",
+            "authdiagcodes-0-primary_diag": "Y",
+            "authdiagcodes-1-diagnostic_code": "E11.9",
+            "authdiagcodes-1-diagnostic_code_type": "ICD10",
+            "authdiagcodes-1-primary_diag": "Y",
+            "authdiagcodes-TOTAL_FORMS": "2",
+        }
+    )
+    response = staff.post(PAGE, data)
+    assert response.status_code == 200
+    assert "Only one diagnosis is primary; I50.9 already is: set this one to N." in response.content.decode()
+    assert in_demo(lambda: AuthDiagCodes.objects.count()) == 0
+    data["authdiagcodes-1-primary_diag"] = "N"
+    assert staff.post(PAGE, data).status_code == 302
+    stored = in_demo(lambda: sorted(AuthDiagCodes.objects.values_list("diagnostic_code", "primary_diag")))
+    assert stored == [("E11.9", "N"), ("I50.9", "Y")]
