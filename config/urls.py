@@ -5,7 +5,8 @@ from django.contrib import admin
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -42,6 +43,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("vbasoftware/", include(vba_patterns)),
     path("apis/", include("authorizations.spry.api.urls")),  # Spry API and its OAuth token endpoint
+    # Any other path under an API's prefix: that API's 404 envelope, with DEBUG on too (Django's debug page
+    # otherwise answers an integrator running `make run`).
+    re_path(r"^(?:vbasoftware|apis)/", csrf_exempt(lambda request: handler404(request))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

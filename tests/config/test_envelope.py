@@ -24,6 +24,16 @@ def test_an_unknown_path_is_a_404_envelope(vba: Any) -> None:
     assert_problem(vba.call("GET", "no-such-thing"), 404, "(/vbasoftware/no-such-thing) was not found")
 
 
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+def test_an_unknown_path_is_a_404_envelope_with_debug_on_too(vba: Any, settings: Any, method: str) -> None:
+    """``make run`` serves with DEBUG=1: an integrator's mistyped path gets VBA's 404, not Django's debug page (nor
+    a CSRF refusal for a POST)."""
+    settings.DEBUG = True
+    assert_problem(vba.call(method, "auths/A1/no-such-thing"), 404, "(/vbasoftware/auths/A1/no-such-thing) was not")
+    spry = HttpClient().post("/apis/no-such-thing", {}, format="json")
+    assert spry.status_code == 404 and spry.json()["code"] != 200 and "was not found" in spry.json()["message"]
+
+
 def test_a_method_not_allowed_is_a_405_envelope(vba: Any) -> None:
     assert_problem(vba.call("PATCH", "auths", {}), 405, 'Method "PATCH" not allowed.')
 
