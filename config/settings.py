@@ -208,8 +208,22 @@ VBA_CREDENTIAL_CACHE_SECONDS = env.float("VBA_CREDENTIAL_CACHE_SECONDS", default
 VBA_COUNT_CACHE_SECONDS = env.float("VBA_COUNT_CACHE_SECONDS", default=10.0)
 # The decision clock (vba-review.md decision 18, authorizations.vba.clock): an Auth is due PA_EXPEDITED_HOURS after its
 # received_Date when urgent (expedited), PA_STANDARD_DAYS calendar days after it otherwise (standard).
-PA_EXPEDITED_HOURS = env.int("PA_EXPEDITED_HOURS", default=72)
-PA_STANDARD_DAYS = env.int("PA_STANDARD_DAYS", default=7)
+
+
+def _window(name: str, default: int, most: int) -> int:
+    """A decision-clock window: a whole number from 1 to ``most`` (a window of 0 or less would make every Auth due
+    on receipt, or before it)."""
+    try:
+        value = env.int(name, default=default)
+    except ValueError:
+        value = None
+    if value is None or not 1 <= value <= most:
+        raise environ.ImproperlyConfigured(f"{name} must be a whole number from 1 to {most}, not {env.str(name)!r}")
+    return value
+
+
+PA_EXPEDITED_HOURS = _window("PA_EXPEDITED_HOURS", 72, 24 * 366)
+PA_STANDARD_DAYS = _window("PA_STANDARD_DAYS", 7, 366)
 # Body limits, checked from Content-Length before anything reads the body (config.serving.limits; 413 in the envelope):
 # VBA_MAX_BODY_BYTES under /vbasoftware/, SPRY_MAX_BODY_BYTES under /apis/, AUTH_MAX_BODY_BYTES on the login and
 # token endpoints, OTHER_MAX_BODY_BYTES elsewhere (the admin). Django never reads past Content-Length (a body without

@@ -90,6 +90,21 @@ def test_a_malformed_vba_databases_is_one_line_naming_it_not_a_traceback(databas
     assert (result.returncode, result.stderr) == (2, f"Configuration error: {message}\n")
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PA_EXPEDITED_HOURS", "-5", "PA_EXPEDITED_HOURS must be a whole number from 1 to 8784, not '-5'"),
+        ("PA_STANDARD_DAYS", "0", "PA_STANDARD_DAYS must be a whole number from 1 to 366, not '0'"),
+        ("PA_STANDARD_DAYS", "a week", "PA_STANDARD_DAYS must be a whole number from 1 to 366, not 'a week'"),
+    ],
+)
+def test_a_decision_clock_window_that_is_not_a_window_is_one_line_naming_it(
+    name: str, value: str, message: str
+) -> None:
+    result = manage("check", DEBUG="1", DATABASE_URL="sqlite:///:memory:", **{name: value})
+    assert (result.returncode, result.stderr) == (2, f"Configuration error: {message}\n")
+
+
 def unreachable_database_url() -> str:
     """A database that does not exist, on this pass's engine (PostgreSQL: the test server, SQLite: a missing dir)."""
     default = connections["default"].settings_dict
