@@ -28,7 +28,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from authorizations.vba.models import Auth, AuthDiagCodes, AuthProcCodes, AuthReview
-from config.admin.sites import member_of, site_name
+from authorizations.vba.review_admin import review_list_url
+from config.admin.sites import member_of, site_name, vba_sites
 from config.bench.common import bench_headers, no_rate_limit
 from config.records.commands import vba_database_option
 from config.serving.tenancy import use_vba_database
@@ -160,6 +161,8 @@ def sample_cases(database: str) -> list[Case]:
             admin + "?" + urlencode({"q": member_of(sample)}),
         ),
         Case("admin", "admin home page (counts by status, overdue, due today)", home),
+        Case("admin", "admin first page (each database's counts)", reverse("admin:index")),
+        Case("admin", "admin reviews of one Auth", review_list_url(vba_sites[database], reviewed)),
     ]
 
 
