@@ -900,17 +900,7 @@ class VersionGuard:
         previous = row.prev_record
         changes: list[Any] = []
         if previous is not None:
-            shown = set(inline.fields or ())
-            formatter = StaffTermsHistory(model, row, lambda f: inline.default_label(f))
-            for change in row.diff_against(previous).changes:
-                db_field = model._meta.get_field(change.field)
-                doc = inline.field_docs.get(change.field)
-                text = doc.label if doc and doc.label else inline.default_label(db_field)
-                if values and change.field in shown:
-                    formatted = formatter.format_delta_change(change)
-                    changes.append(format_html("{} {} → {}", text, formatted.old, formatted.new))
-                else:
-                    changes.append(text)
+            changes = row_changes(inline, model, row, previous, set(inline.fields or ()) if values else set())
         what = format_html("{}: changed {}", plural, name)
         if changes:
             what = format_html("{} ({})", what, format_html_join(", ", "{}", ((c,) for c in changes)))
@@ -1083,6 +1073,32 @@ class VersionGuard:
             f"Nothing was done: {'; '.join(parts)} after this list was shown. Check the {name} and run the action "
             f"again."
         )
+
+
+def row_label(labels: Any, db_field: Any) -> str:
+    """A list row's field as ``labels`` (the list's inline, or the admin of the row's model) labels it."""
+    doc = labels.field_docs.get(str(db_field.name))
+    return doc.label if doc and doc.label else labels.default_label(db_field)
+
+
+def row_changes(
+    labels: Any, model: Any, row: Any, previous: Any, shown: set[str], skip: frozenset[str] = frozenset()
+) -> list[Any]:
+    """What a list row's history ``row`` changed since ``previous`` (its version before): "Units approved 21 → 0"
+    for a field in ``shown``, the label alone for another; fields in ``skip`` are left out. The stale-form message
+    (:meth:`VersionGuard.describe_changes`) and a record's history page (:mod:`config.admin.history`) word them so."""
+    changes: list[Any] = []
+    formatter = StaffTermsHistory(model, row, lambda f: labels.default_label(f))
+    for change in row.diff_against(previous).changes:
+        if change.field in skip:
+            continue
+        text = row_label(labels, model._meta.get_field(change.field))
+        if change.field in shown:
+            formatted = formatter.format_delta_change(change)
+            changes.append(format_html("{} {} → {}", text, formatted.old, formatted.new))
+        else:
+            changes.append(text)
+    return changes
 
 
 def _refused_status(request: HttpRequest, response: Any) -> Any:
