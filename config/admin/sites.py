@@ -1272,6 +1272,12 @@ class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
     readonly_fields: ClassVar[list[str] | tuple[str, ...]] = AUDIT_FIELDS
     paginator = EstimatedCountPaginator
     resource: ClassVar[Any]  # the record's BatchResource (its ETag is the record's version)
+    #: The child records whose history the record's history page lists with its own, newest first: ``(model, the
+    #: child's column naming the record (attname), what a row is called, optionally the fields naming a row)``,
+    #: e.g. ``(AuthProcCodes, "auth_number", "Procedure line", ("procedure_code",))`` (:mod:`config.admin.history`).
+    history_children: ClassVar[tuple[tuple[Any, ...], ...]] = ()
+    object_history_template = "admin/records_history.html"
+    object_history_list_template = "admin/records_history_list.html"
 
     def record_hashes(self, objs: list[Any]) -> dict[Any, str]:
         """A VBA record's version is the ETag the API computes for it (without its quotes); with lists edited
@@ -1469,6 +1475,12 @@ class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
             if tracked
             else rows.prefetch_related("history_user")
         )
+
+    def render_history_view(self, request: HttpRequest, template: Any, context: Any, **kwargs: Any) -> Any:
+        """The history page, with the history of :attr:`history_children` merged into its rows."""
+        from config.admin.history import with_children_history  # that module builds on this one
+
+        return super().render_history_view(request, template, with_children_history(self, context), **kwargs)
 
     def _with_database(self, message: Any) -> Any:
         database = {"database": getattr(self.admin_site, "database", None)}
