@@ -47,7 +47,7 @@ class HistoryChild:
     def name(self, row: Any) -> str:
         values = [str(v) for v in (getattr(row, f) for f in self.name_fields) if v not in (None, "")]
         if not values:
-            return str(row.pk if hasattr(row, "pk") else "")
+            return str(getattr(row, self.model._meta.pk.attname))  # the row's key (a history row's pk is its own)
         return values[0] + (f" ({', '.join(values[1:])})" if values[1:] else "")
 
 
