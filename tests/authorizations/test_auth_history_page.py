@@ -177,3 +177,30 @@ def test_the_history_page_reads_each_childs_history_with_one_query(staff: Client
     child_tables = ("historicalauthproccodes", "historicalauthdiagcodes", "historicalauthreview")
     reads = [q["sql"] for q in queries if any(t in q["sql"].lower() for t in child_tables)]
     assert len(reads) == 3, reads  # one by Auth per child table: the versions before are in the same read
+
+
+def test_each_page_of_a_long_history_lists_the_childrens_rows_of_its_own_period(
+    staff: Client, auth: None, monkeypatch: Any
+) -> None:
+    from authorizations.vba.admin import AuthAdmin
+
+    monkeypatch.setattr(AuthAdmin, "history_list_per_page", 1)
+    save_page(staff, **{"authproccodes-0-procedure_code": "93306", "authproccodes-0-units_requested": "21"})
+    save_page(staff, narrative="Seen by cardiology.")
+    save_page(staff, **{"authproccodes-0-units_approved": "21"})
+    first = history_rows(staff)
+    second = history_rows(staff, f"{HISTORY}?p=2")
+    third = history_rows(staff, f"{HISTORY}?p=3")
+    assert [(row[0], row[2]) for row in first] == [("Procedure line 93306", "Changed"), ("Auth A100", "Changed")]
+    assert [(row[0], row[2]) for row in second] == [("Procedure line 93306", "Added"), ("Auth A100", "Created")]
+    assert third == second  # past the last page: the last page, as the page itself does
+
+
+def test_a_history_without_children_has_no_none_for_its_change_reason(staff: Client, auth: None) -> None:
+    from authorizations.vba.services import auth_code_batch_upsert
+
+    in_demo(lambda: auth_code_batch_upsert(items=[{"auth_Code": "AP01", "auth_Action": "A"}], user=None))
+    codes = Permission.objects.filter(content_type__app_label="authorizations", content_type__model="authcode")
+    get_user_model().objects.get(username="staffer").user_permissions.add(*codes)
+    rows = history_rows(staff, "/admin/db/demo/authorizations/authcode/AP01/history/")
+    assert [(row[2], row[4]) for row in rows] == [("Created", "")]
