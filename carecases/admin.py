@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
 from carecases.admin_help import CARE_CASE_COLUMNS, CARE_PLAN_COLUMNS
-from carecases.models import CareCase, CarePlan
+from carecases.models import CareCase, CareCaseWorkLog, CarePlan
 from carecases.rules import PRIORITIES, PRIORITY_CHOICES, close_problems, priority_label
 from carecases.services import CARE_CASE, CARE_PLAN
 from carecases.work_log_admin import CaseWorkLogMixin
@@ -186,6 +186,8 @@ class CareCaseAdmin(CaseWorkLogMixin, MemberRecordsMixin, CodedFieldsMixin, Expo
     field_docs = column_docs(CareCase, CARE_CASE_COLUMNS, {"case_priority": PRIORITY_CHOICES})
     # Codes without forks (issue 24, config.admin.codes): the values in use are offered, a fork is refused.
     coded_fields = ("case_status", "case_reason", "case_close_reason", "case_assign_type")
+    #: The history page lists the changes of the case's work log with its own (config.admin.history).
+    history_children = ((CareCaseWorkLog, "care_case_id", "Work log entry"),)
     # What a person scans first (key, subject, status, period); the rest is in the form.
     list_display = (
         "case_key",

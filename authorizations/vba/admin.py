@@ -645,6 +645,12 @@ class AuthAdmin(MemberRecordsMixin, CodedFieldsMixin, ExportAdminMixin, IndexedS
     #: Written only by a decision (the Decide control: ``auth_process_status``, decision 17), never typed.
     readonly_fields = (*AUDIT_FIELDS, *DECISION_FIELDS)
     inlines = [ProcedureLineInline, DiagnosisInline]
+    #: Its history page lists the changes of its lines, diagnoses and reviews too (config.admin.history).
+    history_children = (
+        (AuthProcCodes, "auth_number", "Procedure line", ("procedure_code",)),
+        (AuthDiagCodes, "auth_number", "Diagnosis", ("diagnostic_code", "diagnostic_code_type")),
+        (AuthReview, "auth_number", "Review"),
+    )
     change_form_template = "admin/authorizations/auth/change_form.html"  # type: ignore[misc]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

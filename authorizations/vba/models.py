@@ -384,7 +384,7 @@ class AuthReview(models.Model):
     update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
     update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
 
-    history = VBAHistoricalRecords()
+    history = VBAHistoricalRecords(parent_key="auth_number")  # the Auth's history page reads it by Auth
 
     class Meta:
         db_table = "AuthReview"

@@ -902,17 +902,7 @@ class VersionGuard:
         previous = row.prev_record
         changes: list[Any] = []
         if previous is not None:
-            shown = set(inline.fields or ())
-            formatter = StaffTermsHistory(model, row, lambda f: inline.default_label(f))
-            for change in row.diff_against(previous).changes:
-                db_field = model._meta.get_field(change.field)
-                doc = inline.field_docs.get(change.field)
-                text = doc.label if doc and doc.label else inline.default_label(db_field)
-                if values and change.field in shown:
-                    formatted = formatter.format_delta_change(change)
-                    changes.append(format_html("{} {} → {}", text, formatted.old, formatted.new))
-                else:
-                    changes.append(text)
+            changes = row_changes(inline, model, row, previous, set(inline.fields or ()) if values else set())
         what = format_html("{}: changed {}", plural, name)
         if changes:
             what = format_html("{} ({})", what, format_html_join(", ", "{}", ((c,) for c in changes)))
@@ -1128,6 +1118,32 @@ class VersionGuard:
         )
 
 
+def row_label(labels: Any, db_field: Any) -> str:
+    """A list row's field as ``labels`` (the list's inline, or the admin of the row's model) labels it."""
+    doc = labels.field_docs.get(str(db_field.name))
+    return doc.label if doc and doc.label else labels.default_label(db_field)
+
+
+def row_changes(
+    labels: Any, model: Any, row: Any, previous: Any, shown: set[str], skip: frozenset[str] = frozenset()
+) -> list[Any]:
+    """What a list row's history ``row`` changed since ``previous`` (its version before): "Units approved 21 → 0"
+    for a field in ``shown``, the label alone for another; fields in ``skip`` are left out. The stale-form message
+    (:meth:`VersionGuard.describe_changes`) and a record's history page (:mod:`config.admin.history`) word them so."""
+    changes: list[Any] = []
+    formatter = StaffTermsHistory(model, row, lambda f: labels.default_label(f))
+    for change in row.diff_against(previous).changes:
+        if change.field in skip:
+            continue
+        text = row_label(labels, model._meta.get_field(change.field))
+        if change.field in shown:
+            formatted = formatter.format_delta_change(change)
+            changes.append(format_html("{} {} → {}", text, formatted.old, formatted.new))
+        else:
+            changes.append(text)
+    return changes
+
+
 def _refused_status(request: HttpRequest, response: Any) -> Any:
     """A page shown again because it was stale answers 409 Conflict."""
     check = getattr(request, "_record_check", None)
@@ -1335,6 +1351,12 @@ class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
     readonly_fields: ClassVar[list[str] | tuple[str, ...]] = AUDIT_FIELDS
     paginator = EstimatedCountPaginator
     resource: ClassVar[Any]  # the record's BatchResource (its ETag is the record's version)
+    #: The child records whose history the record's history page lists with its own, newest first: ``(model, the
+    #: child's column naming the record (attname), what a row is called, optionally the fields naming a row)``,
+    #: e.g. ``(AuthProcCodes, "auth_number", "Procedure line", ("procedure_code",))`` (:mod:`config.admin.history`).
+    history_children: ClassVar[tuple[tuple[Any, ...], ...]] = ()
+    object_history_template = "admin/records_history.html"
+    object_history_list_template = "admin/records_history_list.html"
 
     def record_hashes(self, objs: list[Any]) -> dict[Any, str]:
         """A VBA record's version is the ETag the API computes for it (without its quotes); with lists edited
@@ -1532,6 +1554,12 @@ class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
             if tracked
             else rows.prefetch_related("history_user")
         )
+
+    def render_history_view(self, request: HttpRequest, template: Any, context: Any, **kwargs: Any) -> Any:
+        """The history page, with the history of :attr:`history_children` merged into its rows."""
+        from config.admin.history import with_children_history  # that module builds on this one
+
+        return super().render_history_view(request, template, with_children_history(self, context), **kwargs)
 
     def _with_database(self, message: Any) -> Any:
         database = {"database": getattr(self.admin_site, "database", None)}

@@ -133,10 +133,10 @@ def sample_cases(database: str) -> list[Case]:
             f"admin change form (one Auth: {lines} procedure lines, {diagnoses} diagnoses, {reviews} reviews)",
             reverse("admin:authorizations_auth_change", args=[quote(reviewed)], current_app=site_name(database)),
         ),
-        Case(
+        Case(  # the Auth with lines, diagnoses and reviews: its page lists their history rows too
             "admin",
             "admin history (one Auth)",
-            reverse("admin:authorizations_auth_history", args=[quote(sample.pk)], current_app=site_name(database)),
+            reverse("admin:authorizations_auth_history", args=[quote(reviewed)], current_app=site_name(database)),
         ),
         # The reviewer's queue (issue 23): the decision clock's lists, several statuses, an assignee, a member, and
         # the home page's counts.
