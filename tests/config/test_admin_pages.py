@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_id_token_model, get_refresh_token_model
 
 from authorizations.spry.services import spry_client_create
-from authorizations.vba.services import auth_batch_upsert, auth_code_batch_upsert
+from authorizations.vba.services import AUTH_REVIEW, auth_batch_upsert, auth_code_batch_upsert
 from carecases.services import CARE_CASE_WORK_LOG, care_case_batch_upsert, care_plan_batch_upsert
 from config.admin.sites import VBAAdminSite, vba_sites
 from config.api.models import AdminExport, APIClient, DatabaseGrant
@@ -59,6 +59,7 @@ def everything() -> Client:
             record_create(
                 CARE_CASE_WORK_LOG, {"careCaseWorkLog_Key": 0, "case_Key": 1, "workLog_Billable": True}, user=boss
             )
+            record_create(AUTH_REVIEW, {"authReview_Key": 0, "auth_Number": "FULL", "review_Comment": "ok"}, user=boss)
     client = Client()
     client.force_login(boss)
     return client

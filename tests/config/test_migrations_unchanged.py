@@ -31,6 +31,7 @@ MIGRATIONS = {
         "0012_history_parent_indexes",  # issue 22: an Auth's page reads its lines' and diagnoses' history by Auth
         "0013_auth_prior_auth_index",  # issue 22: an Auth's page lists the Auths adjusting it (prior_auth) by index
         "0014_auth_queue_indexes",  # issue 23: the queue's indexes (status, assignee, the running clock)
+        "0015_history_review_parent_index",  # an Auth's history page reads its reviews' history by Auth
     ],
     "carecases": [
         "0001_initial",
