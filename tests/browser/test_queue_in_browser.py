@@ -129,3 +129,18 @@ def test_member_search_and_the_members_records(reviewer: BrowserContext) -> None
     with page.expect_navigation():
         page.press("#searchbar", "Enter")
     expect(case_keys).to_have_text(["73"])
+
+
+def test_from_the_first_page_to_an_overdue_auth_and_its_clock(reviewer: BrowserContext) -> None:
+    """Where login lands, each database's queue is counted; its Overdue count leads to the list, and an overdue
+    Auth's own page says it is late, in the Decision box, before the reviewer decides."""
+    page = reviewer.new_page()
+    page.goto("/admin/")
+    line = page.locator("#home-counts-demo-auths")
+    expect(line).to_contain_text("Overdue 2")
+    follow(page, line.get_by_role("link", name="Overdue", exact=True))
+    assert sorted(numbers(page)) == ["LATE1", "LATE2"]
+    follow(page, page.get_by_role("link", name="LATE1"))
+    clock = page.locator("#decision-clock")
+    expect(clock).to_contain_text("Standard (168 h) · received 2026-03-02 12:00 · due 2026-03-09 12:00")
+    expect(clock.locator(".queue-overdue")).to_have_text("overdue 1 d")
