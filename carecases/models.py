@@ -64,7 +64,13 @@ class CareCase(models.Model):
     group_id = models.CharField(max_length=20, null=True, blank=True, db_column="Group_ID")
     member_seq = models.CharField(max_length=2, null=True, blank=True, db_column="Member_Seq")
     provider_id = models.CharField(max_length=20, null=True, blank=True, db_column="Provider_ID", db_index=True)
-    subscriber_id = models.CharField(max_length=9, null=True, blank=True, db_column="Subscriber_ID")
+    subscriber_id = models.CharField(
+        max_length=9,
+        null=True,
+        blank=True,
+        db_column="Subscriber_ID",
+        db_index=True,  # searched by prefix
+    )
     update_date = models.DateTimeField(db_column="Update_Date", db_index=True)
     update_user = models.CharField(max_length=20, null=True, blank=True, db_column="Update_User")
 
@@ -141,7 +147,11 @@ class CareCaseWorkLog(models.Model):
         ordering = ["care_case_work_log_key"]
         verbose_name = "work log entry"
         verbose_name_plural = "work log entries"
-        indexes = [models.Index(fields=["care_case", "work_log_date"], name="careworklog_case_date")]
+        indexes = [
+            models.Index(fields=["care_case", "work_log_date"], name="careworklog_case_date"),
+            # the case list sorted by last contact reads the newest entries first (carecases.work_log_admin)
+            models.Index(fields=["work_log_date"], name="careworklog_date"),
+        ]
 
     def __str__(self) -> str:
         return f"Work log entry {self.care_case_work_log_key} of care case {self.care_case_id}"

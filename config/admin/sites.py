@@ -1333,7 +1333,9 @@ class IndexedSearchMixin:
             match = Q()
             for name in self.search_fields:
                 if name.startswith("="):
-                    match |= Q(**{f"{name[1:]}__in": variants})
+                    values = _exact_values(queryset.model, name[1:], variants)
+                    if values:
+                        match |= Q(**{f"{name[1:]}__in": values})
                 elif name.startswith("^"):
                     for variant in variants:
                         match |= Q(**{f"{name[1:]}__startswith": variant})
@@ -1341,6 +1343,23 @@ class IndexedSearchMixin:
                     raise ValueError(f"IndexedSearchMixin supports '=field' and '^field' only, not {name!r}")
             queryset = queryset.filter(match)
         return queryset, False
+
+
+def _exact_values(model: type[models.Model], name: str, variants: list[str]) -> list[Any]:
+    """The search term's variants that ``model``'s field ``name`` holds as written (a number field: a number written
+    the way the list shows it, so "02" is not key 2, as Django's text comparison had it; a related path: all)."""
+    if "__" in name:
+        return variants
+    field = model._meta.get_field(name)
+    values = []
+    for variant in variants:
+        try:
+            value = field.to_python(variant)  # type: ignore[union-attr]
+        except ValidationError:
+            continue
+        if str(value) == variant:
+            values.append(value)
+    return values
 
 
 class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):

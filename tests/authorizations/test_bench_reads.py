@@ -1,8 +1,8 @@
 """``manage.py bench_reads``: runs on a small data set, prints a figure per request, fails on a table scan.
 
 No test asserts a time. On a few hundred rows the planner rightly prefers sequential scans, so the PostgreSQL check
-plans with ``--no-seqscan`` (``enable_seqscan = off``): a ``Seq Scan on "Auth"`` then still appears for any query
-that no index can answer, which is the property that matters at a million rows.
+plans with ``--no-seqscan`` (``enable_seqscan = off``): a ``Seq Scan on "Auth"`` (or on a care table) then still
+appears for any query that no index can answer, which is the property that matters at a million rows.
 """
 
 import io
@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from carecases.work_log_admin import ENTRIES_SHOWN
 from config.bench.management.commands import bench_reads
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -36,11 +37,29 @@ LABELS = [
     "admin first page (each database's counts)",
     "admin reviews of one Auth",
 ]
+#: The care pages, measured when the database has care cases.
+CARE_LABELS = [
+    "care cases, unfiltered",
+    "care cases of one plan",
+    "care cases: search member ",
+    "care cases sorted by work log (last contact, newest first)",
+    "care case page (timeline of ",  # (N work log entries: the busiest of the first cases)
+    "work log of one case",
+    "care plan page (cases by status)",
+]
+REQUESTS = 27 + len(CARE_LABELS)
 
 
 @pytest.fixture
-def data() -> None:
+def auths() -> None:
     call_command("generate_auths", "--count", "300", "--database", "demo", stdout=io.StringIO())
+
+
+@pytest.fixture
+def data(auths: None) -> None:
+    """Auths and care cases (2 plans × 300 cases, one of them with more entries than a case's page shows)."""
+    args = ("--plans", "2", "--cases-per-plan", "300", "--work-logs-per-case", "3", "--database", "demo")
+    call_command("generate_care_cases", *args, stdout=io.StringIO())
 
 
 def bench(*args: str) -> str:
@@ -51,15 +70,30 @@ def bench(*args: str) -> str:
 
 def test_prints_a_median_per_request(data: None) -> None:
     out = bench("--no-seqscan")  # on 300 rows the planner may rightly prefer a Seq Scan: not what this test is about
-    for label in LABELS:
+    for label in LABELS + CARE_LABELS:
         assert re.search(r"^\s+\d+\.\d ms  " + re.escape(label), out, re.MULTILINE), (label, out)
+    assert f"{REQUESTS} requests" in out or "no EXPLAIN" in out
+    assert "not measured" not in out
+
+
+def test_without_care_cases_the_care_pages_are_skipped_with_a_line_saying_so(auths: None) -> None:
+    out = bench("--no-seqscan")
+    assert "bench_reads: demo holds no care cases: the care pages are not measured" in out
+    assert not any(label in out for label in CARE_LABELS)
     assert "27 requests" in out or "no EXPLAIN" in out
+
+
+def test_the_case_page_measured_is_a_case_with_more_entries_than_the_page_shows(data: None) -> None:
+    out = bench("--no-seqscan")
+    found = re.search(r"care case page \(timeline of (\d+) work log entries\)", out)
+    assert found, out
+    assert int(found.group(1)) > ENTRIES_SHOWN
 
 
 @pytest.mark.postgres
 def test_no_query_of_the_measured_requests_needs_a_table_scan(data: None) -> None:
     out = bench("--no-seqscan")
-    assert re.search(r"Seq Scan on an Auth table \(.*\) in 0 of 27 requests' plans", out), out
+    assert re.search(rf"Seq Scan on a listed table \(.*\) in 0 of {REQUESTS} requests' plans", out), out
     assert "Index" in out
 
 
@@ -67,7 +101,8 @@ def test_no_query_of_the_measured_requests_needs_a_table_scan(data: None) -> Non
 def test_a_table_scan_fails_the_command(data: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bench_reads, "explain", lambda *a, **k: 'Seq Scan on "Auth"  (cost=0.00..1.00 rows=1 width=8)')
     tables = "Auth, authorizations_historicalauth, AuthProcCodes, authorizations_historicalauthproccodes, "
-    tables += "AuthDiagCodes, authorizations_historicalauthdiagcodes, AuthReview, authorizations_historicalauthreview"
+    tables += "AuthDiagCodes, authorizations_historicalauthdiagcodes, AuthReview, authorizations_historicalauthreview, "
+    tables += "CareCase, carecases_historicalcarecase, CareCaseWorkLog, carecases_historicalcarecaseworklog"
     with pytest.raises(CommandError, match=f"(?m)Seq Scan on {re.escape(tables)}$"):
         bench()
 

@@ -38,6 +38,7 @@ MIGRATIONS = {
         "0002_history_indexes_key_only",
         "0003_history_index_record_date",
         "0004_care_case_work_log",  # issue 24: the CareCaseWorkLog table
+        "0005_care_list_indexes",  # the case list at a million cases: member search by prefix, sort by last contact
     ],
 }
 

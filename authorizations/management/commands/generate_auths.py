@@ -21,24 +21,31 @@ gives the same Auths, lines and reviews whatever ``--diagnoses-per-auth`` is.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, models, transaction
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from authorizations.vba.demo import DECISION_CODES
 from authorizations.vba.models import AUTH_ACTIONS, Auth, AuthCode, AuthDiagCodes, AuthProcCodes, AuthReview, diag_key
 from authorizations.vba.services import AUTH_CODE, AUTH_PROC_CODES, AUTH_REVIEW
-from config.records.batch import Mode, allocate_keys, batch_upsert
+from config.records.batch import Mode, batch_upsert
 from config.records.commands import vba_database_option
 from config.records.counting import tables_written
-from config.records.writers import History, insert_history, table_sql
+from config.records.generating import (
+    copy_line,
+    copy_rows,
+    history_of_range,
+    insert_rows,
+    progress,
+    reserve_keys,
+    vacuum_analyze,
+)
+from config.records.writers import insert_history, table_sql
 from config.serving.tenancy import use_vba_database
 
 KEY_DIGITS = 9
@@ -410,16 +417,6 @@ class AuthGenerator:
             yield tuple(values[a] if a in values else CONSTANTS[a] for a in columns)
 
 
-def _copy_text(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    return str(value)  # generated text holds no tab, newline or backslash
-
-
 def next_number(using: str, prefix: str) -> int:
     """One past the highest ``<prefix><9 digits>`` key already in the table (1 if none)."""
     sql = table_sql(Auth, connections[using].vendor)
@@ -437,44 +434,6 @@ def next_number(using: str, prefix: str) -> int:
     return 1
 
 
-def _copy(cursor: Any, sql: Any, lines: Iterable[str]) -> None:
-    """``COPY … FROM STDIN`` of ``lines`` (rows as COPY's text, in the table's column order), 2,000 a write."""
-    with cursor.cursor.copy(f"COPY {sql.table} ({sql.column_list}) FROM STDIN") as copy:
-        buffer: list[str] = []
-        for line in lines:
-            buffer.append(line)
-            if len(buffer) == 2000:
-                copy.write("\n".join(buffer) + "\n")
-                buffer.clear()
-        if buffer:
-            copy.write("\n".join(buffer) + "\n")
-
-
-def _insert(cursor: Any, sql: Any, rows: Iterable[Sequence[Any]]) -> None:
-    placeholders = ", ".join(["%s"] * len(sql.fields))
-    cursor.executemany(f"INSERT INTO {sql.table} ({sql.column_list}) VALUES ({placeholders})", list(rows))
-
-
-def _reserve(resource: Any, using: str, count: int) -> range:
-    """``count`` keys reserved from the resource's key sequence (the API assigns after them)."""
-    if not count:
-        return range(0)
-    keys = allocate_keys(resource, count, using)
-    if keys[-1] > resource.max_key:
-        raise CommandError(f"No {resource.label} key above the largest one in use is left (at most {resource.max_key})")
-    return range(keys[0], keys[-1] + 1)
-
-
-def _history_of_range(model: type[models.Model], using: str, keys: range, when: dt.datetime) -> None:
-    """A '+' history row for each row of ``model`` whose key is in ``keys`` (a contiguous range)."""
-    connection = connections[using]
-    sql = table_sql(model, connection.vendor)
-    insert, names = sql.history_insert  # (… WHERE s.<key>)
-    params = History(None, when, None, ()).params(names, history_type="+")
-    with connection.cursor() as cursor:
-        cursor.execute(f"{insert} BETWEEN %s AND %s", [*params, keys[0], keys[-1]])
-
-
 def write_chunk(using: str, generator: AuthGenerator, start: int, count: int, *, history: bool) -> tuple[int, int, int]:
     """Auths ``start`` … ``start + count - 1`` with their lines, diagnoses and reviews, in one transaction; returns
     how many lines, diagnoses and reviews."""
@@ -484,33 +443,33 @@ def write_chunk(using: str, generator: AuthGenerator, start: int, count: int, *,
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if postgres:
             cursor.execute("SET LOCAL synchronous_commit = off")
-            _copy(cursor, table_sql(Auth, connection.vendor), ("\t".join(map(_copy_text, row)) for row in rows))
+            copy_rows(cursor, table_sql(Auth, connection.vendor), (copy_line(row) for row in rows))
         else:
-            _insert(cursor, table_sql(Auth, connection.vendor), rows)
+            insert_rows(cursor, table_sql(Auth, connection.vendor), rows)
         lines, diagnoses, reviews = generator.take_children()
         written: list[tuple[type[models.Model], Sequence[Any]]] = [
             (Auth, [generator.key(n) for n in range(start, start + count)])
         ]
         if diagnoses:  # (their keys are in the rows)
             sql = table_sql(AuthDiagCodes, connection.vendor)
-            (_copy if postgres else _insert)(cursor, sql, diagnoses)
+            (copy_rows if postgres else insert_rows)(cursor, sql, diagnoses)
             key_of = (lambda row: row.split("\t", 1)[0]) if postgres else (lambda row: row[0])
             written.append((AuthDiagCodes, [key_of(row) for row in diagnoses]))
         for resource, records in ((AUTH_PROC_CODES, lines), (AUTH_REVIEW, reviews)):
             sql = table_sql(resource.spec.model, connection.vendor)
-            keys = _reserve(resource, using, len(records))
+            keys = reserve_keys(resource, using, len(records))
             if not records:
                 continue
             if postgres:
-                _copy(cursor, sql, (f"{key}\t{text}" for key, text in zip(keys, records, strict=True)))
+                copy_rows(cursor, sql, (f"{key}\t{text}" for key, text in zip(keys, records, strict=True)))
             else:
-                _insert(cursor, sql, ((key, *values) for key, values in zip(keys, records, strict=True)))
+                insert_rows(cursor, sql, ((key, *values) for key, values in zip(keys, records, strict=True)))
             written.append((resource.spec.model, keys))
         if history:
             now = dt.datetime.now(dt.UTC)
             for model, keys_written in written:
                 if isinstance(keys_written, range):  # a line's or review's: one range scan of the key index
-                    _history_of_range(model, using, keys_written, now)
+                    history_of_range(model, using, keys_written, now)
                 else:
                     insert_history(model, using, [("+", keys_written)], user_id=None, when=now, activity_id=None)
     return len(lines), len(diagnoses), len(reviews)
@@ -591,7 +550,6 @@ class Command(BaseCommand):
         if min(lines_per_auth, diagnoses_per_auth, reviews_per_auth) < 0:
             raise CommandError("--lines-per-auth, --diagnoses-per-auth and --reviews-per-auth must be at least 0")
         started = time.perf_counter()
-        maintenance = ""
         with use_vba_database(database):
             first = next_number(database, prefix)
             if first + count - 1 >= 10**KEY_DIGITS:
@@ -608,7 +566,7 @@ class Command(BaseCommand):
                 diagnoses_per_auth=diagnoses_per_auth,
             )
             lines = diagnoses = reviews = 0
-            with self._progress(count) as advance:
+            with progress(self.stdout, "generate_auths", count) as advance:
                 for start in range(first, first + count, chunk_size):
                     size = min(chunk_size, first + count - start)
                     more = write_chunk(database, generator, start, size, history=history)
@@ -617,14 +575,7 @@ class Command(BaseCommand):
             written = time.perf_counter() - started
             for model in MODELS:  # the lists' counts reused from before are stale now
                 tables_written(database, model)
-            if vendor == "postgresql":
-                # VACUUM sets the visibility map, so counts can be index-only scans right away (ANALYZE alone
-                # leaves that to autovacuum); it cannot run inside a transaction (tests), where ANALYZE does.
-                maintenance = "ANALYZE" if connections[database].in_atomic_block else "VACUUM (ANALYZE)"
-                with connections[database].cursor() as cursor:
-                    for model in MODELS:
-                        for table in (model, model.history.model):  # type: ignore[attr-defined]
-                            cursor.execute(f'{maintenance} "{table._meta.db_table}"')
+            maintenance = vacuum_analyze(database, MODELS)  # (PostgreSQL only)
         total = time.perf_counter() - started
         keys = f"{generator.key(first)} … {generator.key(first + count - 1)}" if count else "none"
         self.stdout.write(
@@ -633,14 +584,3 @@ class Command(BaseCommand):
             f"{database} ({vendor}), {'with' if history else 'without'} history, in {written:.1f} s"
             + (f"; {maintenance} {total - written:.1f} s" if vendor == "postgresql" else "")
         )
-
-    @contextlib.contextmanager
-    def _progress(self, total: int) -> Iterator[Callable[[int], None]]:
-        """A rich progress bar when writing to a terminal; silent otherwise."""
-        if not self.stdout.isatty():
-            yield lambda n: None
-            return
-        columns = (TextColumn("generate_auths"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, TimeRemainingColumn()) as progress:
-            task = progress.add_task("rows", total=total)
-            yield lambda n: progress.advance(task, n)

@@ -1,12 +1,15 @@
-"""``manage.py bench_reads --database DB``: how fast Auths are read at scale, and whether any read scans the table.
+"""``manage.py bench_reads --database DB``: how fast Auths and care cases are read at scale, and whether any read
+scans a table.
 
 In one process, through Django's test client, it times (median of ``--repeat`` runs after a warm-up) filtered and
-sorted pages of ``GET /vbasoftware/auths`` and the admin changelist (unfiltered, searched, filtered), prints each
-figure in ms and, on PostgreSQL, ``EXPLAIN``\\s every query those requests sent to the VBA database and reports any
-``Seq Scan`` on the Auth table or its history table. Filter values are taken from the data (a real subscriber,
-provider, auth number, month).
+sorted pages of ``GET /vbasoftware/auths`` and the admin changelist (unfiltered, searched, filtered), and, when the
+database has care cases, the care pages (the case list unfiltered, of one plan, searched by member, sorted by the
+work log column; a case's page with its timeline; the work log of one case; a care plan's page); prints each figure
+in ms and, on PostgreSQL, ``EXPLAIN``\\s every query those requests sent to the VBA database and reports any
+``Seq Scan`` on the tables of :data:`MODELS` or their history tables. Filter values are taken from the data (a real
+subscriber, provider, auth number, month, plan, member).
 
-Exits non-zero when a plan scans the Auth table, or (with ``--max-ms``) when a median exceeds the limit.
+Exits non-zero when a plan scans one of those tables, or (with ``--max-ms``) when a median exceeds the limit.
 """
 
 from __future__ import annotations
@@ -23,12 +26,16 @@ from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
+from django.db.models import Count, Subquery
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from authorizations.vba.models import Auth, AuthDiagCodes, AuthProcCodes, AuthReview
 from authorizations.vba.review_admin import review_list_url
+from carecases.admin import CareCaseAdmin
+from carecases.models import CareCase, CareCaseWorkLog
+from carecases.work_log_admin import work_log_list_url
 from config.admin.sites import member_of, site_name, vba_sites
 from config.bench.common import bench_headers, no_rate_limit
 from config.records.commands import vba_database_option
@@ -36,8 +43,10 @@ from config.serving.tenancy import use_vba_database
 
 BENCH_USER = "bench_reads"
 TABLE = f'"{Auth._meta.db_table}"'
-#: The Auth and the records shown on its page; none may be read by a full scan (nor their history tables).
-MODELS = (Auth, AuthProcCodes, AuthDiagCodes, AuthReview)
+CARE_TABLE = f'"{CareCase._meta.db_table}"'
+#: The Auth and the records shown on its page, the care case and its work log; none may be read by a full scan (nor
+#: their history tables).
+MODELS = (Auth, AuthProcCodes, AuthDiagCodes, AuthReview, CareCase, CareCaseWorkLog)
 TABLES = tuple(t for m in MODELS for t in (m._meta.db_table, m.history.model._meta.db_table))  # type: ignore[attr-defined]
 SEQ_SCAN = re.compile(r'Seq Scan on "?(?:' + "|".join(map(re.escape, TABLES)) + r')"?(\s|$)')
 PLAN_NODE = re.compile(r"^\s*(?:->\s*)?([A-Z][A-Za-z ]*?)(?: using (\S+))?(?: on (\S+)(?: \w+)?)?\s+\(cost=")
@@ -166,6 +175,55 @@ def sample_cases(database: str) -> list[Case]:
     ]
 
 
+def care_cases(database: str) -> list[Case]:
+    """The care pages, built from rows that exist; none when the database has no care case."""
+    sample = CareCase.objects.using(database).order_by("pk").filter(subscriber_id__isnull=False).first()
+    if sample is None:
+        return []
+    app = site_name(database)
+    cases = reverse("admin:carecases_carecase_changelist", current_app=app)
+    busy = _busy_case(database) or sample.pk
+    entries = CareCaseWorkLog.objects.using(database).filter(care_case_id=busy).count()
+    # the changelist's ``o`` counts the action checkbox first
+    work_log_column = ("action_checkbox", *CareCaseAdmin.list_display).index("work_logged")
+    return [
+        Case("admin", "care cases, unfiltered", cases),
+        Case("admin", "care cases of one plan", cases + f"?care_plan__care_plan_key__exact={sample.care_plan_id}"),
+        Case(
+            "admin",
+            f"care cases: search member {member_of(sample)!r}",
+            cases + "?" + urlencode({"q": member_of(sample)}),
+        ),
+        Case("admin", "care cases sorted by work log (last contact, newest first)", cases + f"?o=-{work_log_column}"),
+        Case(
+            "admin",
+            f"care case page (timeline of {entries} work log entries)",
+            reverse("admin:carecases_carecase_change", args=[quote(busy)], current_app=app),
+        ),
+        Case("admin", "work log of one case", work_log_list_url(vba_sites[database], busy)),
+        Case(
+            "admin",
+            "care plan page (cases by status)",
+            reverse("admin:carecases_careplan_change", args=[quote(sample.care_plan_id)], current_app=app),
+        ),
+    ]
+
+
+def _busy_case(database: str) -> int | None:
+    """Among the first 1,000 cases (by key), the one with the most work log entries (its timeline at its fullest)."""
+    first = CareCase.objects.using(database).order_by("pk").values("pk")[:1000]
+    busiest = (
+        CareCaseWorkLog.objects.using(database)
+        .filter(care_case_id__in=Subquery(first))
+        .values("care_case_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "care_case_id")
+        .values_list("care_case_id", flat=True)
+        .first()
+    )
+    return busiest
+
+
 def _reviewed_auth(database: str) -> str | None:
     """An Auth that has procedure lines, diagnoses and reviews (the reviewer's page at its fullest), if any: the
     first reviewed Auth (by review key) that has a line and a diagnosis; else the first that has a line."""
@@ -204,9 +262,10 @@ def plan_summary(plan: str) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Time filtered/sorted GET /auths pages and the Auth admin changelist (unfiltered, searched, filtered) on one "
-        "VBA database; print medians in ms and, on PostgreSQL, whether any query's plan scans the whole Auth table. "
-        "Exits non-zero on a Seq Scan on Auth or its history, or when a median exceeds --max-ms."
+        "Time filtered/sorted GET /auths pages, the Auth admin changelist (unfiltered, searched, filtered) and, when "
+        "there are care cases, the care pages on one VBA database; print medians in ms and, on PostgreSQL, whether "
+        "any query's plan scans a whole Auth or care case table. Exits non-zero on a Seq Scan on Auth, its lines, "
+        "diagnoses or reviews, CareCase or CareCaseWorkLog (or their history), or when a median exceeds --max-ms."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -228,8 +287,12 @@ class Command(BaseCommand):
         with use_vba_database(database):
             total = Auth.objects.using(database).order_by().values("pk")[:1].exists()
             cases = sample_cases(database) if total else []
-        if not cases:
-            raise CommandError(f"{database} holds no Auths; run generate_auths first")
+            if not cases:
+                raise CommandError(f"{database} holds no Auths; run generate_auths first")
+            care = care_cases(database)
+        if not care:
+            self.stdout.write(f"bench_reads: {database} holds no care cases: the care pages are not measured")
+        cases += care
         user = self._user()
         headers, forget = bench_headers(user, database)
         try:
@@ -275,9 +338,14 @@ class Command(BaseCommand):
             else:
                 cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
             rows = cursor.fetchone()[0]
+            if on_postgres:
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [CARE_TABLE])
+            else:
+                cursor.execute(f"SELECT COUNT(*) FROM {CARE_TABLE}")
+            care_rows = cursor.fetchone()[0]
         self.stdout.write(
-            f"bench_reads: {database} ({vendor}), ~{rows} Auths, median of {repeat} run(s) after a warm-up, "
-            "through the test client"
+            f"bench_reads: {database} ({vendor}), ~{rows} Auths, ~{care_rows} care cases, median of {repeat} run(s) "
+            "after a warm-up, through the test client"
         )
         failures: list[str] = []
         limit = options["max_ms"]
@@ -289,7 +357,7 @@ class Command(BaseCommand):
                 ]
             flag = ""
             if case.seq_scans:
-                flag = "  SEQ SCAN ON AUTH"
+                flag = "  SEQ SCAN"
                 failures.append(f"{case.label}: Seq Scan on {', '.join(TABLES)}")
             if limit is not None and case.median_ms > limit:
                 flag += f"  OVER {limit:g} ms"
@@ -305,7 +373,7 @@ class Command(BaseCommand):
         if on_postgres:
             scanned = sum(1 for c in cases if c.seq_scans)
             self.stdout.write(
-                f"Seq Scan on an Auth table ({', '.join(TABLES)}) in {scanned} of {len(cases)} requests' plans"
+                f"Seq Scan on a listed table ({', '.join(TABLES)}) in {scanned} of {len(cases)} requests' plans"
             )
         else:
             self.stdout.write("(not PostgreSQL: no EXPLAIN check)")
