@@ -177,7 +177,7 @@ class CarePlanAdmin(KeyedVBAAdmin):
             " · ",
             '<a class="status-count" href="{}&amp;{}">{}: {}</a>',
             (
-                (url, urlencode({"case_status__exact": status} if status else {"case_status__isnull": "True"}),
+                (url, urlencode({"case_status": status} if status else {"case_status__isnull": "True"}),
                  status or "no status", n)
                 for status, n in counts
             ),

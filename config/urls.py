@@ -45,7 +45,7 @@ urlpatterns = [
     path("apis/", include("authorizations.spry.api.urls")),  # Spry API and its OAuth token endpoint
     # Any other path under an API's prefix: that API's 404 envelope, with DEBUG on too (Django's debug page
     # otherwise answers an integrator running `make run`).
-    re_path(r"^(?:vbasoftware|apis)/", csrf_exempt(lambda request: handler404(request))),
+    re_path(r"^(?:vbasoftware|apis)(?:/|$)", csrf_exempt(lambda request: handler404(request))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -163,6 +163,10 @@ class AuthorizationAdmin(ExportAdminMixin, StrictFormAdmin, SimpleHistoryAdmin):
     search_fields = ("patient_name", "=authorization_reference_number", "=spry_case_id")
     search_help_text = "Patient name (contains), reference number or case id (exact)."
     field_docs = AUTHORIZATION_DOCS
+    revert_note = (
+        "A revert restores the authorization's own fields; its ICD codes and CPT code authorization details stay as "
+        "they are now (change them in the form)."
+    )
     list_select_related = ("payer",)
     list_per_page = 50
     date_hierarchy = "effective_end_date"

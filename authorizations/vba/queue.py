@@ -331,8 +331,9 @@ def home_counts(database: str) -> list[QueueCount]:
     add("Overdue", auths.filter(clock.overdue_q(now)), {"clock": "overdue"})
     add("Due today", auths.filter(due_today_q(now)), {"clock": "today"})
     for status in distinct_values(auths, Auth._meta.get_field("status"), 50):
+        # (the list's status filter's own parameters, so that its sidebar shows the status chosen)
         if status is None:
             add("(no status)", auths.filter(status__isnull=True), {"status__isnull": "True"})
         else:
-            add(status, auths.filter(status=status), {"status__exact": status})
+            add(status, auths.filter(status=status), {"status": status})
     return counts

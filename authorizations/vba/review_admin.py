@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.contrib.admin.utils import quote
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -52,6 +52,19 @@ class AuthReviewAdmin(VBAModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._auth_permission(request, "change")
+
+    def delete_model(self, request: HttpRequest, obj: AuthReview) -> None:
+        request._review_auth = obj.auth_number  # type: ignore[attr-defined]  # where response_delete returns
+        super().delete_model(request, obj)
+
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: Any) -> Any:
+        """Back to the reviews of the deleted review's Auth (the admin would go home: a review has no change page
+        one may edit, so Django does not return to the list)."""
+        response = super().response_delete(request, obj_display, obj_id)
+        auth_number = getattr(request, "_review_auth", None)
+        if auth_number is not None and response.status_code == 302:
+            return HttpResponseRedirect(review_list_url(self.admin_site, auth_number))
+        return response
 
     def filtered_to(self, params: Any) -> list[str]:
         number = params.get("auth_number__exact")

@@ -13,7 +13,6 @@ page before), so that every child row appears on one page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,9 +20,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Subquery
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
-from simple_history.models import ModelChange
 
-from config.admin.sites import AUDIT_FIELDS, STAMP_FIELDS, StaffTermsHistory, StrictFields, row_changes, row_label
+from config.admin.sites import AUDIT_FIELDS, STAMP_FIELDS, StrictFields, row_changes, row_values
 
 #: Columns a child's history row never names: the audit stamps (the entry's who and when already say it).
 NOT_NAMED = frozenset({*AUDIT_FIELDS, *STAMP_FIELDS})
@@ -167,7 +165,7 @@ def _what(labels: Any, child: HistoryChild, name: str, row: Any, previous: Any, 
     if row.history_type == "-":
         return format_html("{}: deleted", name)
     if row.history_type == "+" or previous is None:
-        values = list(_values(labels, child.model, row, shown - set(child.name_fields)))
+        values = row_values(labels, child.model, row, shown - set(child.name_fields))
         verb = "added" if row.history_type == "+" else "changed"
         if not values:
             return format_html("{}: {}", name, verb)
@@ -176,19 +174,6 @@ def _what(labels: Any, child: HistoryChild, name: str, row: Any, previous: Any, 
     if not changes:
         return format_html("{}: saved (no field changed)", name)
     return format_html("{}: {}", name, _joined(changes))
-
-
-def _values(labels: Any, model: Any, row: Any, shown: set[str]) -> Iterable[Any]:
-    """The fields ``shown`` that a new row was given (not the empty ones), "Units requested 21"."""
-    formatter = StaffTermsHistory(model, row, lambda f: labels.default_label(f))
-    for db_field in model._meta.concrete_fields:
-        if db_field.name not in shown:
-            continue
-        value = getattr(row, db_field.attname)
-        if value in (None, "", False):
-            continue
-        formatted = formatter.format_delta_change(ModelChange(db_field.name, None, value))
-        yield format_html("{} {}", row_label(labels, db_field), formatted.new)
 
 
 def _joined(items: list[Any]) -> Any:

@@ -45,6 +45,7 @@ from django.utils.text import capfirst, smart_split, unescape_string_literal
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.exceptions import NotHistoricalModelError
+from simple_history.models import ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper
 from simple_history.utils import get_history_model_for_model
 
@@ -897,8 +898,14 @@ class VersionGuard:
         inline = next(i for i in self.get_inline_instances(request) if i.model is model)  # type: ignore[attr-defined]
         plural = capfirst(str(model._meta.verbose_name_plural))
         name = str(row.instance)
-        if row.history_type in ("+", "-"):
-            return [format_html("{}: {} {}", plural, "added" if row.history_type == "+" else "removed", name)], [plural]
+        if row.history_type == "-":
+            return [format_html("{}: removed {}", plural, name)], [plural]
+        if row.history_type == "+":
+            given = row_values(inline, model, row, set(inline.fields or ())) if values else []
+            what = format_html("{}: added {}", plural, name)
+            return [
+                format_html("{} ({})", what, format_html_join(", ", "{}", ((v,) for v in given))) if given else what
+            ], [plural]
         previous = row.prev_record
         changes: list[Any] = []
         if previous is not None:
@@ -1144,6 +1151,20 @@ def row_changes(
     return changes
 
 
+def row_values(labels: Any, model: Any, row: Any, shown: set[str]) -> list[Any]:
+    """The fields ``shown`` that a new list row was given (not the empty ones): "Units requested 21". The stale-form
+    message and a record's history page word an added row so."""
+    formatter = StaffTermsHistory(model, row, lambda f: labels.default_label(f))
+    values = []
+    for db_field in model._meta.concrete_fields:
+        value = getattr(row, db_field.attname)
+        if db_field.name not in shown or value in (None, "", False):
+            continue
+        formatted = formatter.format_delta_change(ModelChange(db_field.name, None, value))
+        values.append(format_html("{} {}", row_label(labels, db_field), formatted.new))
+    return values
+
+
 def _refused_status(request: HttpRequest, response: Any) -> Any:
     """A page shown again because it was stale answers 409 Conflict."""
     check = getattr(request, "_record_check", None)
@@ -1192,7 +1213,17 @@ def _usernames(ids: list[Any]) -> dict[Any, str]:
 
 class StrictFormAdmin(VersionGuard, StrictFields, admin.ModelAdmin):
     """A records admin: the field rules of :class:`StrictFields`, and a form saved untouched (its lists included)
-    writes nothing: no save, no audit stamp, no history row, no log entry."""
+    writes nothing: no save, no audit stamp, no history row, no log entry. With simple-history's admin, its history
+    page is the records' one (an empty change reason an empty cell; ``revert_note`` says what a revert leaves)."""
+
+    object_history_template = "admin/records_history.html"
+    object_history_list_template = "admin/records_history_list.html"
+    #: What a revert from the history page does not restore (e.g. the lists edited inside the form), said there.
+    revert_note = ""
+
+    def render_history_view(self, request: HttpRequest, template: Any, context: Any, **kwargs: Any) -> Any:
+        context = {**context, "revert_note": self.revert_note}
+        return super().render_history_view(request, template, context, **kwargs)  # type: ignore[misc]
 
     def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
         def label(db_field: Any) -> str:
@@ -1374,8 +1405,6 @@ class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
     #: child's column naming the record (attname), what a row is called, optionally the fields naming a row)``,
     #: e.g. ``(AuthProcCodes, "auth_number", "Procedure line", ("procedure_code",))`` (:mod:`config.admin.history`).
     history_children: ClassVar[tuple[tuple[Any, ...], ...]] = ()
-    object_history_template = "admin/records_history.html"
-    object_history_list_template = "admin/records_history_list.html"
 
     def record_hashes(self, objs: list[Any]) -> dict[Any, str]:
         """A VBA record's version is the ETag the API computes for it (without its quotes); with lists edited

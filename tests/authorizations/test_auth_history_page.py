@@ -138,7 +138,7 @@ def test_lines_changed_through_the_api_are_listed_with_their_values(staff: Clien
     assert rows[0][-1] == "Procedure line 97110: Units approved — → 8, Units requested — → 12"
     assert rows[0][3] == "alice"  # the API client's user
     assert rows[1][-1] == "Procedure line 97110: added"
-    assert rows[1][3] == "None"  # written by a command: no user, as the page says for the Auth's own rows
+    assert rows[1][3] == "no staff user (an API client or a command)"  # written by a command: no user
 
 
 def test_an_auth_of_another_database_with_the_same_number_lists_only_its_own_rows(staff: Client, auth: None) -> None:

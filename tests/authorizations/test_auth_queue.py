@@ -293,3 +293,17 @@ def test_the_first_admin_page_counts_each_databases_queue_with_links(staff: Clie
     assert listed(staff, links_for(links, "Overdue")) == {"LATE1", "LATE2"}
     get_user_model().objects.get(username="staffer").user_permissions.clear()
     assert "home-count" not in staff.get("/admin/").content.decode()
+
+
+def test_a_status_count_opens_the_list_with_its_status_filter_selected(staff: Client, queue: None) -> None:
+    """The count's link uses the status filter's own parameter: the sidebar shows PENDED chosen, and choosing another
+    status there replaces it (a second parameter once listed nothing)."""
+    page = staff.get(HOME).content.decode()
+    link = dict(re.findall(r'<a href="([^"]*)">([^<]+)</a></th><td class="home-count">', page))
+    pended = links_for(link, "PENDED")
+    assert pended == "status=PENDED"
+    listing = staff.get(DEMO + "?" + pended).content.decode()
+    assert re.search(r'<li class="selected">\s*<a href="\?status=PENDED"', listing)
+    other = re.search(r'<a href="(\?status=REVIEW)"', listing)
+    assert other is not None
+    assert listed(staff, other.group(1)[1:]) == {"LATE2"}

@@ -87,7 +87,8 @@ def test_reviews_are_read_only_and_deleted_by_whoever_may_change_the_auth(review
     )
     confirm = reader.get(f"{REVIEWS}{review.pk}/delete/")
     assert confirm.status_code == 200
-    assert reader.post(f"{REVIEWS}{review.pk}/delete/", confirmed(confirm.content.decode())).status_code == 302
+    deleted = reader.post(f"{REVIEWS}{review.pk}/delete/", confirmed(confirm.content.decode()))
+    assert (deleted.status_code, deleted["Location"]) == (302, f"{REVIEWS}?auth_number__exact=B200")
     with use_vba_database("demo"):
         assert not AuthReview.objects.filter(pk=review.pk).exists()
         history = AuthReview.history.filter(auth_review_key=review.pk).latest("history_id")  # type: ignore[attr-defined]

@@ -256,6 +256,7 @@ def test_a_stale_spry_form_is_refused_after_an_api_list_replacement(ann: Client,
     assert response.status_code == 409
     box = conflict_box(response.content.decode())
     assert "CPT code authorization details: added 97999" in box and "no staff user" in box
+    assert "Units approved 3" in box  # what the added row holds (it is not in the refused form)
     spry.refresh_from_db()
     assert spry.comments == "as read"
 
@@ -477,3 +478,10 @@ def test_a_save_or_delete_that_carries_no_version_is_refused_and_a_resubmit_pass
     with use_vba_database("demo"):
         assert Auth.objects.get(pk="A100").notes == "typed without a version"
         assert Auth.objects.filter(pk="A200").exists()
+
+
+def test_a_spry_history_says_what_a_revert_leaves_and_no_none_reason(ann: Client, spry: Authorization) -> None:
+    page = ann.get(spry_url("history", spry)).content.decode()
+    assert "its ICD codes and CPT code authorization details stay as they are now" in page
+    assert not re.findall(r"<td>\s*(None)\s*</td>", page), "an empty reason or user reads None"
+    assert "no staff user (an API client or a command)" in page  # made without a staff user

@@ -134,7 +134,7 @@ def sample_cases(database: str) -> list[Case]:
         Case("admin", "admin search: auth number", admin + "?" + urlencode({"q": sample.auth_number})),
         Case("admin", f"admin search: subscriber prefix {prefix!r}", admin + "?" + urlencode({"q": prefix})),
         Case("admin", "admin search: provider ID", admin + "?" + urlencode({"q": urgent.provider_id})),
-        Case("admin", "admin filter: status=APPROVED", admin + "?status__exact=APPROVED"),
+        Case("admin", "admin filter: status=APPROVED", admin + "?status=APPROVED"),
         Case("admin", "admin filter: urgent=yes", admin + "?urgent__exact=1"),
         Case("admin", "admin filter: closed=no, auth_type=INPT", admin + "?closed__exact=0&auth_type__exact=INPT"),
         Case(
