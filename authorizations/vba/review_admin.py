@@ -28,7 +28,7 @@ def review_list_url(site: admin.AdminSite, auth_number: str) -> str:
 @register_vba(AuthReview)
 class AuthReviewAdmin(VBAModelAdmin):
     resource = AUTH_REVIEW
-    list_display = ("auth_review_key", "auth", "when", "review_user", "review_level", "review_status", "comment")
+    list_display = ("auth_review_key", "auth", "when", "review_user", "review_level", "review_status", "review_comment")
     search_fields = ("=auth_number", "^review_user")
     search_help_text = "Auth number (exact) or reviewer (starts with)."
     list_per_page = 100
@@ -80,8 +80,3 @@ class AuthReviewAdmin(VBAModelAdmin):
     @admin.display(description="date", ordering="review_date")
     def when(self, obj: AuthReview) -> str:
         return moment(obj.review_date)
-
-    @admin.display(description="comment")
-    def comment(self, obj: AuthReview) -> str:
-        text = obj.review_comment or ""
-        return text if len(text) <= 80 else text[:79] + "…"

@@ -1254,8 +1254,12 @@ class StrictFormAdmin(VersionGuard, StrictFields, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if self.writes_nothing(request, obj, form, change):
-            return  # untouched: nothing to write
+            return  # untouched: nothing to write (no audit stamp, no history row)
+        self.stamp(request, obj, change)
         super().save_model(request, obj, form, change)
+
+    def stamp(self, request: HttpRequest, obj: Any, change: bool) -> None:
+        """Before a record is written: its audit stamps, where the model has them (:class:`VBAModelAdmin`)."""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         if change and not form.has_changed() and not any(formset.has_changed() for formset in formsets):
@@ -1564,11 +1568,8 @@ class VBAModelAdmin(StrictFormAdmin, SimpleHistoryAdmin):
 
         return [(title, {**options, "fields": shown(options.get("fields", ()))}) for title, options in fieldsets]
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if self.writes_nothing(request, obj, form, change):
-            return  # untouched: no audit stamp, no history row
+    def stamp(self, request: HttpRequest, obj: Any, change: bool) -> None:
         stamp_audit(obj, user=request.user, created=not change)
-        super().save_model(request, obj, form, change)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         """The rows of a :class:`ParentKeyInline` are written as the engine writes them: a new row gets the next
