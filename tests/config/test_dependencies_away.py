@@ -607,3 +607,82 @@ def test_postgresql_stopped_is_503_everywhere_and_served_again_once_it_is_back(
     assert_all_unavailable(callers)
     cluster.start()
     assert_all_served(callers)  # the next request after the database is back succeeds: no restart
+
+
+# -- one client's database away: the admin's first page serves the others --------------------------------------
+
+
+def first_page_staff() -> Client:
+    """A superuser granted both VBA databases, logged in while they are up."""
+    user = get_user_model().objects.create_superuser("carol", password="carol-password")
+    for database in ("demo", "other"):
+        DatabaseGrant.objects.create(user=user, database=database)
+    admin = Client(raise_request_exception=False)
+    admin.force_login(user)
+    return admin
+
+
+def assert_first_page_without_other(admin: Client) -> None:
+    page = admin.get("/admin/")
+    assert page.status_code == 200, page.status_code
+    text = page.content.decode()
+    assert 'id="home-counts-demo-auths"' in text  # the database that answers keeps its counts
+    assert "Counts unavailable: database other is not answering." in text
+    assert 'id="home-counts-other-auths"' not in text
+    assert admin.get("/admin/db/other/").status_code == 503  # its own pages say it is away
+
+
+@contextlib.contextmanager
+def one_database_away(alias: str) -> Iterator[None]:
+    """Every query of ``alias`` fails as its driver fails when the database is away; the others answer."""
+    original = CursorWrapper._execute  # type: ignore[attr-defined]
+
+    def fail(self: CursorWrapper, *args: Any, **kwargs: Any) -> Any:
+        if self.db.alias != alias:
+            return original(self, *args, **kwargs)
+        with self.db.wrap_database_errors:
+            raise unavailable_error()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CursorWrapper, "_execute", fail)
+        yield
+
+
+@pytest.mark.django_db(databases=ALL)
+@override_settings(VBA_COUNT_CACHE_SECONDS=0)
+def test_one_client_database_away_leaves_the_first_page_with_the_others_counts() -> None:
+    admin = first_page_staff()
+    assert 'id="home-counts-other-auths"' in admin.get("/admin/").content.decode()
+    with one_database_away("other"):
+        assert_first_page_without_other(admin)
+    assert 'id="home-counts-other-auths"' in admin.get("/admin/").content.decode()  # back
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(databases=ALL, transaction=True)
+@override_settings(VBA_COUNT_CACHE_SECONDS=0)
+def test_one_client_database_stopped_for_real_leaves_the_first_page_served() -> None:
+    """Database ``other`` moved to a private cluster, which is then stopped: the first page still answers, with
+    demo's counts and a line saying other is not answering; once the cluster is back, other's counts are back."""
+    cluster = PrivatePostgres()
+    saved = dict(connections["other"].settings_dict)
+    try:
+        cluster.start()
+        cluster.copy_database(saved["HOST"] or "127.0.0.1", saved["PORT"] or 5432, saved["USER"] or "postgres",
+                              saved["NAME"])  # fmt: skip
+        close_with_pool("other")
+        connections["other"].settings_dict.update(HOST="127.0.0.1", PORT=str(cluster.port), USER="postgres")
+        options = connections["other"].settings_dict["OPTIONS"] = dict(saved.get("OPTIONS") or {})
+        if isinstance(options.get("pool"), dict):
+            options["pool"] = {**options["pool"], "timeout": 1.0}
+        admin = first_page_staff()
+        assert 'id="home-counts-other-auths"' in admin.get("/admin/").content.decode()
+        cluster.stop()
+        assert_first_page_without_other(admin)
+        cluster.start()
+        assert 'id="home-counts-other-auths"' in admin.get("/admin/").content.decode()
+    finally:
+        close_with_pool("other")
+        connections["other"].settings_dict.clear()
+        connections["other"].settings_dict.update(saved)
+        cluster.remove()

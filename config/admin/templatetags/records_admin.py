@@ -4,11 +4,14 @@ from typing import Any
 
 from django import template
 from django.contrib.admin.templatetags.admin_urls import admin_urlname
+from django.db import DatabaseError
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
 from config.admin.sites import home_panels, log_entry_database, log_entry_url, vba_sites
+from config.records.dbfaults import discard_broken_connections, is_unavailable, log_unavailable
+from config.serving.middleware import current_activity_id
 
 register = template.Library()
 
@@ -45,7 +48,20 @@ def vba_database_links(context: dict[str, Any]) -> list[dict[str, Any]]:
                 "database": database,
                 "url": reverse("admin:index", current_app=site.name),
                 "models": models,
-                "panels": home_panels(user, database),
+                "panels": _panels_if_answering(user, database),
             }
         )
     return links
+
+
+def _panels_if_answering(user: Any, database: str) -> list[dict[str, Any]] | None:
+    """The database's counts, or None when it does not answer: one client's database away must not take the page
+    of all the others with it (its own pages answer 503 until it is back)."""
+    try:
+        return home_panels(user, database)
+    except DatabaseError as error:
+        if not is_unavailable(error):
+            raise
+        log_unavailable(error, current_activity_id())
+        discard_broken_connections()
+        return None
