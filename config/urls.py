@@ -45,17 +45,23 @@ urlpatterns = [
     path("apis/", include("authorizations.spry.api.urls")),  # Spry API and its OAuth token endpoint
     # Any other path under an API's prefix: that API's 404 envelope, with DEBUG on too (Django's debug page
     # otherwise answers an integrator running `make run`).
-    re_path(r"^(?:vbasoftware|apis)(?:/|$)", csrf_exempt(lambda request: handler404(request))),
+    re_path(r"^vbasoftware(?:/|$)", csrf_exempt(lambda request: api_not_found(request, vba_error_response))),
+    re_path(r"^apis(?:/|$)", csrf_exempt(lambda request: api_not_found(request, spry_error_response))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
 
+def api_not_found(request: HttpRequest, envelope: Any) -> HttpResponse:
+    """404 in the envelope of the API whose prefix the path has (the prefix alone included: "/vbasoftware")."""
+    return envelope(request, 404, f"The requested resource ({request.path}) was not found.")
+
+
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith(VBA_API_PREFIX):
-        return vba_error_response(request, 404, f"The requested resource ({request.path}) was not found.")
+        return api_not_found(request, vba_error_response)
     if request.path.startswith(SPRY_API_PREFIX):
-        return spry_error_response(request, 404, f"The requested resource ({request.path}) was not found.")
+        return api_not_found(request, spry_error_response)
     return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
 
 

@@ -32,9 +32,10 @@ def test_an_unknown_path_is_a_404_envelope_with_debug_on_too(vba: Any, settings:
     assert_problem(vba.call(method, "auths/A1/no-such-thing"), 404, "(/vbasoftware/auths/A1/no-such-thing) was not")
     spry = HttpClient().post("/apis/no-such-thing", {}, format="json")
     assert spry.status_code == 404 and spry.json()["code"] != 200 and "was not found" in spry.json()["message"]
-    for bare in ("/vbasoftware", "/apis"):  # the prefix alone, without its slash (no redirect, no 500)
-        response = getattr(HttpClient(), method.lower())(bare)
-        assert response.status_code == 404 and "was not found" in response.content.decode(), (bare, response)
+    bare = getattr(HttpClient(), method.lower())("/vbasoftware")  # the prefix alone: no redirect, no 500
+    assert_problem(bare, 404, "(/vbasoftware) was not found")
+    bare = getattr(HttpClient(), method.lower())("/apis")
+    assert bare.status_code == 404 and bare.json()["message"] == "The requested resource (/apis) was not found."
 
 
 def test_a_method_not_allowed_is_a_405_envelope(vba: Any) -> None:

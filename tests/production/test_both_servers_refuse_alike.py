@@ -1,9 +1,9 @@
 """Both servers refuse alike (issue 19, item 5): Django's development server (``make run``: ``manage.py runserver``,
 ``DEBUG=1``) and the production stack (``make serve``: nginx in front of gunicorn) give a client the same status and
 the same envelope for each refusal made before any view runs: a body over the limit (413), a chunked body (411), a
-path over ``MAX_PATH_LENGTH`` (414) and a NUL in the query (VBA: 400; Spry: HTTP 200 with code 4000), under both
-APIs. Requests are written byte by byte (no client library adds or fixes anything); the bodies compared leave out
-the activity id only."""
+path over ``MAX_PATH_LENGTH`` (414), a NUL in the query (VBA: 400; Spry: HTTP 200 with code 4000) and an unknown
+path (404), under both APIs. Requests are written byte by byte (no client library adds or fixes anything); the
+bodies compared leave out the activity id only."""
 
 from __future__ import annotations
 
@@ -62,6 +62,10 @@ REFUSALS: dict[str, tuple[bytes, int, int | None]] = {
     "spry-414": (request_bytes("GET", f"{SPRY}/{'x' * 3000}"), 414, 4014),
     "vba-nul": (request_bytes("GET", "/vbasoftware/auths?status=a%00b"), 400, None),
     "spry-nul": (request_bytes("GET", f"{SPRY}?patientName=a%00b"), 200, 4000),
+    # an unknown path, the bare prefix included (DEBUG=1 once gave Django's debug page, a POST to the prefix a 500)
+    "vba-404-unknown": (request_bytes("POST", "/vbasoftware/no-such-thing", JSON, b"{}"), 404, None),
+    "vba-404-bare-prefix": (request_bytes("POST", "/vbasoftware", JSON, b"{}"), 404, None),
+    "spry-404-unknown": (request_bytes("DELETE", "/apis/no-such-thing"), 404, 4004),
 }
 
 
